@@ -1,0 +1,479 @@
+"""`newsdesk`: a thin command line over the Assistant facade.
+
+It parses arguments, calls the facade and prints. NewsdeskError becomes a one-line message on
+stderr and exit code 1; anything else is a bug and keeps its traceback.
+Exit codes: 0 ok; 1 error; 3 the command ran but skipped some input (see the summary).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+from .errors import NewsdeskError
+from .facade import MODES, Assistant
+from .records import Answer, Filters, IngestReport
+from .settings import Settings, load_settings
+
+EXIT_ERROR = 1
+EXIT_SKIPPED = 3
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models are local; never wait on a hub lookup
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+index_option = click.option(
+    "--index", "index", metavar="NAME_OR_PATH", default=None,
+    help="A name under indexes/ (default: 'default') or a directory path.",
+)
+
+
+class NewsdeskGroup(click.Group):
+    """Turns user-facing errors into a clean message and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NewsdeskError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=NewsdeskGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--settings", "settings_file", metavar="FILE", default=None,
+              help="A TOML settings file (fields as in assistant/settings.py).")
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens.")
+@click.pass_context
+def cli(ctx: click.Context, settings_file: str | None, verbose: bool) -> None:
+    """Newsdesk: ask questions of news coverage, with every sentence cited.
+
+    \b
+    Example:
+      newsdesk ingest data/sample
+      newsdesk ask "Who denied attacking the Wagner Group?"
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        ctx.obj = load_settings(settings_file)
+    except NewsdeskError as exc:
+        click.secho(f"Error: {exc}", fg="red", err=True)
+        ctx.exit(EXIT_ERROR)
+
+
+def _assistant(ctx: click.Context, index: str | None) -> Assistant:
+    settings: Settings = ctx.obj
+    return Assistant(settings, index)
+
+
+def _echo_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+# ----------------------------------------------------------------------------- ingest
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="PATH_OR_URL...")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def ingest(ctx: click.Context, inputs: Sequence[str], index: str | None, as_json: bool) -> None:
+    """Add files, folders (recursively) and web pages to an index.
+
+    Formats: .txt .md (YAML front matter) .html .htm .json .jsonl .csv .xml .rss .atom, and
+    http(s) URLs. Re-ingesting unchanged articles changes nothing; a changed article replaces
+    its old version. Exit code 3 means some input was skipped (listed with reasons).
+
+    \b
+    Example:
+      newsdesk ingest data/sample ~/clippings/feed.xml https://example.com/story --index wagner
+    """
+    assistant = _assistant(ctx, index)
+    report = assistant.ingest(list(inputs), progress=_progress_bar())
+    if as_json:
+        _echo_json(_report_dict(report, assistant))
+    else:
+        click.echo(format_ingest_report(report, str(assistant.index_path)))
+    if report.problems:
+        ctx.exit(EXIT_SKIPPED)
+
+
+def _progress_bar():
+    """A tqdm bar on stderr per stage; silent when stderr is not a terminal and not forced."""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+    labels = {"read": "Reading", "embed": "Embedding chunks"}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="", file=sys.stderr, leave=False,
+                                     disable=None)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def format_ingest_report(report: IngestReport, index_path: str) -> str:
+    lines = [
+        f"Index: {index_path}",
+        f"  added:      {len(report.added)}",
+        f"  updated:    {len(report.updated)}",
+        f"  unchanged:  {len(report.unchanged)}",
+        f"  duplicates: {len(report.duplicates)}",
+        f"  skipped:    {len(report.problems)}",
+    ]
+    if report.removed:
+        lines.append(f"  replaced:   {len(report.removed)}")
+    lines.append(f"  chunks embedded: {report.chunks_embedded} in {report.seconds:.1f} s")
+    for copy_id, original in report.duplicates:
+        lines.append(f"  duplicate: {copy_id} copies {original}")
+    for problem in report.problems:
+        lines.append(f"  skipped: {problem}")
+    return "\n".join(lines)
+
+
+def _report_dict(report: IngestReport, assistant: Assistant) -> dict:
+    return {
+        "index": str(assistant.index_path),
+        "added": list(report.added),
+        "updated": list(report.updated),
+        "unchanged": list(report.unchanged),
+        "duplicates": [{"id": a, "copy_of": b} for a, b in report.duplicates],
+        "removed": list(report.removed),
+        "skipped": [{"source": p.source, "where": p.where, "reason": p.reason} for p in report.problems],
+        "chunks_embedded": report.chunks_embedded,
+        "seconds": round(report.seconds, 3),
+    }
+
+
+# ----------------------------------------------------------------------------- browse
+
+
+@cli.command(name="list")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_(ctx: click.Context, index: str | None, as_json: bool) -> None:
+    """List the articles in an index.
+
+    \b
+    Example:
+      newsdesk list --index wagner --json
+    """
+    rows = _assistant(ctx, index).list_articles()
+    if as_json:
+        _echo_json([asdict(r) for r in rows])
+        return
+    if not rows:
+        click.echo("The index holds no articles yet. Add some with: newsdesk ingest PATH")
+        return
+    for r in rows:
+        date = (r.published_at or "")[:10] or "no date"
+        copy = f"  (copy of {r.duplicate_of})" if r.duplicate_of else ""
+        click.echo(f"{r.id}  {date:10}  {(r.outlet or 'unknown outlet')[:24]:24}  {r.title}{copy}")
+
+
+@cli.command()
+@click.argument("article_id")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def show(ctx: click.Context, article_id: str, index: str | None, as_json: bool) -> None:
+    """Show one article: metadata, the stored (cleaned) text and what the cleaner removed.
+
+    ARTICLE_ID may be the first characters of the id.
+
+    \b
+    Example:
+      newsdesk show 3f2a9c --index wagner
+    """
+    stored = _assistant(ctx, index).show(article_id)
+    a = stored.article
+    if as_json:
+        data = asdict(a)
+        data["identity"] = stored.identity
+        data["copies"] = [asdict(c) for c in stored.copies]
+        _echo_json(data)
+        return
+    click.echo(f"id:        {a.id}")
+    click.echo(f"title:     {a.title}")
+    click.echo(f"outlet:    {a.outlet or '-'}")
+    click.echo(f"author:    {a.author or '-'}")
+    click.echo(f"published: {a.published_at or '-'}")
+    click.echo(f"url:       {a.url or '-'}")
+    click.echo(f"source:    {a.source}{' (' + a.where + ')' if a.where else ''}")
+    if a.duplicate_of:
+        click.echo(f"copy of:   {a.duplicate_of} (not indexed as separate evidence)")
+    for copy in stored.copies:
+        click.echo(f"copied by: {copy.id} {copy.outlet or ''}")
+    extra = {k: v for k, v in a.metadata.items() if k != "format"}
+    if extra:
+        click.echo("metadata:  " + ", ".join(f"{k}={v}" for k, v in extra.items()))
+    click.echo("\n" + a.text + "\n")
+    if a.removed:
+        click.echo(f"Removed by the cleaner ({len(a.removed)}):")
+        for line in a.removed:
+            click.echo(f"  - {line}")
+    else:
+        click.echo("Removed by the cleaner: nothing")
+
+
+@cli.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def stats(ctx: click.Context, index: str | None, as_json: bool) -> None:
+    """Counts, outlets, date span, model and size of an index.
+
+    \b
+    Example:
+      newsdesk stats --index wagner
+    """
+    s = _assistant(ctx, index).stats()
+    if as_json:
+        _echo_json(s.as_dict())
+        return
+    click.echo(f"Index:       {s.path}")
+    click.echo(f"Articles:    {s.articles} (+ {s.duplicates} recorded copies)")
+    click.echo(f"Chunks:      {s.chunks}   Sentences: {s.sentences}   Statements: {s.statements}")
+    click.echo(f"Dates:       {(s.first_date or '-')[:10]} .. {(s.last_date or '-')[:10]}")
+    click.echo("Outlets:     " + (", ".join(f"{o} ({n})" for o, n in s.outlets) or "-"))
+    click.echo(f"Model:       {s.embedding_model} ({s.dimension} dims), schema {s.schema_version}")
+    click.echo(f"On disk:     {s.disk_bytes / 1e6:.1f} MB   Updated: {s.updated_at}")
+
+
+@cli.command()
+@click.argument("article_id")
+@index_option
+@click.pass_context
+def remove(ctx: click.Context, article_id: str, index: str | None) -> None:
+    """Remove an article (and everything derived from it) from an index.
+
+    If other outlets' wire copies of it were recorded, the oldest copy is indexed in its place.
+
+    \b
+    Example:
+      newsdesk remove 3f2a9c --index wagner
+    """
+    report = _assistant(ctx, index).remove(article_id)
+    click.echo(f"Removed {', '.join(report.removed)}.")
+    if report.updated:
+        click.echo(f"Indexed its copy {', '.join(report.updated)} in its place.")
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="PATH_OR_ARTICLE_ID...")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON grouped by file/article.")
+@click.pass_context
+def statements(ctx: click.Context, inputs: Sequence[str], index: str | None, as_json: bool) -> None:
+    """Who said what: the attributed statements of indexed articles or of files.
+
+    Files are read and cleaned as ingest would, without indexing them.
+
+    \b
+    Example:
+      newsdesk statements data/sample/foxnews-wagner.md --json
+    """
+    results, problems = _assistant(ctx, index).statements_for_inputs(list(inputs))
+    if as_json:
+        _echo_json({
+            "results": [
+                {
+                    "source": r.source,
+                    "article_id": r.article_id,
+                    "title": r.title,
+                    "statements": [_statement_dict(s, r) for s in r.statements],
+                }
+                for r in results
+            ],
+            "skipped": [{"source": p.source, "where": p.where, "reason": p.reason} for p in problems],
+        })
+    else:
+        for r in results:
+            click.echo(f"== {r.source}  ({len(r.statements)} statements)")
+            for s in r.statements:
+                click.echo(f"  [{s.stance}] {s.speaker} ({s.cue}): {s.content}")
+        for p in problems:
+            click.echo(f"skipped: {p}", err=True)
+    if problems:
+        ctx.exit(EXIT_SKIPPED)
+
+
+def _statement_dict(s, result) -> dict:
+    return {
+        "article_id": s.article_id,
+        "path": result.source,
+        "speaker": s.speaker,
+        "speaker_mention": s.speaker_mention,
+        "cue": s.cue,
+        "content": s.content,
+        "stance": s.stance,
+        "quote_type": s.quote_type,
+        "target": s.target,
+        "speaker_span": list(s.speaker_span),
+        "cue_span": list(s.cue_span),
+        "content_span": list(s.content_span),
+    }
+
+
+# ----------------------------------------------------------------------------- ask
+
+
+@cli.command()
+@click.argument("question")
+@index_option
+@click.option("--mode", type=click.Choice(MODES), default="ask", show_default=True,
+              help="ask, who (who said what), compare (outlets side by side), summarize.")
+@click.option("--outlet", "outlets", multiple=True, metavar="NAME", help="Only this outlet (repeatable).")
+@click.option("--since", metavar="DATE", help="Only articles published on or after DATE (YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="Only articles published on or before DATE (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as stable JSON.")
+@click.pass_context
+def ask(ctx, question, index, mode, outlets, since, until, as_json) -> None:
+    """Ask a question; every sentence of the answer cites its source.
+
+    \b
+    Example:
+      newsdesk ask "Who denied attacking the Wagner Group?"
+      newsdesk ask "How do the outlets' accounts differ?" --mode compare --json
+    """
+    from .normalize import parse_date
+
+    filters = Filters(
+        outlets=tuple(outlets),
+        since=_date_option("--since", since, parse_date),
+        until=_date_option("--until", until, parse_date),
+    )
+    answer = _assistant(ctx, index).ask(question, mode=mode, filters=filters)
+    if as_json:
+        _echo_json(answer_dict(answer))
+    else:
+        click.echo(format_answer(answer))
+
+
+def _date_option(name: str, value: str | None, parse) -> str | None:
+    if not value:
+        return None
+    parsed = parse(value)
+    if not parsed:
+        raise NewsdeskError(f"{name} {value!r} is not a date; use YYYY-MM-DD.")
+    return parsed[:10]
+
+
+def answer_dict(answer: Answer) -> dict:
+    """The stable JSON shape of an answer."""
+    return {
+        "question": answer.question,
+        "mode": answer.mode,
+        "answerable": answer.answerable,
+        "engine": answer.engine,
+        "notice": answer.notice,
+        "text": answer.text,
+        "citations": [
+            {
+                "number": c.number,
+                "article_id": c.article.id,
+                "title": c.article.title,
+                "outlet": c.article.outlet,
+                "published_at": c.article.published_at,
+                "url": c.article.url,
+                "also_published_by": list(c.article.also_published_by),
+                "start": c.start,
+                "end": c.end,
+                "text": c.text,
+            }
+            for c in answer.citations
+        ],
+        "table": None if answer.table is None else {
+            "columns": list(answer.table.columns),
+            "rows": [list(r) for r in answer.table.rows],
+            "notes": list(answer.table.notes),
+        },
+        "statements": [asdict(s) for s in answer.statements],
+        "passages": [
+            {
+                "chunk_id": p.chunk.id,
+                "article_id": p.article.id,
+                "title": p.article.title,
+                "outlet": p.article.outlet,
+                "published_at": p.article.published_at,
+                "score": round(p.score, 6),
+                "start": p.chunk.start,
+                "end": p.chunk.end,
+                "text": p.chunk.text,
+            }
+            for p in answer.passages
+        ],
+        "filters": asdict(answer.filters),
+    }
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.text.strip()]
+    if answer.notice:
+        lines.insert(0, f"Note: {answer.notice}")
+    if answer.table is not None and answer.mode != "ask":
+        lines.append("")
+        lines.append(" | ".join(answer.table.columns))
+        for row in answer.table.rows:
+            lines.append(" | ".join(cell.replace("\n", " ") for cell in row))
+        for note in answer.table.notes:
+            lines.append(f"* {note}")
+    if answer.citations:
+        lines.append("\nSources:")
+        for c in answer.citations:
+            date = (c.article.published_at or "")[:10]
+            where = ", ".join(x for x in (c.article.outlet, date) if x)
+            lines.append(f"[{c.number}] {c.article.title} ({where}) chars {c.start}-{c.end}")
+            if c.article.url:
+                lines.append(f"     {c.article.url}")
+    elif not answer.answerable and answer.passages:
+        lines.append("\nClosest passages:")
+        for p in answer.passages[:3]:
+            lines.append(f"- {p.article.title} ({p.article.outlet or 'unknown outlet'}): {p.chunk.text[:200]}")
+    lines.append(f"\n({answer.engine})")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- serve
+
+
+@cli.command()
+@index_option
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 7860).")
+@click.pass_context
+def serve(ctx: click.Context, index: str | None, host: str | None, port: int | None) -> None:
+    """Start the chat app in the browser (builds the sample index on first start).
+
+    Listening beyond 127.0.0.1 requires credentials in NEWSDESK_AUTH ("user:password").
+
+    \b
+    Example:
+      newsdesk serve --index wagner --port 7861
+    """
+    from .ui import serve as serve_app
+
+    serve_app(ctx.obj, index=index, host=host, port=port)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="newsdesk")
+
+
+if __name__ == "__main__":
+    main()

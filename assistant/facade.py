@@ -1,0 +1,189 @@
+"""The one object the CLI and the app talk to. They never touch the index or the models directly."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from . import ingest as ingest_stage
+
+from .embed import Embedder, HashingEmbedder, make_embedder
+from .errors import ArticleNotFound, IndexNotFound, NewsdeskError
+from .index import ArticleRow, Index, IndexStats, StoredArticle
+from .records import Answer, Filters, IngestReport, Problem, Statement
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+MODES = ("ask", "who", "compare", "summarize")
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@dataclass(frozen=True)
+class FileStatements:
+    """Statements found in one file given to `newsdesk statements` (read and cleaned, not indexed)."""
+
+    source: str
+    article_id: str
+    title: str
+    statements: tuple[Statement, ...]
+    text: str
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    # "hashing" is the fast offline word-hashing embedder: for tests and quick trials, not quality.
+    if settings.model_path.strip().lower() == "hashing":
+        return HashingEmbedder()
+    return make_embedder(settings)
+
+
+class Assistant:
+    """Newsdesk over one index: ingest, browse, ask."""
+
+    def __init__(self, settings: Settings, index: str | Path | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.index_path = settings.index_path(str(index) if index else None)
+        self.embedder = embedder or embedder_for(settings)
+        self._index: Index | None = None
+        self._engine = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ the index
+
+    @property
+    def index(self) -> Index:
+        """The opened index; fails with IndexNotFound when there is none yet."""
+        with self._lock:
+            if self._index is None:
+                self._index = Index.open(self.index_path, self.embedder.model_id, self.embedder.dimension or None)
+            return self._index
+
+    def index_exists(self) -> bool:
+        return Index.exists(self.index_path)
+
+    def _index_for_writing(self) -> Index:
+        with self._lock:
+            if self._index is None:
+                self._index = Index.create(self.index_path, self.embedder.model_id, self._dimension())
+            return self._index
+
+    def _dimension(self) -> int:
+        if not self.embedder.dimension:
+            self.embedder.warm_up()  # only a model without a readable config needs loading here
+        return self.embedder.dimension
+
+    def warm_up(self) -> None:
+        """Load the model now (the app does this at start so the first answer is not slow)."""
+        warm = getattr(self.embedder, "warm_up", None)
+        if warm:
+            warm()
+
+    # ------------------------------------------------------------------ writing
+
+    def ingest(self, inputs: Sequence[str | Path], progress: ingest_stage.Progress | None = None) -> IngestReport:
+        return ingest_stage.ingest(inputs, self._index_for_writing(), self.embedder, self.settings, progress)
+
+    def ensure_sample_index(self) -> IngestReport | None:
+        """Build the index from the bundled sample when it does not exist yet (first start)."""
+        if self.index_exists():
+            return None
+        log.info("no index at %s: building it from %s", self.index_path, SAMPLE_DIR)
+        return self.ingest([SAMPLE_DIR])
+
+    def remove(self, article_id: str) -> IngestReport:
+        return ingest_stage.remove(self.resolve_article_id(article_id), self.index, self.embedder, self.settings)
+
+    # ------------------------------------------------------------------ reading
+
+    def stats(self) -> IndexStats:
+        return self.index.stats()
+
+    def list_articles(self) -> list[ArticleRow]:
+        return self.index.list_articles()
+
+    def resolve_article_id(self, article_id: str) -> str:
+        """An exact id, or a unique prefix of one (ids are long; people type the start)."""
+        article_id = article_id.strip()
+        if article_id and self.index.has_article(article_id):
+            return article_id
+        matches = self.index.find_article_ids(article_id) if len(article_id) >= 4 else []
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise ArticleNotFound(
+                f"The id prefix '{article_id}' matches several articles ({', '.join(matches[:5])}); "
+                "type more of the id."
+            )
+        raise ArticleNotFound(f"No article with id '{article_id}' in {self.index_path}. See `newsdesk list`.")
+
+    def show(self, article_id: str) -> StoredArticle:
+        stored = self.index.get_article(self.resolve_article_id(article_id))
+        assert stored is not None
+        return stored
+
+    def statements(self, article_ids: Sequence[str] | None = None, speaker: str | None = None) -> tuple[Statement, ...]:
+        return self.index.statements(article_ids, speaker)
+
+    def statements_for_inputs(self, inputs: Sequence[str]) -> tuple[list[FileStatements], list[Problem]]:
+        """Statements for indexed article ids and for files (read and cleaned, not indexed)."""
+        results: list[FileStatements] = []
+        problems: list[Problem] = []
+        file_inputs: list[str] = []
+        for value in inputs:
+            if not Path(value).exists() and not ingest_stage.is_url(value) and self._is_indexed(value):
+                stored = self.show(value)
+                article = stored.article
+                results.append(FileStatements(article.id, article.id, article.title,
+                                              self.index.statements([article.id]), article.text))
+            else:
+                file_inputs.append(value)
+        if file_inputs:
+            raws, read_problems = ingest_stage.read_inputs(file_inputs, self.settings)
+            problems.extend(read_problems)
+            for raw in raws:
+                item = ingest_stage.prepare(raw, self.settings)
+                if isinstance(item, Problem):
+                    problems.append(item)
+                    continue
+                source = f"{raw.source}#{raw.where}" if raw.where else raw.source
+                results.append(FileStatements(source, item.article.id, item.article.title,
+                                              item.statements, item.article.text))
+        return results, problems
+
+    def _is_indexed(self, value: str) -> bool:
+        try:
+            self.resolve_article_id(value)
+            return True
+        except (ArticleNotFound, IndexNotFound):
+            return False
+
+    # ------------------------------------------------------------------ asking
+
+    def ask(
+        self,
+        question: str,
+        mode: str = "ask",
+        filters: Filters = Filters(),
+        history: Sequence[tuple[str, str]] = (),
+    ) -> Answer:
+        """Answer a question from the coverage. `history` is ((user, assistant), ...) of earlier turns."""
+        if mode not in MODES:
+            raise NewsdeskError(f"Unknown mode '{mode}'. Choose one of: {', '.join(MODES)}.")
+        return self._answer_engine().ask(question, mode=mode, filters=filters, history=history)
+
+    def _answer_engine(self):
+        from .answer import AnswerEngine  # imported late: the browse commands do not need it
+
+        if self._engine is None:
+            self._engine = AnswerEngine(self.index, self.embedder, self.settings)
+        return self._engine
+
+    @property
+    def engine_name(self) -> str:
+        return self._answer_engine().name
+
+
+__all__ = ["Assistant", "FileStatements", "MODES", "SAMPLE_DIR", "embedder_for"]

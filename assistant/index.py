@@ -1,0 +1,984 @@
+"""The index stage: one folder holding everything an index knows.
+
+    indexes/<name>/
+      manifest.json     what built it (schema, model, dimension), counts, timestamps, generation
+      records.sqlite    articles, sentences, chunks (+ their vectors), statements, BM25 (FTS5),
+                        near-duplicate signatures, ingest log
+      vectors.faiss     FAISS copy of the chunk vectors, tagged with the generation it holds
+      write.lock        held by the one process writing
+
+Why this shape (and not llama-index's FaissVectorStore): its FAISS store keeps no text, no filters
+and no delete, and it cannot commit vectors and records together. Here SQLite is the source of
+truth and its transaction is the single commit point: a crash before COMMIT leaves the previous
+state, a crash after it leaves the new one. vectors.faiss and manifest.json are derived files
+written after the commit by atomic rename; if a crash leaves them behind the SQLite generation,
+opening the index rebuilds them from SQLite. BM25 lives in an SQLite FTS5 table for the same
+reason: it is updated incrementally inside the same transaction (adding one article costs one
+article's work, not a rebuild of a bm25s matrix).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import logging
+import os
+import re
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import faiss
+import numpy as np
+
+from .errors import IndexCorrupt, IndexIncompatible, IndexLocked, IndexNotFound
+from .records import Article, ArticleInfo, Chunk, Filters, Sentence, Statement
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+RECORDS = "records.sqlite"
+VECTORS = "vectors.faiss"
+LOCK = "write.lock"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    outlet TEXT,
+    author TEXT,
+    published_at TEXT,
+    url TEXT,
+    source TEXT NOT NULL,
+    source_where TEXT NOT NULL,
+    identity TEXT NOT NULL,          -- 'id', 'url' or 'content': what the id was derived from
+    content_hash TEXT NOT NULL,
+    removed TEXT NOT NULL,           -- JSON list of boilerplate lines the cleaner took out
+    metadata TEXT NOT NULL,          -- JSON object of extra fields
+    duplicate_of TEXT,               -- id of the story this one copies (not indexed as evidence)
+    signature BLOB,                  -- MinHash signature for near-duplicate detection
+    added_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source, source_where);
+CREATE INDEX IF NOT EXISTS articles_duplicate_of ON articles(duplicate_of);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
+CREATE TABLE IF NOT EXISTS sentences (
+    article_id TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    PRIMARY KEY (article_id, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT,  -- the FAISS id; never reused
+    id TEXT NOT NULL UNIQUE,
+    article_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text_hash TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks(text_hash);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(text, tokenize = 'porter unicode61');
+CREATE TABLE IF NOT EXISTS statements (
+    article_id TEXT NOT NULL, idx INTEGER NOT NULL,
+    speaker TEXT NOT NULL, speaker_mention TEXT NOT NULL,
+    speaker_start INTEGER NOT NULL, speaker_end INTEGER NOT NULL,
+    cue TEXT NOT NULL, cue_start INTEGER NOT NULL, cue_end INTEGER NOT NULL,
+    content TEXT NOT NULL, content_start INTEGER NOT NULL, content_end INTEGER NOT NULL,
+    quote_type TEXT NOT NULL, stance TEXT NOT NULL, target TEXT,
+    PRIMARY KEY (article_id, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS statements_speaker ON statements(speaker);
+CREATE TABLE IF NOT EXISTS dedup_bands (band TEXT NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS dedup_bands_band ON dedup_bands(band);
+CREATE INDEX IF NOT EXISTS dedup_bands_article ON dedup_bands(article_id);
+CREATE TABLE IF NOT EXISTS ingest_log (
+    at TEXT NOT NULL, added INTEGER, updated INTEGER, unchanged INTEGER, duplicates INTEGER,
+    removed INTEGER, problems INTEGER
+);
+"""
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    path: str
+    schema_version: int
+    embedding_model: str
+    dimension: int
+    generation: int
+    articles: int
+    duplicates: int
+    chunks: int
+    sentences: int
+    statements: int
+    outlets: tuple[tuple[str, int], ...]
+    first_date: str | None
+    last_date: str | None
+    disk_bytes: int
+    created_at: str
+    updated_at: str
+
+    def as_dict(self) -> dict:
+        data = dict(self.__dict__)
+        data["outlets"] = [{"outlet": o, "articles": n} for o, n in self.outlets]
+        return data
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """One line of `newsdesk list`."""
+
+    id: str
+    title: str
+    outlet: str | None
+    published_at: str | None
+    url: str | None
+    chunks: int
+    duplicate_of: str | None
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as stored, with what `newsdesk show` needs besides the record itself."""
+
+    article: Article
+    identity: str
+    signature: bytes | None
+    copies: tuple[ArticleInfo, ...]
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Index:
+    """Open with `Index.open(path, model_id, dimension)`; create with `Index.create(...)`.
+
+    Reads are thread-safe (one SQLite connection per thread, FAISS searches under a lock).
+    Writes go through `writer()`, which takes the cross-process lock.
+    """
+
+    def __init__(self, path: Path, manifest: dict) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.dimension = int(manifest["dimension"])
+        self.model_id = str(manifest["embedding_model"])
+        self._local = threading.local()
+        self._faiss_lock = threading.RLock()
+        self._faiss: faiss.Index | None = None
+        self._faiss_generation = -1
+
+    # ----------------------------------------------------------------- opening and creating
+
+    @classmethod
+    def exists(cls, path: Path) -> bool:
+        return (Path(path) / MANIFEST).is_file()
+
+    @classmethod
+    def create(cls, path: Path, model_id: str, dimension: int) -> "Index":
+        path = Path(path)
+        if cls.exists(path):
+            return cls.open(path, model_id, dimension)
+        path.mkdir(parents=True, exist_ok=True)
+        with _write_lock(path):
+            if not cls.exists(path):
+                created = now_iso()
+                db = _connect(path / RECORDS)
+                with db:
+                    db.executescript(_SCHEMA)
+                    _set_meta(db, schema_version=SCHEMA_VERSION, embedding_model=model_id,
+                              dimension=dimension, generation=0, vectors_generation=0, created_at=created)
+                db.close()
+                manifest = _manifest_from(path, _connect(path / RECORDS))
+                _write_json_atomically(path / MANIFEST, manifest)
+        return cls.open(path, model_id, dimension)
+
+    @classmethod
+    def open(cls, path: Path, model_id: str | None = None, dimension: int | None = None) -> "Index":
+        """Open an existing index; with model_id/dimension, refuse one built differently."""
+        path = Path(path)
+        if not path.is_dir() or not (path / MANIFEST).exists():
+            raise IndexNotFound(
+                f"No index at {path}. Create one with: newsdesk ingest data/sample --index {path}"
+            )
+        manifest = _read_manifest(path)
+        _check_compatible(path, manifest, model_id, dimension)
+        index = cls(path, manifest)
+        index._check_records()
+        return index
+
+    def _check_records(self) -> None:
+        """Fail clearly if records.sqlite is damaged or disagrees with the manifest."""
+        try:
+            meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorrupt(
+                f"The records file {self.path / RECORDS} is damaged ({exc}). "
+                f"Run `newsdesk doctor --index {self.path}` or rebuild the index from your files."
+            ) from None
+        if str(meta.get("embedding_model")) != self.model_id or int(meta.get("dimension", -1)) != self.dimension:
+            raise IndexCorrupt(
+                f"The records of {self.path} say model {meta.get('embedding_model')} "
+                f"({meta.get('dimension')} dims) but its manifest says {self.model_id} "
+                f"({self.dimension} dims). Rebuild the index from your files."
+            )
+        generation = int(meta.get("generation", 0))
+        if int(self.manifest.get("generation", -1)) != generation:
+            # A crash after the SQLite commit, before the manifest rename: bring it up to date.
+            log.info("manifest of %s was behind the records; rewriting it", self.path)
+            self._rewrite_manifest()
+
+    # ----------------------------------------------------------------- connections
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = _connect(self.path / RECORDS)
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    @property
+    def generation(self) -> int:
+        row = self._db().execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    @property
+    def vectors_generation(self) -> int:
+        """The generation at which the chunk vectors last changed (what vectors.faiss is tagged with)."""
+        row = self._db().execute("SELECT value FROM meta WHERE key='vectors_generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    # ----------------------------------------------------------------- reading records
+
+    def stats(self) -> IndexStats:
+        db = self._db()
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        count = lambda sql: int(db.execute(sql).fetchone()[0])  # noqa: E731
+        first, last = db.execute(
+            "SELECT MIN(published_at), MAX(published_at) FROM articles WHERE published_at IS NOT NULL"
+        ).fetchone()
+        return IndexStats(
+            path=str(self.path),
+            schema_version=int(meta["schema_version"]),
+            embedding_model=meta["embedding_model"],
+            dimension=int(meta["dimension"]),
+            generation=int(meta["generation"]),
+            articles=count("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NULL"),
+            duplicates=count("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NOT NULL"),
+            chunks=count("SELECT COUNT(*) FROM chunks"),
+            sentences=count("SELECT COUNT(*) FROM sentences"),
+            statements=count("SELECT COUNT(*) FROM statements"),
+            outlets=tuple(self.outlets()),
+            first_date=first,
+            last_date=last,
+            disk_bytes=sum(p.stat().st_size for p in self.path.iterdir() if p.is_file()),
+            created_at=meta.get("created_at", ""),
+            updated_at=meta.get("updated_at", meta.get("created_at", "")),
+        )
+
+    def outlets(self) -> list[tuple[str, int]]:
+        """Outlets with their article counts, wire copies included (they are coverage too)."""
+        rows = self._db().execute(
+            "SELECT outlet, COUNT(*) FROM articles WHERE outlet IS NOT NULL "
+            "GROUP BY outlet ORDER BY COUNT(*) DESC, outlet"
+        )
+        return [(o, int(n)) for o, n in rows]
+
+    def dates(self) -> list[str]:
+        rows = self._db().execute(
+            "SELECT DISTINCT substr(published_at, 1, 10) FROM articles "
+            "WHERE published_at IS NOT NULL ORDER BY 1"
+        )
+        return [r[0] for r in rows]
+
+    def list_articles(self) -> list[ArticleRow]:
+        rows = self._db().execute(
+            "SELECT a.id, a.title, a.outlet, a.published_at, a.url, a.duplicate_of, "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.article_id = a.id) "
+            "FROM articles a ORDER BY a.published_at IS NULL, a.published_at, a.title"
+        )
+        return [
+            ArticleRow(id=r[0], title=r[1], outlet=r[2], published_at=r[3], url=r[4],
+                       duplicate_of=r[5], chunks=int(r[6]))
+            for r in rows
+        ]
+
+    def has_article(self, article_id: str) -> bool:
+        return self._db().execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is not None
+
+    def get_article(self, article_id: str) -> StoredArticle | None:
+        row = self._db().execute(_ARTICLE_SELECT + " WHERE id=?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        article, identity, signature = _article_from_row(row)
+        copies = tuple(self.article_infos(self._copies_of(article_id)).values())
+        return StoredArticle(article=article, identity=identity, signature=signature, copies=copies)
+
+    def find_article_ids(self, prefix: str) -> list[str]:
+        """Ids starting with `prefix`, so users can type the first characters of an id."""
+        rows = self._db().execute(
+            "SELECT id FROM articles WHERE id >= ? AND id < ? ORDER BY id LIMIT 10",
+            (prefix, prefix + "\uffff"),
+        )
+        return [r[0] for r in rows]
+
+    def _copies_of(self, article_id: str) -> list[str]:
+        rows = self._db().execute(
+            "SELECT id FROM articles WHERE duplicate_of=? ORDER BY added_at, id", (article_id,)
+        )
+        return [r[0] for r in rows]
+
+    def article_infos(self, article_ids: Iterable[str]) -> dict[str, ArticleInfo]:
+        ids = list(dict.fromkeys(article_ids))
+        infos: dict[str, ArticleInfo] = {}
+        db = self._db()
+        for part in _batches(ids, 500):
+            marks = ",".join("?" * len(part))
+            rows = db.execute(
+                f"SELECT id, title, outlet, published_at, url FROM articles WHERE id IN ({marks})", part
+            ).fetchall()
+            copies: dict[str, list[str]] = {}
+            for original, outlet in db.execute(
+                f"SELECT duplicate_of, outlet FROM articles WHERE duplicate_of IN ({marks}) "
+                "AND outlet IS NOT NULL ORDER BY added_at",
+                part,
+            ):
+                copies.setdefault(original, []).append(outlet)
+            for r in rows:
+                infos[r[0]] = ArticleInfo(
+                    id=r[0], title=r[1], outlet=r[2], published_at=r[3], url=r[4],
+                    also_published_by=tuple(dict.fromkeys(o for o in copies.get(r[0], []) if o != r[2])),
+                )
+        return {i: infos[i] for i in ids if i in infos}
+
+    def article_text(self, article_id: str) -> str | None:
+        row = self._db().execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def sentences(self, article_id: str) -> tuple[Sentence, ...]:
+        text = self.article_text(article_id) or ""
+        rows = self._db().execute(
+            "SELECT idx, start, end FROM sentences WHERE article_id=? ORDER BY idx", (article_id,)
+        )
+        return tuple(Sentence(article_id, i, s, e, text[s:e]) for i, s, e in rows)
+
+    def chunks_of(self, article_id: str) -> tuple[Chunk, ...]:
+        rows = self._db().execute(
+            "SELECT rowid FROM chunks WHERE article_id=? ORDER BY idx", (article_id,)
+        ).fetchall()
+        return tuple(self.chunks_by_rowid([r[0] for r in rows]).values())
+
+    def chunks_by_rowid(self, rowids: Sequence[int]) -> dict[int, Chunk]:
+        """Chunks in the order asked, with their text cut from the stored article text."""
+        found: dict[int, Chunk] = {}
+        db = self._db()
+        texts: dict[str, str] = {}
+        for part in _batches([int(r) for r in rowids], 500):
+            marks = ",".join("?" * len(part))
+            rows = db.execute(
+                f"SELECT c.rowid, c.id, c.article_id, c.idx, c.start, c.end FROM chunks c "
+                f"WHERE c.rowid IN ({marks})",
+                part,
+            ).fetchall()
+            for rowid, cid, aid, idx, start, end in rows:
+                if aid not in texts:
+                    texts[aid] = self.article_text(aid) or ""
+                found[rowid] = Chunk(cid, aid, idx, start, end, texts[aid][start:end])
+        return {r: found[r] for r in rowids if r in found}
+
+    def statements(
+        self, article_ids: Sequence[str] | None = None, speaker: str | None = None
+    ) -> tuple[Statement, ...]:
+        sql = "SELECT * FROM statements"
+        clauses, args = [], []
+        if article_ids is not None:
+            if not article_ids:
+                return ()
+            clauses.append(f"article_id IN ({','.join('?' * len(article_ids))})")
+            args.extend(article_ids)
+        if speaker:
+            clauses.append("speaker = ?")
+            args.append(speaker)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        rows = self._db().execute(sql + " ORDER BY article_id, idx", args)
+        return tuple(_statement_from_row(r) for r in rows)
+
+    def speakers(self) -> list[tuple[str, int]]:
+        rows = self._db().execute(
+            "SELECT speaker, COUNT(*) FROM statements GROUP BY speaker ORDER BY COUNT(*) DESC"
+        )
+        return [(s, int(n)) for s, n in rows]
+
+    def chunk_vectors(self, rowids: Sequence[int]) -> dict[int, np.ndarray]:
+        out: dict[int, np.ndarray] = {}
+        for part in _batches([int(r) for r in rowids], 500):
+            marks = ",".join("?" * len(part))
+            for rowid, blob in self._db().execute(
+                f"SELECT rowid, vector FROM chunks WHERE rowid IN ({marks})", part
+            ):
+                out[rowid] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    # ----------------------------------------------------------------- searching
+
+    def allowed_rowids(self, filters: Filters) -> np.ndarray | None:
+        """Chunk rowids passing the filters, or None when no filter is active."""
+        if not filters.active:
+            return None
+        where, args = _filter_sql(filters)
+        rows = self._db().execute(
+            f"SELECT c.rowid FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", args
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def search_dense(self, vector: np.ndarray, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
+        """(chunk rowid, cosine similarity), best first."""
+        index = self._faiss_index()
+        if index.ntotal == 0 or k <= 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        allowed = self.allowed_rowids(filters)
+        params = None
+        if allowed is not None:
+            if allowed.size == 0:
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        with self._faiss_lock:
+            scores, ids = index.search(query, min(k, index.ntotal), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def search_bm25(self, query: str, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
+        """(chunk rowid, BM25 score, higher is better), best first. Words are OR-ed."""
+        match = _fts_query(query)
+        if not match or k <= 0:
+            return []
+        sql = "SELECT f.rowid, bm25(chunks_fts) AS score FROM chunks_fts f"
+        args: list = [match]
+        where = "chunks_fts MATCH ?"
+        if filters.active:
+            fsql, fargs = _filter_sql(filters)
+            sql += " JOIN chunks c ON c.rowid = f.rowid JOIN articles a ON a.id = c.article_id"
+            where += f" AND {fsql}"
+            args.extend(fargs)
+        rows = self._db().execute(f"{sql} WHERE {where} ORDER BY score LIMIT ?", (*args, k))
+        # FTS5's bm25() is negative (lower is better); flip it so higher is better everywhere.
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    # ----------------------------------------------------------------- FAISS copy
+
+    def _faiss_index(self) -> faiss.Index:
+        """The in-memory FAISS index for the current generation, loading or rebuilding it."""
+        generation = self.vectors_generation
+        with self._faiss_lock:
+            if self._faiss is None or self._faiss_generation != generation:
+                self._faiss = self._load_or_rebuild_faiss(generation)
+                self._faiss_generation = generation
+            return self._faiss
+
+    def _load_or_rebuild_faiss(self, generation: int) -> faiss.Index:
+        path = self.path / VECTORS
+        stored = _read_faiss_generation(path)
+        if stored == generation:
+            try:
+                index = faiss.read_index(str(path))
+                if index.d == self.dimension and index.ntotal == self._chunk_count():
+                    return index
+                log.warning("%s does not match the records; rebuilding it", path)
+            except RuntimeError as exc:
+                log.warning("%s is damaged (%s); rebuilding it from the records", path, exc)
+        elif path.exists():
+            log.info("%s is from generation %s, records are at %s; rebuilding", path, stored, generation)
+        index = self._build_faiss_from_records()
+        try:
+            _write_faiss_atomically(index, path, generation)
+        except OSError as exc:  # read-only or full disk: the in-memory copy still serves
+            log.warning("could not save %s: %s", path, exc)
+        return index
+
+    def _chunk_count(self) -> int:
+        return int(self._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def _build_faiss_from_records(self) -> faiss.Index:
+        index = new_faiss_index(self.dimension)
+        ids, vectors = [], []
+        for rowid, blob in self._db().execute("SELECT rowid, vector FROM chunks ORDER BY rowid"):
+            ids.append(rowid)
+            vectors.append(np.frombuffer(blob, dtype=np.float32))
+            if len(ids) >= 50_000:
+                index.add_with_ids(np.vstack(vectors), np.asarray(ids, dtype=np.int64))
+                ids, vectors = [], []
+        if ids:
+            index.add_with_ids(np.vstack(vectors), np.asarray(ids, dtype=np.int64))
+        return index
+
+    def refresh(self) -> None:
+        """Make the next search see what another process committed (cheap if nothing changed)."""
+        self._faiss_index()
+
+    # ----------------------------------------------------------------- writing
+
+    @contextlib.contextmanager
+    def writer(self, lock_timeout_s: float = 10.0) -> Iterator["IndexWriter"]:
+        """One atomic write: everything done through the writer commits together or not at all."""
+        with _write_lock(self.path, lock_timeout_s):
+            base = self._faiss_index()
+            db = _connect(self.path / RECORDS)
+            try:
+                writer = IndexWriter(db, self.dimension)
+                db.execute("BEGIN IMMEDIATE")
+                yield writer
+                if not writer.changed:  # nothing to write: leave every file as it is
+                    db.execute("ROLLBACK")
+                    return
+                generation = int(db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0]) + 1
+                _set_meta(db, generation=generation, updated_at=now_iso())
+                if writer.vectors_changed:
+                    _set_meta(db, vectors_generation=generation)
+                db.execute("COMMIT")  # the commit point
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            finally:
+                db.close()
+            if writer.vectors_changed:
+                self._apply_to_faiss(base, writer, generation)
+            self._rewrite_manifest()
+
+    def _apply_to_faiss(self, base: faiss.Index, writer: "IndexWriter", generation: int) -> None:
+        """Bring the in-memory FAISS copy to the new generation and save it (derived data)."""
+        with self._faiss_lock:
+            index = faiss.clone_index(base) if writer.removed_rowids else base
+            if writer.removed_rowids:
+                index.remove_ids(np.asarray(sorted(writer.removed_rowids), dtype=np.int64))
+            if writer.added_ids:
+                index.add_with_ids(np.vstack(writer.added_vectors), np.asarray(writer.added_ids, dtype=np.int64))
+            self._faiss = index
+            self._faiss_generation = generation
+        try:
+            _write_faiss_atomically(index, self.path / VECTORS, generation)
+        except OSError as exc:
+            log.warning("could not save %s (%s); it will be rebuilt on next open", VECTORS, exc)
+
+    def _rewrite_manifest(self) -> None:
+        try:
+            manifest = _manifest_from(self.path, self._db())
+            _write_json_atomically(self.path / MANIFEST, manifest)
+            self.manifest = manifest
+        except OSError as exc:
+            log.warning("could not update %s: %s", MANIFEST, exc)
+
+
+class IndexWriter:
+    """Row-level writes inside the open transaction of `Index.writer()`."""
+
+    def __init__(self, db: sqlite3.Connection, dimension: int) -> None:
+        self.db = db
+        self.dimension = dimension
+        self.added_ids: list[int] = []
+        self.added_vectors: list[np.ndarray] = []
+        self.removed_rowids: set[int] = set()
+        self.changed = False
+
+    @property
+    def vectors_changed(self) -> bool:
+        return bool(self.added_ids or self.removed_rowids)
+
+    def remove_article(self, article_id: str) -> bool:
+        """Delete an article and everything derived from it. Returns whether it existed."""
+        db = self.db
+        self.changed = True
+        existed = db.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is not None
+        rowids = [r[0] for r in db.execute("SELECT rowid FROM chunks WHERE article_id=?", (article_id,))]
+        for part in _batches(rowids, 500):
+            db.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({','.join('?' * len(part))})", part)
+        gone = set(rowids)
+        # Chunks added earlier in this same write never reached FAISS: drop them from the additions.
+        added_here = gone & set(self.added_ids)
+        if added_here:
+            keep = [(i, v) for i, v in zip(self.added_ids, self.added_vectors) if i not in added_here]
+            self.added_ids = [i for i, _ in keep]
+            self.added_vectors = [v for _, v in keep]
+        self.removed_rowids.update(gone - added_here)
+        for table in ("chunks", "sentences", "statements", "dedup_bands"):
+            db.execute(f"DELETE FROM {table} WHERE article_id=?", (article_id,))
+        db.execute("DELETE FROM articles WHERE id=?", (article_id,))
+        return existed
+
+    def put_article(
+        self,
+        article: Article,
+        identity: str,
+        signature: bytes | None,
+        bands: Sequence[str],
+        sentences: Sequence[Sentence],
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        chunk_hashes: Sequence[str],
+        statements: Sequence[Statement],
+        added_at: str | None = None,
+    ) -> None:
+        """Insert an article (replacing any previous version with the same id)."""
+        if len(chunks) != len(vectors):
+            raise ValueError("one vector per chunk is required")
+        previous = self.db.execute("SELECT added_at FROM articles WHERE id=?", (article.id,)).fetchone()
+        self.remove_article(article.id)
+        stamp = now_iso()
+        self.db.execute(
+            "INSERT INTO articles (id, title, text, outlet, author, published_at, url, source, "
+            "source_where, identity, content_hash, removed, metadata, duplicate_of, signature, "
+            "added_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                article.id, article.title, article.text, article.outlet, article.author,
+                article.published_at, article.url, article.source, article.where, identity,
+                article.content_hash, json.dumps(list(article.removed), ensure_ascii=False),
+                json.dumps(dict(article.metadata), ensure_ascii=False), article.duplicate_of,
+                signature, added_at or (previous[0] if previous else stamp), stamp,
+            ),
+        )
+        if article.duplicate_of is None:
+            self.db.executemany(
+                "INSERT INTO dedup_bands (band, article_id) VALUES (?, ?)", [(b, article.id) for b in bands]
+            )
+        self.db.executemany(
+            "INSERT INTO sentences (article_id, idx, start, end) VALUES (?,?,?,?)",
+            [(s.article_id, s.index, s.start, s.end) for s in sentences],
+        )
+        for chunk, vector, text_hash in zip(chunks, vectors, chunk_hashes):
+            vector = np.asarray(vector, dtype=np.float32)
+            if vector.shape != (self.dimension,):
+                raise ValueError(f"vector of shape {vector.shape}, expected ({self.dimension},)")
+            cursor = self.db.execute(
+                "INSERT INTO chunks (id, article_id, idx, start, end, text_hash, vector) VALUES (?,?,?,?,?,?,?)",
+                (chunk.id, chunk.article_id, chunk.index, chunk.start, chunk.end, text_hash, vector.tobytes()),
+            )
+            rowid = int(cursor.lastrowid)
+            self.db.execute("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", (rowid, chunk.text))
+            self.added_ids.append(rowid)
+            self.added_vectors.append(vector)
+        self.db.executemany(
+            "INSERT INTO statements VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    s.article_id, s.index, s.speaker, s.speaker_mention, s.speaker_span[0],
+                    s.speaker_span[1], s.cue, s.cue_span[0], s.cue_span[1], s.content,
+                    s.content_span[0], s.content_span[1], s.quote_type, s.stance, s.target,
+                )
+                for s in statements
+            ],
+        )
+
+    # Lookups on the writer's own connection, so a batch sees the rows it has written so far.
+
+    def content_hash_of(self, article_id: str) -> str | None:
+        row = self.db.execute("SELECT content_hash FROM articles WHERE id=?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def article_for_source(self, source: str, where: str) -> tuple[str, str] | None:
+        """(id, identity) of the article last read from this file/record."""
+        row = self.db.execute(
+            "SELECT id, identity FROM articles WHERE source=? AND source_where=? ORDER BY updated_at DESC LIMIT 1",
+            (source, where),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def originals_with_hash(self, content_hash: str, other_than: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT id FROM articles WHERE content_hash=? AND id<>? AND duplicate_of IS NULL ORDER BY added_at",
+            (content_hash, other_than),
+        )
+        return [r[0] for r in rows]
+
+    def dedup_candidates(self, bands: Sequence[str], other_than: str) -> list[tuple[str, bytes]]:
+        if not bands:
+            return []
+        marks = ",".join("?" * len(bands))
+        rows = self.db.execute(
+            f"SELECT DISTINCT a.id, a.signature FROM dedup_bands b JOIN articles a ON a.id = b.article_id "
+            f"WHERE b.band IN ({marks}) AND a.duplicate_of IS NULL AND a.signature IS NOT NULL AND a.id<>?",
+            [*bands, other_than],
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def vectors_by_text_hash(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """Stored vectors for chunk texts already embedded (so they are never embedded again)."""
+        out: dict[str, np.ndarray] = {}
+        for part in _batches(list(set(hashes)), 500):
+            marks = ",".join("?" * len(part))
+            for h, blob in self.db.execute(
+                f"SELECT text_hash, vector FROM chunks WHERE text_hash IN ({marks})", part
+            ):
+                out[h] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def copies_of(self, article_id: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT id FROM articles WHERE duplicate_of=? ORDER BY added_at, id", (article_id,)
+        )
+        return [r[0] for r in rows]
+
+    def stored_article(self, article_id: str) -> Article | None:
+        row = self.db.execute(_ARTICLE_SELECT + " WHERE id=?", (article_id,)).fetchone()
+        return _article_from_row(row)[0] if row else None
+
+    def set_duplicate_of(self, article_id: str, original_id: str | None) -> None:
+        self.changed = True
+        self.db.execute("UPDATE articles SET duplicate_of=? WHERE id=?", (original_id, article_id))
+
+    def log_ingest(self, added: int, updated: int, unchanged: int, duplicates: int, removed: int, problems: int) -> None:
+        self.db.execute(
+            "INSERT INTO ingest_log VALUES (?,?,?,?,?,?,?)",
+            (now_iso(), added, updated, unchanged, duplicates, removed, problems),
+        )
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def new_faiss_index(dimension: int) -> faiss.Index:
+    # Exact inner product over unit vectors (= cosine). Exact search stays under the latency
+    # targets up to a few hundred thousand chunks on 2 cores; ids are the chunk rowids.
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=OFF")
+        return db
+    except sqlite3.DatabaseError as exc:
+        raise IndexCorrupt(
+            f"The records file {path} cannot be opened ({exc}). It may be damaged: run "
+            f"`newsdesk doctor --index {path.parent}` or rebuild the index from your files."
+        ) from None
+
+
+def _set_meta(db: sqlite3.Connection, **values) -> None:
+    db.executemany(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+        [(k, str(v)) for k, v in values.items()],
+    )
+
+
+def _manifest_from(path: Path, db: sqlite3.Connection) -> dict:
+    meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    count = lambda sql: int(db.execute(sql).fetchone()[0])  # noqa: E731
+    return {
+        "format": "newsdesk-index",
+        "schema_version": int(meta["schema_version"]),
+        "embedding_model": meta["embedding_model"],
+        "dimension": int(meta["dimension"]),
+        "generation": int(meta["generation"]),
+        "faiss_index": "IndexIDMap2(IndexFlatIP)",
+        "counts": {
+            "articles": count("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NULL"),
+            "duplicates": count("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NOT NULL"),
+            "chunks": count("SELECT COUNT(*) FROM chunks"),
+            "sentences": count("SELECT COUNT(*) FROM sentences"),
+            "statements": count("SELECT COUNT(*) FROM statements"),
+        },
+        "created_at": meta.get("created_at"),
+        "updated_at": meta.get("updated_at", meta.get("created_at")),
+    }
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        for key in ("schema_version", "embedding_model", "dimension"):
+            manifest[key]  # noqa: B018 - presence check
+        return manifest
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexCorrupt(
+            f"The manifest {path / MANIFEST} is damaged or incomplete ({exc.__class__.__name__}). "
+            f"Run `newsdesk doctor --index {path}` or rebuild the index from your files."
+        ) from None
+
+
+def _check_compatible(path: Path, manifest: dict, model_id: str | None, dimension: int | None) -> None:
+    rebuild = (
+        f"Rebuild it: move {path} aside and run `newsdesk ingest YOUR_FILES --index {path}` "
+        "with the current settings, or set NEWSDESK_MODEL_PATH back to the model it was built with."
+    )
+    if int(manifest["schema_version"]) != SCHEMA_VERSION:
+        raise IndexIncompatible(
+            f"The index at {path} has schema version {manifest['schema_version']}; this Newsdesk "
+            f"reads version {SCHEMA_VERSION}. {rebuild}"
+        )
+    if model_id is not None and manifest["embedding_model"] != model_id:
+        raise IndexIncompatible(
+            f"The index at {path} was built with the embedding model {manifest['embedding_model']} "
+            f"({manifest['dimension']} dims), but the configured model is {model_id}"
+            f"{f' ({dimension} dims)' if dimension else ''}. {rebuild}"
+        )
+    if dimension and int(manifest["dimension"]) != int(dimension):
+        raise IndexIncompatible(
+            f"The index at {path} holds {manifest['dimension']}-dimensional vectors, but the "
+            f"configured model makes {dimension}-dimensional ones. {rebuild}"
+        )
+
+
+def _write_json_atomically(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _write_faiss_atomically(index: faiss.Index, path: Path, generation: int) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        faiss.write_index(index, str(tmp))
+        with open(tmp, "ab") as fh:  # generation tag after the FAISS bytes; faiss ignores trailing data
+            fh.write(_generation_trailer(generation))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except RuntimeError as exc:  # faiss reports I/O failures as RuntimeError
+        tmp.unlink(missing_ok=True)
+        raise OSError(errno.EIO, str(exc)) from None
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+_TRAILER = b"NEWSDESK-GEN:"
+
+
+def _generation_trailer(generation: int) -> bytes:
+    return _TRAILER + f"{generation:020d}".encode()
+
+
+def _read_faiss_generation(path: Path) -> int | None:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            width = len(_TRAILER) + 20
+            if size < width:
+                return None
+            fh.seek(size - width)
+            tail = fh.read(width)
+    except OSError:
+        return None
+    if not tail.startswith(_TRAILER):
+        return None
+    try:
+        return int(tail[len(_TRAILER):])
+    except ValueError:
+        return None
+
+
+@contextlib.contextmanager
+def _write_lock(path: Path, timeout_s: float = 10.0) -> Iterator[None]:
+    """Cross-process writer lock (flock: released by the OS if the holder dies)."""
+    lock_path = Path(path) / LOCK
+    fh = open(lock_path, "a+")
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.seek(0)
+                    holder = fh.read().strip() or "unknown"
+                    raise IndexLocked(
+                        f"The index at {path} is being written by another process (pid {holder}). "
+                        "Wait for that ingest to finish and try again."
+                    ) from None
+                time.sleep(0.1)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+_ARTICLE_SELECT = (
+    "SELECT id, title, text, outlet, author, published_at, url, source, source_where, identity, "
+    "content_hash, removed, metadata, duplicate_of, signature FROM articles"
+)
+
+
+def _article_from_row(row) -> tuple[Article, str, bytes | None]:
+    (aid, title, text, outlet, author, published, url, source, where, identity, chash,
+     removed, metadata, duplicate_of, signature) = row
+    article = Article(
+        id=aid, title=title, text=text, outlet=outlet, author=author, published_at=published,
+        url=url, source=source, where=where, content_hash=chash,
+        removed=tuple(json.loads(removed)), metadata=json.loads(metadata), duplicate_of=duplicate_of,
+    )
+    return article, identity, signature
+
+
+def _statement_from_row(r) -> Statement:
+    return Statement(
+        article_id=r[0], index=r[1], speaker=r[2], speaker_mention=r[3], speaker_span=(r[4], r[5]),
+        cue=r[6], cue_span=(r[7], r[8]), content=r[9], content_span=(r[10], r[11]),
+        quote_type=r[12], stance=r[13], target=r[14],
+    )
+
+
+def _filter_sql(filters: Filters) -> tuple[str, list]:
+    clauses, args = ["a.duplicate_of IS NULL"], []
+    if filters.outlets:
+        clauses.append(f"a.outlet IN ({','.join('?' * len(filters.outlets))})")
+        args.extend(filters.outlets)
+    if filters.since:
+        clauses.append("substr(a.published_at, 1, 10) >= ?")
+        args.append(filters.since[:10])
+    if filters.until:
+        clauses.append("substr(a.published_at, 1, 10) <= ?")
+        args.append(filters.until[:10])
+    if filters.article_ids:
+        clauses.append(f"a.id IN ({','.join('?' * len(filters.article_ids))})")
+        args.extend(filters.article_ids)
+    return " AND ".join(clauses), args
+
+
+_FTS_WORD = re.compile(r"\w+", re.UNICODE)
+_STOPWORDS = frozenset(
+    "a an and are as at be but by for from had has have he her his i if in into is it its of on or "
+    "our she so that the their them then there these they this to was we were what when where which "
+    "who whom whose why will with would you your did does do than been being about after before "
+    "both each other how any all can could should".split()
+)
+
+
+def _fts_query(text: str) -> str:
+    """Turn free text into an FTS5 OR-query of quoted terms (no FTS syntax from users)."""
+    words = [w for w in _FTS_WORD.findall(text.lower()) if w not in _STOPWORDS]
+    unique = list(dict.fromkeys(words))[:64]
+    return " OR ".join(f'"{w}"' for w in unique)
+
+
+def _batches(items: Sequence, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])

@@ -1,0 +1,369 @@
+"""Ingest: read -> clean -> dedup -> segment -> chunk -> attribute -> embed -> index.
+
+One call of `ingest()` is one atomic write of the index. Bad input never stops the run: each bad
+file or record becomes a Problem in the report and the good ones are still ingested.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import attribute, clean, dedup, normalize, read, segment
+from .embed import Embedder
+from .errors import ArticleNotFound
+from .index import Index, IndexWriter
+from .records import Article, Chunk, IngestReport, Problem, RawArticle, Sentence, Statement
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+# progress(stage, done, total): stage is "read" (files) or "embed" (chunks).
+Progress = Callable[[str, int, int], None]
+
+_TITLE_CHARS = 120
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An article with everything derived from its text, ready to classify and store."""
+
+    article: Article
+    identity: str  # what the id came from: "id", "url" or "content"
+    fingerprint: dedup.Fingerprint
+    sentences: tuple[Sentence, ...]
+    chunks: tuple[Chunk, ...]
+    chunk_hashes: tuple[str, ...]
+    statements: tuple[Statement, ...]
+
+
+@dataclass
+class _Tally:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    embedded: int = 0
+
+
+def is_url(value: str) -> bool:
+    return value.lower().startswith(("http://", "https://"))
+
+
+def ingest(
+    inputs: Sequence[str | Path],
+    index: Index,
+    embedder: Embedder,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest files, folders and URLs into `index`; return what happened to each."""
+    started = time.perf_counter()
+    raws, problems = read_inputs(inputs, settings, progress)
+    tally = _Tally(problems=list(problems))
+    prepared = _prepare_all(raws, settings, tally)
+    with index.writer() as writer:
+        _store_all(prepared, writer, embedder, settings, tally, progress)
+        writer.log_ingest(
+            len(tally.added), len(tally.updated), len(tally.unchanged), len(tally.duplicates),
+            len(tally.removed), len(tally.problems),
+        )
+    return IngestReport(
+        added=tuple(tally.added),
+        updated=tuple(tally.updated),
+        unchanged=tuple(tally.unchanged),
+        duplicates=tuple(tally.duplicates),
+        removed=tuple(tally.removed),
+        problems=tuple(tally.problems),
+        chunks_embedded=tally.embedded,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def read_inputs(
+    inputs: Sequence[str | Path], settings: Settings, progress: Progress | None = None
+) -> tuple[list[RawArticle], list[Problem]]:
+    """Every article found in the inputs (URLs fetched, folders walked) and every problem."""
+    urls = [str(i) for i in inputs if is_url(str(i))]
+    paths = [i for i in inputs if not is_url(str(i))]
+    files, problems = read.iter_input_files(paths) if paths else ([], [])
+    raws: list[RawArticle] = []
+    total = len(files) + len(urls)
+    for done, file in enumerate(files, start=1):
+        result = read.read_path(Path(file), settings.max_file_bytes)
+        raws.extend(result.articles)
+        problems.extend(result.problems)
+        if progress:
+            progress("read", done, total)
+    for done, url in enumerate(urls, start=len(files) + 1):
+        result = read.read_url(url, settings.fetch_timeout_s, settings.max_file_bytes)
+        raws.extend(result.articles)
+        problems.extend(result.problems)
+        if progress:
+            progress("read", done, total)
+    return raws, list(problems)
+
+
+# ------------------------------------------------------------------------- prepare
+
+
+def _prepare_all(raws: Sequence[RawArticle], settings: Settings, tally: _Tally) -> list[Prepared]:
+    prepared: list[Prepared] = []
+    for raw in raws:
+        try:
+            item = prepare(raw, settings)
+        except Exception as exc:  # a bug on odd input must not cost the user the whole batch
+            log.exception("could not process %s %s", raw.source, raw.where)
+            tally.problems.append(Problem(raw.source, f"could not be processed ({exc.__class__.__name__}: {exc})", raw.where))
+            continue
+        if isinstance(item, Problem):
+            tally.problems.append(item)
+        else:
+            prepared.append(item)
+    return prepared
+
+
+def prepare(raw: RawArticle, settings: Settings) -> Prepared | Problem:
+    """Clean a raw article and derive everything stored for it (no embedding yet)."""
+    cleaned = clean.clean_text(raw.body)
+    if not cleaned.text.strip():
+        reason = "no article text left after removing boilerplate" if raw.body.strip() else "no article text"
+        return Problem(raw.source, reason, raw.where)
+    url = normalize.canonical_url(raw.url) if raw.url else None
+    outlet = normalize.normalize_outlet(raw.outlet, url)
+    title = " ".join((raw.title or "").split()) or _title_from_text(cleaned.text)
+    content_hash = dedup.content_hash(title, cleaned.text)
+    article_id, identity = article_id_for(raw.external_id, url, outlet, content_hash)
+    article = Article(
+        id=article_id,
+        title=title,
+        text=cleaned.text,
+        outlet=outlet,
+        author=" ".join(raw.author.split()) if raw.author else None,
+        published_at=normalize.parse_date(raw.published_at),
+        url=url,
+        source=raw.source,
+        where=raw.where,
+        content_hash=content_hash,
+        removed=cleaned.removed,
+        metadata={"format": raw.format, **{str(k): str(v) for k, v in raw.extra.items()}},
+    )
+    return derive(article, identity, settings)
+
+
+def derive(article: Article, identity: str, settings: Settings) -> Prepared:
+    """Sentences, chunks, statements and the near-duplicate fingerprint of a cleaned article."""
+    sentences = segment.split_sentences(article.id, article.text)
+    chunks = segment.make_chunks(
+        article.id, article.text, sentences, settings.chunk_max_chars, settings.chunk_overlap_sentences
+    )
+    return Prepared(
+        article=article,
+        identity=identity,
+        fingerprint=dedup.fingerprint(article.text),
+        sentences=tuple(sentences),
+        chunks=tuple(chunks),
+        chunk_hashes=tuple(_text_hash(c.text) for c in chunks),
+        statements=tuple(attribute.extract_statements(article.id, article.text, sentences)),
+    )
+
+
+def article_id_for(external_id: str | None, url: str | None, outlet: str | None, content_hash: str) -> tuple[str, str]:
+    """Deterministic id: the source's own id, else the canonical URL, else the content.
+
+    Ids from a URL or source id stay the same when the text changes, so a corrected article
+    replaces the old version instead of sitting beside it.
+    """
+    if external_id:
+        key, identity = f"id:{outlet or ''}:{external_id}", "id"
+    elif url:
+        key, identity = f"url:{url}", "url"
+    else:
+        key, identity = f"content:{content_hash}", "content"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16], identity
+
+
+def _title_from_text(text: str) -> str:
+    first_line = text.strip().split("\n", 1)[0]
+    if len(first_line) <= _TITLE_CHARS:
+        return first_line
+    return first_line[: _TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+# ------------------------------------------------------------------------- classify and store
+
+
+def _store_all(
+    prepared: Sequence[Prepared],
+    writer: IndexWriter,
+    embedder: Embedder,
+    settings: Settings,
+    tally: _Tally,
+    progress: Progress | None,
+) -> None:
+    """Classify each article against the index (and the batch so far) and write it."""
+    pending: list[tuple[Prepared, str]] = []  # (article, "added"/"updated") waiting for vectors
+    pending_fps: list[tuple[str, dedup.Fingerprint]] = []
+    seen_in_batch: set[str] = set()
+    total_chunks = sum(len(p.chunks) for p in prepared)
+    done_chunks = 0
+
+    def flush() -> None:
+        nonlocal done_chunks
+        if not pending:
+            return
+        done_chunks = _embed_and_put(pending, writer, embedder, tally, progress, done_chunks, total_chunks)
+        pending.clear()
+        pending_fps.clear()
+
+    for item in prepared:
+        article = item.article
+        if article.id in seen_in_batch:
+            tally.unchanged.append(article.id)  # the same article twice in one run
+            continue
+        seen_in_batch.add(article.id)
+        status, heir = _status(item, writer, tally)
+        if heir is not None:  # the replaced version had wire copies: the oldest now stands for them
+            pending.append((derive(heir, "url" if heir.url else "content", settings), "updated"))
+        if status == "unchanged":
+            tally.unchanged.append(article.id)
+            continue
+        original = _original_of(item, writer, pending_fps, settings)
+        if original is not None:
+            flush()  # the original may still be waiting for its vectors
+            writer.put_article(replace(article, duplicate_of=original), item.identity, item.fingerprint.signature,
+                               (), (), (), np.zeros((0, writer.dimension), np.float32), (), ())
+            tally.duplicates.append((article.id, original))
+            continue
+        pending.append((item, status))
+        pending_fps.append((article.id, item.fingerprint))
+        if sum(len(p.chunks) for p, _ in pending) >= 512:
+            flush()
+    flush()
+
+
+def _status(item: Prepared, writer: IndexWriter, tally: _Tally) -> tuple[str, Article | None]:
+    """'unchanged', 'updated' or 'added', and a copy promoted by removing the replaced version."""
+    article = item.article
+    stored_hash = writer.content_hash_of(article.id)
+    if stored_hash is not None:
+        stored = writer.stored_article(article.id)
+        if stored_hash == article.content_hash and _same_metadata(stored, article):
+            return "unchanged", None
+        return "updated", None
+    if item.identity == "content":
+        # An edited file without URL or id gets a new content id: replace what it gave before.
+        previous = writer.article_for_source(article.source, article.where)
+        if previous and previous[1] == "content" and previous[0] != article.id:
+            heir = _remove_with_copies(previous[0], writer, tally)
+            tally.removed.pop()  # replaced, not removed: it is reported as updated
+            return "updated", (replace(heir, duplicate_of=None) if heir else None)
+    return "added", None
+
+
+def _same_metadata(stored: Article | None, new: Article) -> bool:
+    if stored is None:
+        return False
+    fields = ("title", "outlet", "author", "published_at", "url", "removed")
+    return all(getattr(stored, f) == getattr(new, f) for f in fields) and dict(stored.metadata) == dict(new.metadata)
+
+
+def _original_of(
+    item: Prepared, writer: IndexWriter, pending_fps: Sequence[tuple[str, dedup.Fingerprint]], settings: Settings
+) -> str | None:
+    """The id of the story this article copies (exact or near), or None if it is a new story."""
+    article = item.article
+    exact = writer.originals_with_hash(article.content_hash, other_than=article.id)
+    if exact:
+        return exact[0]
+    # Only the body decides a near copy: outlets rewrite headlines of the same wire text.
+    for pid, fp in pending_fps:
+        if pid != article.id and dedup.similarity(item.fingerprint.signature, fp.signature) >= settings.near_duplicate_threshold:
+            return pid
+    candidates = writer.dedup_candidates(item.fingerprint.bands, other_than=article.id)
+    match = dedup.best_match(item.fingerprint, candidates, settings.near_duplicate_threshold)
+    return match[0] if match else None
+
+
+def _embed_and_put(
+    pending: Sequence[tuple[Prepared, str]],
+    writer: IndexWriter,
+    embedder: Embedder,
+    tally: _Tally,
+    progress: Progress | None,
+    done_chunks: int,
+    total_chunks: int,
+) -> int:
+    """Embed the chunks not already in the index (by text hash) and write the articles."""
+    hashes = [h for item, _ in pending for h in item.chunk_hashes]
+    known = writer.vectors_by_text_hash(hashes)
+    to_embed: dict[str, str] = {}
+    for item, _ in pending:
+        for chunk, h in zip(item.chunks, item.chunk_hashes):
+            if h not in known and h not in to_embed:
+                to_embed[h] = chunk.text
+    skipped = len(hashes) - len(to_embed)
+    done_chunks += skipped
+    if progress and skipped:
+        progress("embed", done_chunks, total_chunks)
+
+    def on_batch(n: int) -> None:
+        nonlocal done_chunks
+        done_chunks += n
+        if progress:
+            progress("embed", done_chunks, total_chunks)
+
+    if to_embed:
+        vectors = embedder.embed(list(to_embed.values()), progress=on_batch)
+        known.update(zip(to_embed.keys(), vectors))
+        tally.embedded += len(to_embed)
+    for item, status in pending:
+        vectors = np.vstack([known[h] for h in item.chunk_hashes]) if item.chunks else np.zeros((0, writer.dimension), np.float32)
+        writer.put_article(item.article, item.identity, item.fingerprint.signature, item.fingerprint.bands,
+                           item.sentences, item.chunks, vectors, item.chunk_hashes, item.statements)
+        (tally.updated if status == "updated" else tally.added).append(item.article.id)
+    return done_chunks
+
+
+# ------------------------------------------------------------------------- remove
+
+
+def remove(article_id: str, index: Index, embedder: Embedder, settings: Settings) -> IngestReport:
+    """Remove an article. If it was the original of wire copies, the oldest copy takes its place."""
+    started = time.perf_counter()
+    tally = _Tally()
+    with index.writer() as writer:
+        if writer.content_hash_of(article_id) is None:
+            raise ArticleNotFound(f"No article with id {article_id} in {index.path}. See `newsdesk list`.")
+        promoted = _remove_with_copies(article_id, writer, tally)
+        if promoted is not None:
+            item = derive(replace(promoted, duplicate_of=None), "url" if promoted.url else "content", settings)
+            _embed_and_put([(item, "updated")], writer, embedder, tally, None, 0, len(item.chunks))
+        writer.log_ingest(0, len(tally.updated), 0, 0, len(tally.removed), 0)
+    return IngestReport(removed=tuple(tally.removed), updated=tuple(tally.updated),
+                        chunks_embedded=tally.embedded, seconds=time.perf_counter() - started)
+
+
+def _remove_with_copies(article_id: str, writer: IndexWriter, tally: _Tally) -> Article | None:
+    """Remove an article; re-point its copies to the oldest copy, which is returned for indexing."""
+    copies = writer.copies_of(article_id)
+    writer.remove_article(article_id)
+    tally.removed.append(article_id)
+    if not copies:
+        return None
+    heir = copies[0]
+    for other in copies[1:]:
+        writer.set_duplicate_of(other, heir)
+    return writer.stored_article(heir)

