@@ -1,0 +1,112 @@
+"""The CLI as a user runs it: exact messages, exit codes, JSON shapes."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import cli
+from tests.conftest import SAMPLE_DIR
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_MODEL_PATH", "hashing")
+    monkeypatch.setenv("NEWSDESK_INDEXES_DIR", str(tmp_path / "indexes"))
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def test_every_command_has_help_with_an_example(run):
+    for command in ("ingest", "list", "show", "stats", "remove", "statements", "ask", "serve"):
+        result = run(command, "--help")
+        assert result.exit_code == 0
+        assert "Example:" in result.output and "newsdesk " + command in result.output
+        if command != "serve":
+            assert "--index NAME_OR_PATH" in result.output
+
+
+def test_ingest_prints_a_summary_and_list_shows_the_articles(run, tmp_path):
+    result = run("ingest", SAMPLE_DIR, "--index", "demo")
+    assert result.exit_code == 0, result.output
+    assert f"Index: {tmp_path / 'indexes' / 'demo'}" in result.output
+    assert "  added:      7\n" in result.output and "  duplicates: 1\n" in result.output
+    assert "  skipped:    0\n" in result.output
+    listing = run("list", "--index", "demo", "--json")
+    rows = json.loads(listing.output)
+    assert len(rows) == 8 and {"id", "title", "outlet", "published_at", "url", "chunks", "duplicate_of"} <= set(rows[0])
+    again = run("ingest", SAMPLE_DIR, "--index", "demo")
+    assert "  unchanged:  8\n" in again.output and "chunks embedded: 0" in again.output
+
+
+def test_skipped_input_sets_exit_code_3_and_names_the_file(run, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    result = run("ingest", SAMPLE_DIR, empty)
+    assert result.exit_code == 3
+    assert f"  skipped: {empty}" in result.output
+    assert "  added:      7\n" in result.output
+
+
+def test_show_prints_text_metadata_and_what_was_removed(run):
+    run("ingest", SAMPLE_DIR)
+    rows = json.loads(run("list", "--json").output)
+    fox = next(r for r in rows if r["outlet"] == "Fox News")
+    result = run("show", fox["id"][:6])
+    assert result.exit_code == 0
+    assert "title:     Russia denies attacking Wagner Group as Prigozhin vows revenge" in result.output
+    assert "published: -" in result.output
+    assert "Removed by the cleaner (5):\n" in result.output
+    assert "  - CLICK HERE TO GET THE FOX NEWS APP" in result.output
+    data = json.loads(run("show", fox["id"], "--json").output)
+    assert data["id"] == fox["id"] and "CLICK HERE" not in data["text"] and len(data["removed"]) == 5
+
+
+def test_unknown_article_and_missing_index_are_one_line_errors(run, tmp_path):
+    result = run("show", "nope")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: No index at {tmp_path / 'indexes' / 'default'}. Create one with: newsdesk ingest")
+    run("ingest", SAMPLE_DIR)
+    result = run("show", "zzzzzz")
+    assert result.exit_code == 1
+    assert "Error: No article with id 'zzzzzz'" in result.output and "See `newsdesk list`." in result.output
+
+
+def test_stats_and_remove(run):
+    run("ingest", SAMPLE_DIR)
+    stats = json.loads(run("stats", "--json").output)
+    assert stats["articles"] == 7 and stats["duplicates"] == 1 and stats["chunks"] > 0
+    assert stats["first_date"].startswith("2024-03-12")
+    rows = json.loads(run("list", "--json").output)
+    fox = next(r for r in rows if r["outlet"] == "Fox News")
+    result = run("remove", fox["id"])
+    assert result.exit_code == 0 and result.output == f"Removed {fox['id']}.\n"
+    assert json.loads(run("stats", "--json").output)["articles"] == 6
+
+
+def test_statements_for_files_and_indexed_articles(run):
+    result = run("statements", SAMPLE_DIR / "foxnews-wagner.md", "--json")
+    data = json.loads(result.output)
+    (group,) = data["results"]
+    assert group["source"].endswith("foxnews-wagner.md")
+    first = group["statements"][0]
+    for key in ("speaker", "speaker_mention", "cue", "content", "stance", "speaker_span", "cue_span",
+                "content_span", "article_id", "path"):
+        assert key in first
+    text = (SAMPLE_DIR / "foxnews-wagner.md").read_text()  # spans refer to the cleaned text, checked below
+    assert any(s["stance"] == "deny" for s in group["statements"])
+    run("ingest", SAMPLE_DIR)
+    by_id = json.loads(run("statements", group["article_id"], "--json").output)
+    assert by_id["results"][0]["statements"] == [dict(s, path=group["article_id"]) for s in group["statements"]]
+    assert text
+
+
+def test_bad_settings_value_is_reported(run, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_CHUNK_MAX_CHARS", "big")
+    result = run("list")
+    assert result.exit_code == 1
+    assert "Setting NEWSDESK_CHUNK_MAX_CHARS has the value 'big'" in result.output

