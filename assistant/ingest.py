@@ -228,7 +228,10 @@ def _store_all(
         pending.clear()
         pending_fps.clear()
 
-    for item in prepared:
+    # Earliest-published first, so the original wire story (not a later republication) is the
+    # one indexed and the others are recorded as its copies. Undated articles keep file order, last.
+    in_date_order = sorted(prepared, key=lambda p: (p.article.published_at is None, p.article.published_at or ""))
+    for item in in_date_order:
         article = item.article
         if article.id in seen_in_batch:
             tally.unchanged.append(article.id)  # the same article twice in one run
