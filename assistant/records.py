@@ -91,7 +91,7 @@ class Chunk:
     text: str  # == article.text[start:end]
 
 
-StanceName = Literal["assert", "deny", "accuse", "promise", "warn", "admit", "question", "confirm"]
+StanceName = Literal["assert", "deny", "accuse", "promise", "warn", "admit", "question", "confirm", "claim"]
 
 
 @dataclass(frozen=True)

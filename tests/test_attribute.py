@@ -1,0 +1,368 @@
+"""Who said what: attribution patterns, speaker resolution, stances and exact spans."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.attribute import extract_statements
+from assistant.records import Statement
+from assistant.segment import split_sentences
+
+SEED = Path("/work/shared/data/seed/wagner.txt")
+SEED_BOILERPLATE = (
+    "US, EUROPEAN ALLIES DEMAND ACTION",
+    "RUSSIA IS TARGETING THE US HOMELAND",
+    "CLICK HERE TO GET THE FOX NEWS APP",
+    "This is a developing story.",
+    "Fox News Digital’s Caitlin McFall contributed",
+)
+
+
+def extract(text: str) -> tuple[Statement, ...]:
+    statements = extract_statements("art", text, split_sentences("art", text))
+    for statement in statements:  # every span must be exactly what it claims to be
+        assert text[slice(*statement.speaker_span)] == statement.speaker_mention
+        assert text[slice(*statement.cue_span)] == statement.cue
+        assert text[slice(*statement.content_span)] == statement.content
+        assert statement.speaker and statement.cue and statement.content.strip()
+        assert statement.article_id == "art"
+    assert [s.index for s in statements] == list(range(len(statements)))
+    return statements
+
+
+def only(text: str) -> Statement:
+    statements = extract(text)
+    assert len(statements) == 1, statements
+    return statements[0]
+
+
+def by_cue(statements: tuple[Statement, ...], cue: str, nth: int = 0) -> Statement:
+    return [s for s in statements if s.cue == cue][nth]
+
+
+def seed_text() -> str:
+    lines = SEED.read_text(encoding="utf-8").split("\n")
+    return "\n".join(line for line in lines if not line.startswith(SEED_BOILERPLATE))
+
+
+# --- the patterns news uses ------------------------------------------------------------------
+
+
+def test_x_said_y() -> None:
+    s = only("Harbour Authority chief executive Marta Lindqvist said the strike would cost 4 million euros a day.")
+    assert (s.speaker, s.speaker_mention, s.cue) == ("Marta Lindqvist", "Marta Lindqvist", "said")
+    assert s.content == "the strike would cost 4 million euros a day"
+    assert (s.quote_type, s.stance) == ("indirect", "assert")
+
+
+def test_x_said_that_y_and_adjuncts_before_that() -> None:
+    s = only("The Kremlin said on Thursday that it had no plans to meet the delegation.")
+    assert (s.speaker, s.speaker_mention) == ("Kremlin", "Kremlin")
+    assert s.content == "it had no plans to meet the delegation"
+
+
+def test_y_comma_x_said() -> None:
+    s = only("The ceasefire is largely holding, U.N. envoy Farid Nasser said on Wednesday.")
+    assert (s.speaker, s.cue, s.content) == ("Farid Nasser", "said", "The ceasefire is largely holding")
+
+
+def test_direct_quote_then_x_said_and_said_x() -> None:
+    statements = extract(
+        "“We have offered a fair deal,” Marta Lindqvist said.\n"
+        "“Nobody wants to strike,” said Tomas Berg, the union’s general secretary."
+    )
+    first, second = statements
+    assert (first.speaker, first.content, first.quote_type) == (
+        "Marta Lindqvist", "We have offered a fair deal", "direct")
+    assert (second.speaker, second.cue, second.content) == ("Tomas Berg", "said", "Nobody wants to strike")
+
+
+def test_according_to_before_and_after() -> None:
+    statements = extract(
+        "According to Deputy Governor Ilse Varga, three bridges have been closed.\n"
+        "Two villages are cut off, according to the regional emergency service."
+    )
+    first, second = statements
+    assert (first.speaker, first.cue, first.content) == (
+        "Ilse Varga", "According to", "three bridges have been closed")
+    assert (second.speaker, second.speaker_mention, second.content) == (
+        "regional emergency service", "regional emergency service", "Two villages are cut off")
+
+
+def test_denied_and_deny_by_content() -> None:
+    statements = extract(
+        "Pharmaceutical company Norvex denied hiding safety data from regulators on Wednesday.\n"
+        "Mayor Tom Reid said the reports were “not true.”\n"
+        "He said he did not know the developer personally."
+    )
+    denied, untrue, did_not = statements
+    assert (denied.speaker, denied.stance, denied.content) == (
+        "Norvex", "deny", "hiding safety data from regulators")
+    assert (untrue.stance, untrue.quote_type, untrue.content) == (
+        "deny", "mixed", "the reports were “not true.”")
+    assert (did_not.speaker, did_not.stance) == ("Tom Reid", "deny")
+
+
+def test_x_accused_z_of_y_and_blamed_z_for_y() -> None:
+    statements = extract(
+        "Opposition leader Rafael Ortiz accused the government of covering up the true cost.\n"
+        "Ortiz also blamed Transport Minister Helena Duarte for the delays."
+    )
+    accused, blamed = statements
+    assert (accused.speaker, accused.stance, accused.target, accused.content) == (
+        "Rafael Ortiz", "accuse", "government", "covering up the true cost")
+    assert (blamed.speaker, blamed.stance, blamed.target, blamed.content) == (
+        "Rafael Ortiz", "accuse", "Helena Duarte", "the delays")
+
+
+def test_responded_saying_quote() -> None:
+    s = only("The Bramholt City Council responded to the petition on its website, saying, "
+             "“The council has heard the concerns of residents.”")
+    assert (s.speaker, s.cue, s.quote_type) == ("Bramholt City Council", "saying", "direct")
+    assert s.content == "The council has heard the concerns of residents."
+
+
+def test_claimed_reportedly_said_promised_added_in_a() -> None:
+    statements = extract(
+        "Striker Dani Okafor claimed he was never told about the new rules.\n"
+        "Club president Viktor Hale reportedly said the player had been warned twice.\n"
+        "Hale added in a radio interview that the door was “still open” for Okafor.\n"
+        "Prime Minister Elena Marsh promised that the hospital would open this year."
+    )
+    claimed, said, added, promised = statements
+    assert (claimed.speaker, claimed.stance) == ("Dani Okafor", "claim")
+    assert (said.speaker, said.cue, said.content) == ("Viktor Hale", "said", "the player had been warned twice")
+    assert (added.speaker, added.cue, added.quote_type) == ("Viktor Hale", "added", "mixed")
+    assert added.content == "the door was “still open” for Okafor"
+    assert (promised.speaker, promised.stance, promised.content) == (
+        "Elena Marsh", "promise", "the hospital would open this year")
+
+
+def test_vowed_to_and_threatened_to() -> None:
+    statements = extract(
+        "Pike vowed to keep collecting signatures.\n"
+        "The Royal College of Nursing threatened to ballot its members on strike action."
+    )
+    vowed, threatened = statements
+    assert (vowed.stance, vowed.content) == ("promise", "keep collecting signatures")
+    assert (threatened.speaker, threatened.stance) == ("Royal College of Nursing", "warn")
+    assert threatened.content == "ballot its members on strike action"
+
+
+def test_multi_sentence_quote_is_one_statement() -> None:
+    text = (
+        "Council member Joanna Pike was not convinced.\n"
+        "“We have heard this before. Two years ago the council promised a review. "
+        "Residents are tired of waiting,” she said."
+    )
+    s = only(text)  # "the council promised" inside the quote is not a statement of its own
+    assert s.speaker == "Joanna Pike" and s.speaker_mention == "she"
+    assert s.content == ("We have heard this before. Two years ago the council promised a review. "
+                         "Residents are tired of waiting")
+    assert s.quote_type == "direct"
+
+
+def test_he_added_after_a_quote_resolves_to_the_last_speaker() -> None:
+    statements = extract(
+        "Yevgeny Prigozhin said the ministry was lying. Putin was not mentioned.\n"
+        "“Huge chunks have been handed over to the enemy,” he added."
+    )
+    added = by_cue(statements, "added")
+    assert (added.speaker, added.speaker_mention, added.content) == (
+        "Yevgeny Prigozhin", "he", "Huge chunks have been handed over to the enemy")
+
+
+def test_question_asked_and_requests_are_not_questions() -> None:
+    statements = extract(
+        "“Why did it take forty minutes?” asked Sam Reyes, whose shop burned.\n"
+        "Transport Minister Jonas Albrecht asked for a report by Monday."
+    )
+    assert len(statements) == 1
+    assert (statements[0].speaker, statements[0].stance) == ("Sam Reyes", "question")
+
+
+def test_interrupted_attribution_and_dateline() -> None:
+    statements = extract(
+        "MARLOW BEND — Samples contain toluene, the Ostra Valley Environmental Agency said on Wednesday.\n"
+        "The old depot, he said, sits upstream of the terminal."
+    )
+    first, second = statements
+    assert first.content == "Samples contain toluene"
+    assert second.content == "The old depot, he said, sits upstream of the terminal"
+
+
+def test_a_claim_the_company_denied() -> None:
+    statements = extract(
+        "Kessler Terminals said the tank was safe.\n"
+        "Tomas Reyes of the dockworkers’ union said the berm had been cracked for months, "
+        "a claim the company denied."
+    )
+    said, denied = statements[1:]
+    assert (said.speaker, said.content) == ("Tomas Reyes", "the berm had been cracked for months")
+    assert (denied.speaker, denied.stance, denied.content) == (
+        "Kessler Terminals", "deny", "the berm had been cracked for months")
+
+
+def test_non_statements_are_not_extracted() -> None:
+    text = (
+        "The spokesperson did not say when the data would be published.\n"
+        "Rask declined to say how many jobs would go.\n"
+        "He responded to the claims on Monday.\n"
+        "Prigozhin made several promises of retaliation.\n"
+        "Workers reported a dripping valve to their supervisors.\n"
+        "The minister was accused of lying."
+    )
+    assert extract(text) == ()
+
+
+def test_empty_text_and_text_without_sentences() -> None:
+    assert extract("") == ()
+    assert extract("No quotes here at all") == ()
+
+
+# --- speaker resolution ------------------------------------------------------------------------
+
+
+def test_ministry_descriptions_resolve_to_one_canonical_name() -> None:
+    statements = extract(
+        "Yevgeny Prigozhin accused Russia’s defense ministry of authorizing an attack.\n"
+        "The Defense Ministry denied the claims.\n"
+        "The ministry added that its forces continue to fight.\n"
+        "The Ministry of Defense said the reports were false."
+    )
+    ministry = [s for s in statements if s.speaker != "Yevgeny Prigozhin"]
+    assert {s.speaker for s in ministry} == {"Russia's Defense Ministry"}
+    assert statements[0].target == "Russia's Defense Ministry"
+    assert [s.speaker_mention for s in ministry] == ["Defense Ministry", "ministry", "Ministry of Defense"]
+
+
+def test_surnames_pronouns_and_role_descriptions() -> None:
+    statements = extract(
+        "Turkish Defense Ministry spokesperson Zeki Aktas said the aircraft stayed in international airspace.\n"
+        "Greece’s foreign ministry said it had summoned the ambassador.\n"
+        "The spokesperson dismissed the complaint.\n"
+        "Aktas said talks would go on. She said nothing. It said more."
+    )
+    speakers = [s.speaker for s in statements]
+    assert speakers[0] == "Zeki Aktas"
+    assert speakers[1] == "Greece's Foreign Ministry"
+    assert speakers[2] == "Zeki Aktas"  # "the spokesperson"
+    assert speakers[3] == "Zeki Aktas"  # surname
+    assert statements[5].speaker == "Greece's Foreign Ministry"  # "it": the last organisation
+
+
+def test_they_resolves_to_a_group_and_the_company_to_a_business() -> None:
+    statements = extract(
+        "Carmaker Velto Motors said it would cut 1,200 jobs.\n"
+        "Union representatives said they would fight the cuts.\n"
+        "“We will not accept a single forced redundancy,” they said.\n"
+        "The company said energy prices were to blame."
+    )
+    assert [s.speaker for s in statements] == [
+        "Velto Motors", "Union representatives", "Union representatives", "Velto Motors"]
+
+
+def test_unnamed_spokesman_speaks_for_the_organisation_and_short_names() -> None:
+    statements = extract(
+        "The State Ministry of Environment confirmed that it received the call.\n"
+        "It was the ministry that alerted the city at 5:04 a.m., a ministry spokesman said.\n"
+        "Kessler Terminals said it would cooperate. Kessler denied that."
+    )
+    assert statements[0].stance == "confirm"
+    assert statements[1].speaker == "State Ministry of Environment"
+    assert statements[1].content == "It was the ministry that alerted the city at 5:04 a.m."
+    assert statements[3].speaker == "Kessler Terminals"
+    assert (statements[3].content, statements[3].stance) == ("that", "deny")
+
+
+def test_role_mentioned_before_the_name() -> None:
+    statements = extract(
+        "Four days ago its chief executive said no product had reached the water.\n"
+        "Chief executive Dana Whitcombe disputed the figures."
+    )
+    assert [s.speaker for s in statements] == ["Dana Whitcombe", "Dana Whitcombe"]
+
+
+# --- the seed article --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_statements() -> tuple[Statement, ...]:
+    return extract(seed_text())
+
+
+def test_seed_officials_denied_the_attack(seed_statements) -> None:
+    s = by_cue(seed_statements, "denied")
+    assert (s.speaker, s.stance, s.content) == (
+        "Russian military officials", "deny", "attacking the mercenary Wagner Group")
+
+
+def test_seed_prigozhin_accused_the_ministry(seed_statements) -> None:
+    s = by_cue(seed_statements, "accused")
+    assert (s.speaker, s.stance, s.target) == ("Yevgeny Prigozhin", "accuse", "Russia's Defense Ministry")
+    assert s.content == "authorizing an attack against his forces"
+
+
+def test_seed_claims_and_promise(seed_statements) -> None:
+    claimed = by_cue(seed_statements, "claimed")
+    assert claimed.speaker == "Yevgeny Prigozhin" and claimed.speaker_mention == "Prigozhin"
+    assert claimed.content == "his camp came under fire from a “massive” missile attack"
+    reported = by_cue(seed_statements, "reported")
+    assert reported.speaker == "Kyiv Post" and reported.content.startswith("Prigozhin claimed")
+    promised = by_cue(seed_statements, "promised")
+    assert (promised.speaker, promised.speaker_mention, promised.stance) == ("Yevgeny Prigozhin", "He", "promise")
+    assert "punish “everyone”" in promised.content
+
+
+def test_seed_ministry_statements(seed_statements) -> None:
+    telegram = by_cue(seed_statements, "saying")
+    assert (telegram.speaker, telegram.stance, telegram.quote_type) == (
+        "Russia's Defense Ministry", "deny", "direct")
+    assert telegram.content.startswith("All the messages and video footage")
+    assert telegram.content.endswith("are untrue and are an informational provocation.")
+    added = by_cue(seed_statements, "added")
+    assert (added.speaker, added.speaker_mention) == ("Russia's Defense Ministry", "ministry")
+
+
+def test_seed_peskov_he_added_and_ukraine(seed_statements) -> None:
+    peskov = [s for s in seed_statements if s.speaker == "Dmitry Peskov"]
+    assert len(peskov) == 1 and peskov[0].stance == "assert"
+    assert peskov[0].content.startswith("Russian President Vladimir Putin was aware")
+    he_added = by_cue(seed_statements, "added", 1)
+    assert (he_added.speaker, he_added.speaker_mention) == ("Yevgeny Prigozhin", "he")
+    assert he_added.content == "Huge chunks [of land] have been handed over to the enemy"
+    ukraine = [s for s in seed_statements if s.speaker == "Ukraine"][0]
+    assert ukraine.content == "it had made progress in the vital Zaporizhzhia region"
+
+
+def test_speed_one_thousand_sentences() -> None:
+    text = "\n".join([seed_text()] * 100)  # 100 x 11 sentences, dense with attribution
+    sentences = split_sentences("big", text)
+    assert len(sentences) >= 1000
+    started = time.process_time()  # CPU time: other processes on the machine do not count
+    statements = extract_statements("big", text, sentences)
+    elapsed = time.process_time() - started
+    assert len(statements) >= 100 * 14
+    assert elapsed < 1.0, f"{elapsed:.2f} s of CPU for {len(sentences)} sentences"
+
+
+FRAGMENTS = [
+    "“", "”", '"', ",", ".", "?", " ", "\n", "\n\n", "said", "he", "The ministry", "according to",
+    "Dmitry Peskov", "denied", "that", "accused", "of", "Kessler", "to", "vowed", "“We won,”",
+    "saying,", "— ", "MARLOW BEND", "a claim", "U.S.", "5 a.m.", "Ortiz’s", "and", "but",
+]
+
+
+def test_arbitrary_text_never_breaks_spans() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=120, deadline=None)
+    @given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=6), max_size=40))
+    def check(parts: list[str]) -> None:
+        extract(" ".join(parts))  # extract() asserts that every span matches its field
+
+    check()
