@@ -449,6 +449,40 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+# ----------------------------------------------------------------------------- eval
+
+
+@cli.group(name="eval")
+def eval_() -> None:
+    """Measure quality: retrieval and answers on MultiHop-RAG, statements on annotations.
+
+    \b
+    Example:
+      newsdesk eval statements data/eval/statements.jsonl
+      newsdesk eval multihop --limit 200
+    """
+
+
+@eval_.command(name="statements")
+@click.argument("gold", type=click.Path(dir_okay=False), metavar="FILE")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--errors", "show_errors", is_flag=True, help="List the statements that did not match.")
+def eval_statements(gold: str, as_json: bool, show_errors: bool) -> None:
+    """Score extracted statements against annotated JSONL (format: assistant/statements_eval.py).
+
+    \b
+    Example:
+      newsdesk eval statements data/eval/statements.jsonl --errors
+    """
+    from .statements_eval import format_report, score
+
+    result = score(gold)
+    if as_json:
+        _echo_json(result)
+    else:
+        click.echo(format_report(result, show_errors=show_errors))
+
+
 # ----------------------------------------------------------------------------- serve
 
 
