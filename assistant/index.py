@@ -37,7 +37,7 @@ from typing import Iterable, Iterator, Sequence
 import faiss
 import numpy as np
 
-from .errors import IndexCorrupt, IndexIncompatible, IndexLocked, IndexNotFound
+from .errors import IndexCorrupt, IndexError_, IndexIncompatible, IndexLocked, IndexNotFound
 from .records import Article, ArticleInfo, Chunk, Filters, Sentence, Statement
 
 log = logging.getLogger(__name__)
@@ -189,24 +189,33 @@ class Index:
         path = Path(path)
         if cls.exists(path):
             return cls.open(path, model_id, dimension)
-        path.mkdir(parents=True, exist_ok=True)
-        with _write_lock(path):
-            if not cls.exists(path):
-                created = now_iso()
-                db = _connect(path / RECORDS)
-                with db:
-                    db.executescript(_SCHEMA)
-                    _set_meta(db, schema_version=SCHEMA_VERSION, embedding_model=model_id,
-                              dimension=dimension, generation=0, vectors_generation=0, created_at=created)
-                db.close()
-                manifest = _manifest_from(path, _connect(path / RECORDS))
-                _write_json_atomically(path / MANIFEST, manifest)
+        try:  # (doctor helper patch) a full disk is a user-facing error, not a traceback
+            path.mkdir(parents=True, exist_ok=True)
+            with _write_lock(path):
+                if not cls.exists(path):
+                    _refuse_to_reinitialise(path)
+                    created = now_iso()
+                    db = _connect(path / RECORDS)
+                    with db:
+                        db.executescript(_SCHEMA)
+                        _set_meta(db, schema_version=SCHEMA_VERSION, embedding_model=model_id,
+                                  dimension=dimension, generation=0, vectors_generation=0, created_at=created)
+                    db.close()
+                    manifest = _manifest_from(path, _connect(path / RECORDS))
+                    _write_json_atomically(path / MANIFEST, manifest)
+        except (sqlite3.OperationalError, OSError) as exc:
+            failure = _write_failure(path, exc, "the index could not be created")
+            if failure is None:
+                raise
+            raise failure from exc
         return cls.open(path, model_id, dimension)
 
     @classmethod
     def open(cls, path: Path, model_id: str | None = None, dimension: int | None = None) -> "Index":
         """Open an existing index; with model_id/dimension, refuse one built differently."""
         path = Path(path)
+        if path.is_dir() and not (path / MANIFEST).exists() and (path / RECORDS).exists():
+            raise IndexCorrupt(_missing_manifest_message(path))  # (doctor helper patch)
         if not path.is_dir() or not (path / MANIFEST).exists():
             raise IndexNotFound(
                 f"No index at {path}. Create one with: newsdesk ingest data/sample --index {path}"
@@ -537,6 +546,17 @@ class Index:
     @contextlib.contextmanager
     def writer(self, lock_timeout_s: float = 10.0) -> Iterator["IndexWriter"]:
         """One atomic write: everything done through the writer commits together or not at all."""
+        try:  # (doctor helper patch) a full disk is a user-facing error, not a traceback
+            with self._locked_write(lock_timeout_s) as writer:
+                yield writer
+        except (sqlite3.OperationalError, OSError) as exc:
+            failure = _write_failure(self.path, exc, "nothing from this run was saved; the index holds what it held before")
+            if failure is None:
+                raise
+            raise failure from exc
+
+    @contextlib.contextmanager
+    def _locked_write(self, lock_timeout_s: float) -> Iterator["IndexWriter"]:
         with _write_lock(self.path, lock_timeout_s):
             base = self._faiss_index()
             db = _connect(self.path / RECORDS)
@@ -750,6 +770,59 @@ class IndexWriter:
 
 
 # --------------------------------------------------------------------- helpers
+
+
+def _missing_manifest_message(path: Path) -> str:
+    return (
+        f"The index at {path} has its records but its {MANIFEST} is missing. Run "
+        f"`newsdesk doctor --repair --index {path}` to rewrite it from the records."
+    )
+
+
+def _refuse_to_reinitialise(path: Path) -> None:
+    """(doctor helper patch) Creating over records that hold articles (manifest lost) would reset
+    their model, dimension and generation: refuse. Records of an interrupted create are reused."""
+    records = path / RECORDS
+    if not records.exists() or records.stat().st_size == 0:
+        return
+    try:
+        db = sqlite3.connect(str(records), timeout=30)
+        try:
+            stored = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return
+        raise
+    except sqlite3.DatabaseError as exc:
+        raise IndexCorrupt(
+            f"The records file {records} is damaged ({exc}). Run `newsdesk doctor --index {path}`."
+        ) from None
+    if stored:
+        raise IndexCorrupt(_missing_manifest_message(path))
+
+
+# SQLite says "database or disk is full" (SQLITE_FULL) or "disk I/O error"; the OS says ENOSPC & co.
+_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
+
+
+def _write_failure(path: Path, exc: BaseException, consequence: str) -> IndexError_ | None:
+    """(doctor helper patch) The user-facing error for a write the disk refused; None for other errors."""
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc)
+        if "full" not in text and "disk I/O" not in text and "readonly" not in text:
+            return None
+        reason = "the disk is full" if "full" in text else f"the disk refused the write ({text})"
+    elif getattr(exc, "errno", None) in _DISK_ERRNOS:
+        reason = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else (
+            f"the disk refused the write ({exc.strerror or exc})")
+    else:
+        return None
+    return IndexError_(
+        f"Could not write to the index at {path}: {reason}; {consequence}. "
+        "Free some disk space (or check the disk) and run the command again."
+    )
 
 
 def new_faiss_index(dimension: int) -> faiss.Index:

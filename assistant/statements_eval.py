@@ -58,6 +58,12 @@ their errors, so neither is unseen any more. All figures are on annotations by t
 extractor's author, with the same conventions in mind: they are optimistic compared with an
 independent corpus such as PARC 3.0.
 
+"heldout3" (3 passages, 18 statements) was written and annotated by a second person who had not
+read the extractor, following the conventions above, and was not used to change the extractor.
+Its first run: speaker 100, cue 100, content 94.4 exact / 94.4 overlap, stance 83% (the first
+draft of its annotations broke two conventions, "that" inside content and a leading "The" in
+names; those annotation slips were corrected before this figure, the extractor was not touched).
+
 Scoring:
 - Predicted statements are matched to gold statements of the same passage one-to-one, greedily
   by cue span overlap: all (predicted, gold) pairs whose cue spans share at least one character
