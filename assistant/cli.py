@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -43,6 +44,14 @@ class NewsdeskGroup(click.Group):
             return super().invoke(ctx)
         except NewsdeskError as exc:
             click.secho(f"Error: {exc}", fg="red", err=True)
+            ctx.exit(EXIT_ERROR)
+        except sqlite3.DatabaseError as exc:
+            # A damaged page can surface on any read, long after the index opened fine.
+            click.secho(
+                f"Error: the index records are damaged ({exc}). Run `newsdesk doctor` with the same "
+                "--index to see what is wrong, and `newsdesk doctor --repair` to rebuild what can be rebuilt.",
+                fg="red", err=True,
+            )
             ctx.exit(EXIT_ERROR)
 
 

