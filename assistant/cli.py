@@ -492,6 +492,91 @@ def eval_statements(gold: str, as_json: bool, show_errors: bool) -> None:
         click.echo(format_report(result, show_errors=show_errors))
 
 
+def _default_multihop_dir() -> str | None:
+    """../shared/data/multihop-rag beside the checkout, where the team keeps the benchmark."""
+    candidate = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "multihop-rag"
+    return str(candidate) if candidate.is_dir() else None
+
+
+@eval_.command(name="multihop")
+@click.option("--data", "data_dir", metavar="DIR", default=None,
+              help="MultiHop-RAG folder (articles.jsonl, queries.jsonl); default ../shared/data/multihop-rag.")
+@click.option("--limit", type=int, default=None, metavar="N", help="Only N queries (a quick run).")
+@click.option("--no-baselines", is_flag=True, help="Skip the llama-index baselines.")
+@click.option("--no-answers", is_flag=True, help="Retrieval figures only.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def eval_multihop(ctx, data_dir, limit, no_baselines, no_answers, as_json) -> None:
+    """Retrieval and answer quality on MultiHop-RAG, with llama-index baselines in the same run.
+
+    Builds temporary indexes with the configured model through the product's own ingest.
+
+    \b
+    Example:
+      newsdesk eval multihop --limit 300
+    """
+    from .evaluate import format_report, retrieval_report
+    from .eval_answers import answer_report, format_answer_report
+    from .facade import embedder_for
+
+    data_dir = data_dir or _default_multihop_dir()
+    if not data_dir:
+        raise NewsdeskError("No MultiHop-RAG data found at ../shared/data/multihop-rag; pass --data DIR.")
+    settings: Settings = ctx.obj
+    embedder = embedder_for(settings)
+    say = (lambda message: click.echo(f"... {message}", err=True))
+    result = {"retrieval": retrieval_report(data_dir, embedder, settings, limit=limit,
+                                            baselines=not no_baselines, progress=say)}
+    if not no_answers:
+        result["answers"] = answer_report(data_dir, embedder, settings, limit=limit, progress=say)
+    if as_json:
+        _echo_json(result)
+        return
+    click.echo(format_report(result["retrieval"]))
+    if "answers" in result:
+        click.echo("")
+        click.echo(format_answer_report(result["answers"]))
+
+
+# ----------------------------------------------------------------------------- doctor
+
+
+@cli.command()
+@index_option
+@click.option("--repair", "do_repair", is_flag=True, help="Rebuild what can be rebuilt from the stored articles.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def doctor(ctx: click.Context, index: str | None, do_repair: bool, as_json: bool) -> None:
+    """Check an index for damage; with --repair, rebuild what can be rebuilt.
+
+    Exit code 0: healthy (or repaired); 1: problems remain.
+
+    \b
+    Example:
+      newsdesk doctor --index wagner --repair
+    """
+    from . import doctor as doctor_stage
+
+    path = ctx.obj.index_path(index)
+    findings = doctor_stage.diagnose(path)
+    actions = doctor_stage.repair(path) if do_repair and findings else []
+    remaining = doctor_stage.diagnose(path) if do_repair and findings else findings
+    if as_json:
+        _echo_json({"index": str(path), "findings": [f.as_dict() for f in findings], "repairs": actions,
+                    "remaining": [f.as_dict() for f in remaining]})
+    else:
+        if not findings:
+            click.echo(f"{path}: healthy.")
+        for finding in findings:
+            click.echo(str(finding))
+        for action in actions:
+            click.echo(f"repaired: {action}")
+        if do_repair and findings:
+            click.echo("Healthy now." if not remaining else f"{len(remaining)} problem(s) remain.")
+    if remaining:
+        ctx.exit(EXIT_ERROR)
+
+
 # ----------------------------------------------------------------------------- serve
 
 
