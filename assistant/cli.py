@@ -549,7 +549,7 @@ def eval_multihop(ctx, data_dir, limit, no_baselines, no_answers, as_json) -> No
 def doctor(ctx: click.Context, index: str | None, do_repair: bool, as_json: bool) -> None:
     """Check an index for damage; with --repair, rebuild what can be rebuilt.
 
-    Exit code 0: healthy (or repaired); 1: problems remain.
+    Exit code 0: healthy, repaired, or only warnings/notes remain; 1: errors remain.
 
     \b
     Example:
@@ -573,7 +573,8 @@ def doctor(ctx: click.Context, index: str | None, do_repair: bool, as_json: bool
             click.echo(f"repaired: {action}")
         if do_repair and findings:
             click.echo("Healthy now." if not remaining else f"{len(remaining)} problem(s) remain.")
-    if remaining:
+    # Warnings and notes (a kept damaged copy, articles waiting for re-ingest) do not fail scripts.
+    if any(f.severity == "error" for f in remaining):
         ctx.exit(EXIT_ERROR)
 
 

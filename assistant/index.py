@@ -473,6 +473,52 @@ class Index:
             scores, ids = index.search(query, min(k, index.ntotal), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
+    def search_dense_many(
+        self, vectors: np.ndarray, k: int, filters: Filters = Filters()
+    ) -> list[list[tuple[int, float]]]:
+        """`search_dense` for several query vectors in one FAISS call (one pass over the vectors)."""
+        index = self._faiss_index()
+        queries = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension)
+        if index.ntotal == 0 or k <= 0 or len(queries) == 0:
+            return [[] for _ in range(len(queries))]
+        allowed = self.allowed_rowids(filters)
+        params = None
+        if allowed is not None:
+            if allowed.size == 0:
+                return [[] for _ in range(len(queries))]
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        with self._faiss_lock:
+            scores, ids = index.search(queries, min(k, index.ntotal), params=params)
+        return [[(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i >= 0] for row_ids, row_scores in zip(ids, scores)]
+
+    def chunk_articles(self, rowids: Sequence[int]) -> dict[int, tuple[str, str, tuple[str, ...], str | None]]:
+        """rowid -> (chunk id, article id, outlets, published_at), reading no text: what ranking needs.
+
+        The outlets are the article's own and those of its recorded wire copies (coverage too).
+        """
+        out: dict[int, tuple[str, str, tuple[str, ...], str | None]] = {}
+        db = self._db()
+        for part in _batches(sorted({int(r) for r in rowids}), 500):
+            marks = ",".join("?" * len(part))
+            rows = db.execute(
+                f"SELECT c.rowid, c.id, c.article_id, a.outlet, a.published_at FROM chunks c "
+                f"JOIN articles a ON a.id = c.article_id WHERE c.rowid IN ({marks})",
+                part,
+            ).fetchall()
+            article_ids = sorted({r[2] for r in rows})
+            copies: dict[str, list[str]] = {}
+            if article_ids:
+                amarks = ",".join("?" * len(article_ids))
+                for original, outlet in db.execute(
+                    f"SELECT duplicate_of, outlet FROM articles WHERE duplicate_of IN ({amarks}) AND outlet IS NOT NULL",
+                    article_ids,
+                ):
+                    copies.setdefault(original, []).append(outlet)
+            for rowid, chunk_id, article_id, outlet, published in rows:
+                outlets = tuple(dict.fromkeys(([outlet] if outlet else []) + copies.get(article_id, [])))
+                out[int(rowid)] = (chunk_id, article_id, outlets, published)
+        return out
+
     def search_bm25(self, query: str, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
         """(chunk rowid, BM25 score, higher is better), best first. Words are OR-ed."""
         match = _fts_query(query)
@@ -839,10 +885,24 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA foreign_keys=OFF")
         return db
     except sqlite3.DatabaseError as exc:
+        if _disk_nearly_full(path.parent):  # (doctor helper patch) not damage: SQLite needs room to open
+            raise IndexError_(
+                f"Cannot open the records file {path}: the disk holding it is full (SQLite needs a little "
+                "free space even to read). The index itself is intact: free some disk space and try again."
+            ) from None
         raise IndexCorrupt(
             f"The records file {path} cannot be opened ({exc}). It may be damaged: run "
             f"`newsdesk doctor --index {path.parent}` or rebuild the index from your files."
         ) from None
+
+
+def _disk_nearly_full(folder: Path) -> bool:
+    """(doctor helper patch) Less than 1 MB free: SQLite cannot create its shared-memory/WAL files."""
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return False
+    return stat.f_bavail * stat.f_frsize < 1_000_000
 
 
 def _set_meta(db: sqlite3.Connection, **values) -> None:

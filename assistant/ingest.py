@@ -137,6 +137,8 @@ def prepare(raw: RawArticle, settings: Settings) -> Prepared | Problem:
     if not cleaned.text.strip():
         reason = "no article text left after removing boilerplate" if raw.body.strip() else "no article text"
         return Problem(raw.source, reason, raw.where)
+    if not any(character.isalnum() for character in cleaned.text):  # (doctor helper patch) e.g. only zero-width joiners
+        return Problem(raw.source, "no readable text (only invisible characters, symbols or punctuation)", raw.where)
     url = normalize.canonical_url(raw.url) if raw.url else None
     outlet = normalize.normalize_outlet(raw.outlet, url)
     title = " ".join((raw.title or "").split()) or _title_from_text(cleaned.text)
