@@ -487,21 +487,27 @@ def _resolve(phrase: _Phrase, registry: _Registry, salient: bool = True) -> _Men
 
 def _split_title(tokens: list[_Token]) -> tuple[list[_Token], list[str]]:
     """Split "Harbour Authority chief executive Marta Lindqvist" into the name and role words."""
-    tail: list[_Token] = []
+    # Walk back from the end, then slice once: inserting at the front for every token would be
+    # quadratic in the length of a run of capitalised words.
+    first = len(tokens)
     for index in range(len(tokens) - 1, -1, -1):
         token = tokens[index]
-        joins_names = token.lower == "of" and tail and index > 0 and _is_capitalised(tokens[index - 1])
-        inner_possessive = _is_possessive(token) and tail  # "Riverside Dockworkers’ Union"
+        has_tail = first < len(tokens)
+        joins_names = token.lower == "of" and has_tail and index > 0 and _is_capitalised(tokens[index - 1])
+        inner_possessive = _is_possessive(token) and has_tail  # "Riverside Dockworkers’ Union"
         if (_is_capitalised(token) and (not _is_possessive(token) or inner_possessive)) or joins_names:
-            tail.insert(0, token)
+            first = index
         else:
             break
-    while tail and tail[0].lower == "of":
-        tail.pop(0)
+    while first < len(tokens) and tokens[first].lower == "of":
+        first += 1
     # Drop leading titles: everything up to the last title word, if a name follows it.
     # Organisation names keep all their words: "Defense Ministry", "Royal College of Nursing".
-    while tail and (tail[0].lower in ("the", "a", "an") or tail[0].lower in _ORG_DESCRIPTORS):
-        tail.pop(0)
+    while first < len(tokens) and (
+        tokens[first].lower in ("the", "a", "an") or tokens[first].lower in _ORG_DESCRIPTORS
+    ):
+        first += 1
+    tail = tokens[first:]
     if any(t.lower in _ORG_HEADS for t in tail):
         roles = [t.text for t in tokens[: len(tokens) - len(tail)]]
         return tail, [r for r in roles if not r.endswith(_POSSESSIVE_ENDINGS)]
@@ -678,6 +684,7 @@ def extract_statements(
     article_id: str, text: str, sentences: Sequence[Sentence]
 ) -> tuple[Statement, ...]:
     """Statements (speaker, cue, content, stance) found in `text`, ordered by cue position."""
+    sentences = _bounded_sentences(text, sentences)
     quotes = _find_quotes(text)
     context = _Context(text, sentences, quotes, [q.open for q in quotes])
     direct_by_sentence = _direct_quotes_by_sentence(context)
@@ -690,6 +697,34 @@ def extract_statements(
         found.extend(_indirect_statements(context, sentence, tokens))
     found.sort(key=lambda f: f.cue)
     return tuple(_to_statement(article_id, i, text, f) for i, f in enumerate(found))
+
+
+# Work per cue grows with the length of its sentence, so one huge "sentence" (junk text without
+# full stops) would take quadratic time. Real sentences are far shorter than this; longer ones are
+# read in pieces of at most this many characters, cut at a space.
+_MAX_SENTENCE_CHARS = 2_500
+
+
+def _bounded_sentences(text: str, sentences: Sequence[Sentence]) -> list[Sentence]:
+    bounded: list[Sentence] = []
+    for sentence in sentences:
+        for start, end in _pieces(text, sentence.start, sentence.end):
+            bounded.append(
+                Sentence(sentence.article_id, len(bounded), start, end, text[start:end])
+            )
+    return bounded
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    pieces: list[tuple[int, int]] = []
+    while end - start > _MAX_SENTENCE_CHARS:
+        limit = start + _MAX_SENTENCE_CHARS
+        cut = text.rfind(" ", start + 1, limit)
+        cut = limit if cut <= start else cut
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
 
 
 def _register_subject(context: _Context, tokens: list[_Token]) -> None:
@@ -773,7 +808,7 @@ def _attribution_after(context: _Context, quote: _Quote, starts: list[int]):
     if quote.close + 1 > sentence.end:
         return None, index
     before_close = context.text[quote.close - 1]
-    if before_close not in ",?!." and not context.text[quote.close + 1 :].startswith(","):
+    if before_close not in ",?!." and not context.text.startswith(",", quote.close + 1):
         return None, index
     tokens = context.tokens_between(quote.close + 1, sentence.end)
     if tokens and tokens[0].text == ",":

@@ -19,6 +19,7 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 MODES = ("ask", "who", "compare", "summarize")
+LLM_MODES = ("ask", "summarize")
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
@@ -49,6 +50,7 @@ class Assistant:
         self.embedder = embedder or embedder_for(settings)
         self._index: Index | None = None
         self._engine = None
+        self._llm = None
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ the index
@@ -172,7 +174,28 @@ class Assistant:
         """Answer a question from the coverage. `history` is ((user, assistant), ...) of earlier turns."""
         if mode not in MODES:
             raise NewsdeskError(f"Unknown mode '{mode}'. Choose one of: {', '.join(MODES)}.")
-        return self._answer_engine().ask(question, mode=mode, filters=filters, history=history)
+        extractive = self._answer_engine().ask(question, mode=mode, filters=filters, history=history)
+        llm_engine = self._llm_engine()
+        # Tables (who said what, compare) stay extractive: each cell must be a verbatim statement.
+        if llm_engine is None or mode not in LLM_MODES or not extractive.passages:
+            return extractive
+        from .llm import with_fallback
+
+        # The LLM writes from the passages the extractive engine considered (same retrieval,
+        # filters and follow-up resolution); its [n] markers are verified before anything is shown.
+        return with_fallback(llm_engine, lambda: extractive, extractive.question, extractive.passages,
+                             mode, history, extractive.filters)
+
+    def _llm_engine(self):
+        """The optional LLM engine (None unless an endpoint or GGUF file is configured)."""
+        if not self.settings.llm_enabled:
+            return None
+        with self._lock:
+            if self._llm is None:
+                from .llm import make_llm_engine
+
+                self._llm = make_llm_engine(self.settings)
+            return self._llm
 
     def _answer_engine(self):
         from .answer import AnswerEngine  # imported late: the browse commands do not need it
@@ -183,7 +206,8 @@ class Assistant:
 
     @property
     def engine_name(self) -> str:
-        return self._answer_engine().name
+        llm_engine = self._llm_engine()
+        return llm_engine.name if llm_engine is not None else self._answer_engine().name
 
 
 __all__ = ["Assistant", "FileStatements", "MODES", "SAMPLE_DIR", "embedder_for"]

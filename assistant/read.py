@@ -26,7 +26,7 @@ import os
 import re
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from http.client import HTTPException
 from pathlib import Path
@@ -171,9 +171,68 @@ def read_path(path: Path, max_file_bytes: int) -> ReadResult:
         data = _read_bytes(path, max_file_bytes)
         _check_not_empty(data)
         _check_not_binary(data)
-        return _READERS[fmt](source, data, fmt)
+        result = _READERS[fmt](source, data, fmt)
     except _Unreadable as exc:
         return _failed(source, exc.reason)
+    except RecursionError:
+        # Parsers (json, yaml) and our own value walking recurse per nesting level.
+        return _failed(source, _TOO_DEEP_REASON)
+    return _finished(source, result)
+
+
+_TOO_DEEP_REASON = "the data is nested too deeply to read (hundreds of levels of brackets)"
+_NOTHING_FOUND_REASON = "no articles found in the file"
+
+
+def _finished(source: str, result: ReadResult) -> ReadResult:
+    """The reader's result with lone surrogates replaced, and a Problem when it found nothing."""
+    if not result.articles and not result.problems:
+        return _failed(source, _NOTHING_FOUND_REASON)
+    return _without_surrogates(result)
+
+
+# A lone surrogate (from a JSON "\ud800" escape or a feed's "&#xD800;") is not a character: it
+# cannot be encoded as UTF-8, so hashing or storing the text would fail later.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replace_surrogates(text: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _optional_text_without_surrogates(text: str | None) -> str | None:
+    return None if text is None else _replace_surrogates(text)
+
+
+def _article_without_surrogates(article: RawArticle) -> RawArticle:
+    return replace(
+        article,
+        source=_replace_surrogates(article.source),
+        where=_replace_surrogates(article.where),
+        title=_replace_surrogates(article.title),
+        body=_replace_surrogates(article.body),
+        outlet=_optional_text_without_surrogates(article.outlet),
+        author=_optional_text_without_surrogates(article.author),
+        published_at=_optional_text_without_surrogates(article.published_at),
+        url=_optional_text_without_surrogates(article.url),
+        external_id=_optional_text_without_surrogates(article.external_id),
+        extra={_replace_surrogates(k): _replace_surrogates(v) for k, v in article.extra.items()},
+    )
+
+
+def _problem_without_surrogates(problem: Problem) -> Problem:
+    return Problem(
+        _replace_surrogates(problem.source),
+        _replace_surrogates(problem.reason),
+        _replace_surrogates(problem.where),
+    )
+
+
+def _without_surrogates(result: ReadResult) -> ReadResult:
+    return ReadResult(
+        articles=tuple(_article_without_surrogates(article) for article in result.articles),
+        problems=tuple(_problem_without_surrogates(problem) for problem in result.problems),
+    )
 
 
 def _read_bytes(path: Path, max_file_bytes: int) -> bytes:
@@ -463,18 +522,63 @@ def _split_front_matter(text: str) -> tuple[dict[Any, Any], str]:
     if closing is None:
         return {}, text  # a lone `---` is a horizontal rule, not front matter
     block = "\n".join(lines[1:closing])
+    if _bracket_depth(block) > _MAX_FRONT_MATTER_DEPTH:
+        # PyYAML's scanner is quadratic in the nesting depth of [ and {: refuse before parsing.
+        raise _Unreadable(f"not valid YAML ({_TOO_DEEP_REASON})")
     try:
-        data = yaml.safe_load(block)
+        data = yaml.load(block, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "cannot be parsed"
         where = f"line {mark.line + 2}: " if mark is not None else ""  # +2: 0-based, after `---`
         raise _Unreadable(f"not valid YAML ({where}{problem})") from None
+    except RecursionError:
+        raise _Unreadable(f"not valid YAML ({_TOO_DEEP_REASON})") from None
+    except ValueError as exc:  # a constructor rejecting a value PyYAML did not check itself
+        raise _Unreadable(f"not valid YAML ({exc})") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise _Unreadable("expected 'key: value' lines between the two '---' lines")
     return data, "\n".join(lines[closing + 1:])
+
+
+_MAX_FRONT_MATTER_DEPTH = 100
+
+
+def _bracket_depth(block: str) -> int:
+    """The deepest nesting of [ and { (an upper bound: brackets inside quotes count too)."""
+    depth = deepest = 0
+    for match in re.finditer(r"[\[\]{}]", block):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML without aliases (a few hundred bytes of nested aliases expand to billions of
+    values; front matter never needs them), and with impossible dates kept as written."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"aliases such as '*{event.anchor}' are not allowed in front matter",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_date_or_text(self, node: Any) -> Any:
+        # "date: 2024-02-30" looks like a date to YAML but is none; the ingest reports it.
+        try:
+            return self.construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _FrontMatterLoader.construct_date_or_text
+)
 
 
 _ATX_HEADING_PATTERN = r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$"
@@ -625,11 +729,20 @@ def html_to_text(markup: str) -> str:
     if "<" not in markup and "&" not in markup:
         return _join_paragraphs(markup)
     try:
-        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+        root = lxml.html.fragment_fromstring(_xml_compatible(markup), create_parent="div")
     except (etree.ParserError, ValueError) as exc:
         logger.debug("not parseable as HTML (%s); keeping it as text", exc)
         return _join_paragraphs(markup)
     return _text_of_element(root)
+
+
+# Characters lxml refuses in element text (XML 1.0 forbids them): C0 controls other than tab and
+# newlines, surrogates, U+FFFE and U+FFFF. A form feed in a page is whitespace anyway.
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_compatible(markup: str) -> str:
+    return _XML_INCOMPATIBLE.sub(" ", markup)
 
 
 def _text_of_element(root: Any) -> str:
@@ -665,7 +778,7 @@ def _join_paragraphs(text: str) -> str:
 def _page_title_and_text(html: str) -> tuple[str, str]:
     """Fallback for pages trafilatura finds no article in (short pages, plain markup)."""
     try:
-        root = lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(_xml_compatible(html))
     except (etree.ParserError, ValueError):
         return "", ""
     title = " ".join((root.findtext(".//title") or "").split())
@@ -685,6 +798,8 @@ def _read_json_file(source: str, data: bytes, fmt: str) -> ReadResult:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         return _failed(source, f"not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})")
+    except RecursionError:
+        return _failed(source, _TOO_DEEP_REASON)
     extra = _encoding_extra(source, encoding)
     if isinstance(value, dict):
         nested = _nested_record_list(value)
@@ -725,10 +840,13 @@ def _read_jsonl_file(source: str, data: bytes, fmt: str) -> ReadResult:
         where = f"line {number}"
         try:
             record = json.loads(line)
+            items.append(_article_from_record(record, source, where, fmt, extra))
         except json.JSONDecodeError as exc:
             items.append(Problem(source, f"not valid JSON at column {exc.colno} ({exc.msg})", where))
-            continue
-        items.append(_article_from_record(record, source, where, fmt, extra))
+        except RecursionError:
+            items.append(Problem(source, _TOO_DEEP_REASON, where))
+    if not items:
+        return _failed(source, "no records (the file has no JSON lines)")
     return _collect(items)
 
 
@@ -758,7 +876,10 @@ def _read_csv_file(source: str, data: bytes, fmt: str) -> ReadResult:
             "no 'body', 'text' or 'content' column in the header row "
             f"(columns: {', '.join(columns)})",
         )
-    return _collect(_csv_records(reader, columns, source, fmt, extra))
+    result = _collect(_csv_records(reader, columns, source, fmt, extra))
+    if not result.articles and not result.problems:
+        return _failed(source, "no records (the file has a header row but no filled-in rows)")
+    return result
 
 
 def _csv_records(
@@ -796,7 +917,10 @@ def _guess_delimiter(header_line: str) -> str:
 
 def _articles_from_feed(source: str, data: bytes, fmt: str) -> ReadResult:
     # Always bytes: given a str, feedparser would treat it as a URL or file name and open it.
-    parsed = feedparser.parse(data)
+    try:
+        parsed = feedparser.parse(_possible_character_references(data))
+    except (ValueError, UnicodeError) as exc:  # feedparser's own bugs on odd input
+        return _failed(source, f"not a valid RSS or Atom feed ({_short(str(exc))})")
     if not parsed.entries:
         broken = parsed.get("bozo_exception") if parsed.get("bozo") else None
         if broken:
@@ -809,6 +933,25 @@ def _articles_from_feed(source: str, data: bytes, fmt: str) -> ReadResult:
         _article_from_entry(entry, source, f"entry {number}", outlet)
         for number, entry in enumerate(parsed.entries, start=1)
     )
+
+
+_NUMERIC_REFERENCE = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+))")
+_REPLACEMENT_REFERENCE = b"&#65533"  # decimal: a letter after it cannot join the number
+
+
+def _possible_character_references(data: bytes) -> bytes:
+    """`&#xD800;` and `&#1114112;` name no character and make feedparser raise: use U+FFFD."""
+
+    def checked(match: re.Match[bytes]) -> bytes:
+        digits = match.group(1) or match.group(2)
+        if len(digits.lstrip(b"0")) > 7:
+            return _REPLACEMENT_REFERENCE
+        code = int(digits, 16 if match.group(1) else 10)
+        if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            return _REPLACEMENT_REFERENCE
+        return match.group(0)
+
+    return _NUMERIC_REFERENCE.sub(checked, data)
 
 
 def _article_from_entry(entry: Any, source: str, where: str, outlet: str | None) -> RawArticle | Problem:
@@ -882,6 +1025,14 @@ _FEED_CONTENT_TYPES = ("application/rss+xml", "application/atom+xml", "applicati
 def read_url(url: str, timeout_s: float, max_bytes: int) -> ReadResult:
     """Fetch a web page (or feed) over http(s) and extract its article(s). Never raises."""
     url = url.strip()
+    try:
+        result = _read_url(url, timeout_s, max_bytes)
+    except RecursionError:
+        return _failed(url, _TOO_DEEP_REASON)
+    return _finished(url, result)
+
+
+def _read_url(url: str, timeout_s: float, max_bytes: int) -> ReadResult:
     if urlsplit(url).scheme.lower() not in ("http", "https") or not urlsplit(url).hostname:
         return _failed(url, "only http and https URLs can be fetched")
     try:

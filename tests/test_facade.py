@@ -1,0 +1,47 @@
+"""The facade: modes, the optional LLM with its fallback, errors."""
+
+import socket
+
+import pytest
+
+from assistant.errors import NewsdeskError
+from assistant.facade import Assistant
+from tests.conftest import SAMPLE_DIR
+
+
+def _dead_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def assistant(settings, fake_embedder):
+    a = Assistant(settings, embedder=fake_embedder)
+    a.ingest([SAMPLE_DIR])
+    return a
+
+
+def test_unknown_mode_is_a_clear_error(assistant):
+    with pytest.raises(NewsdeskError, match="Unknown mode 'debate'. Choose one of: ask, who, compare, summarize."):
+        assistant.ask("Who denied it?", mode="debate")
+
+
+def test_default_engine_is_extractive(assistant):
+    answer = assistant.ask("Who denied attacking the Wagner Group?")
+    assert answer.engine == "extractive" and assistant.engine_name == "extractive"
+
+
+def test_dead_llm_endpoint_falls_back_to_the_extractive_answer_with_a_notice(settings, fake_embedder):
+    llm_settings = settings.with_changes(llm_base_url=f"http://127.0.0.1:{_dead_port()}/v1", llm_model="m",
+                                         llm_timeout_s=2.0)
+    a = Assistant(llm_settings, embedder=fake_embedder)
+    a.ingest([SAMPLE_DIR])
+    assert a.engine_name.startswith("LLM: m via http://127.0.0.1:")
+    answer = a.ask("Who denied attacking the Wagner Group?")
+    assert answer.engine == "extractive"
+    assert answer.notice.endswith("This is the extractive answer.")
+    for c in answer.citations:
+        assert a.index.article_text(c.article.id)[c.start:c.end] == c.text
+    # Tables stay extractive and never call the LLM.
+    assert a.ask("How do the outlets' accounts differ?", mode="compare").notice == ""
