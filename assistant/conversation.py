@@ -1,0 +1,228 @@
+"""Follow-up questions: rewrite a question that leans on earlier turns into one that stands alone.
+
+"and what did he say next?" after a question about Peskov -> "what did Dmitry Peskov say next?";
+"what about Reuters?" after "What did the AP report about the strike?" -> "What did Reuters report
+about the strike?". Retrieval and the answer modes then see a complete question.
+
+Rules (simple and predictable; the rewritten question is shown to the user):
+- "what about X?" / "how about X?" / "and X?": the previous question with X in place of the
+  speaker or outlet it named (X of the same kind), else of the topic after "about", else with X
+  added.
+- he/she/him/her/his: the last person named in the conversation (the user's last question first,
+  then the last answer, most recent turn first). it/they/them/their only when a speech verb
+  follows ("what did it say", "did they deny"): the last organisation named.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from .answer_evidence import _ORG_WORDS, speaker_keys
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    question: str  # the question to answer
+    rewritten: bool  # whether it differs from what the user typed
+
+
+_LEADING_FILLER = re.compile(r"^\s*(?:and|so|ok|okay|also|then|but|now)\b[\s,]*", re.IGNORECASE)
+_WHAT_ABOUT = re.compile(
+    r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<x>.+?)\s*\??\s*$"
+    # "and Reuters?": a short phrase, not a question of its own ("and what did he say?")
+    r"|^\s*and\s+(?!(?:what|who|whom|how|when|where|why|which|did|does|do|is|was|were|has|have|had|"
+    r"can|could|will|would|should|then|now)\b)(?P<y>[^?\s]+(?:\s+[^?\s]+){0,4})\s*\?\s*$",
+    re.IGNORECASE,
+)
+_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers)\b", re.IGNORECASE)
+_GROUP_PRONOUN = re.compile(
+    r"\b(it|they|them|its|their)\b(?=(?:\s+\w+){0,2}?\s+(?:say|said|says|deny|denied|denies|claim|claimed|"
+    r"claims|admit|admitted|announce|announced|tell|told|report|reported|warn|warned|accuse|accused|"
+    r"promise|promised|respond|responded|mean|meant)\b)|(?<=did )\b(it|they)\b",
+    re.IGNORECASE,
+)
+
+
+def resolve(
+    question: str,
+    history: Sequence[tuple[str, str]] = (),
+    speakers: Sequence[str] = (),
+    outlets: Sequence[str] = (),
+) -> Resolved:
+    """The question rewritten against the conversation so far (unchanged when it stands alone)."""
+    if not history:
+        return Resolved(question, False)
+    previous_questions = _resolved_history(history, speakers, outlets)
+    rewritten = _resolve_one(question, previous_questions, history, speakers, outlets)
+    rewritten = " ".join(rewritten.split())
+    return Resolved(rewritten, rewritten != " ".join(question.split()))
+
+
+def _resolved_history(history: Sequence[tuple[str, str]], speakers: Sequence[str], outlets: Sequence[str]) -> list[str]:
+    """Each earlier user question resolved against the turns before it (follow-ups chain)."""
+    resolved: list[str] = []
+    for turn, (user, _answer) in enumerate(history):
+        resolved.append(_resolve_one(user, resolved, history[:turn], speakers, outlets) if turn else user)
+    return resolved
+
+
+def _resolve_one(question: str, previous: Sequence[str], history: Sequence[tuple[str, str]],
+                 speakers: Sequence[str], outlets: Sequence[str]) -> str:
+    if not previous:
+        return question
+    match = _WHAT_ABOUT.match(question)
+    if match:
+        target = (match.group("x") or match.group("y") or "").strip(" ?.")
+        if target and not _PERSON_PRONOUN.fullmatch(target):
+            return _swap_into(previous[-1], target, speakers, outlets)
+    text = _LEADING_FILLER.sub("", question) if _refers_back(question) else question
+    person = _last_named(history, previous, speakers, want_person=True)
+    if person:
+        text = _PERSON_PRONOUN.sub(lambda m: _pronoun_to_name(m.group(1), person), text)
+    group = _last_named(history, previous, speakers, want_person=False)
+    if group:
+        text = _GROUP_PRONOUN.sub(lambda m: _pronoun_to_name(m.group(0), group), text)
+    return text
+
+
+def _refers_back(question: str) -> bool:
+    return bool(_PERSON_PRONOUN.search(question) or _GROUP_PRONOUN.search(question)
+                or re.match(r"^\s*(?:and|so|also|then)\b", question, re.IGNORECASE))
+
+
+def _pronoun_to_name(pronoun: str, name: str) -> str:
+    lowered = pronoun.lower()
+    if lowered in ("his", "hers", "its", "their"):
+        return f"{name}'s"
+    if lowered == "her":
+        return name  # "her" as object or possessive: the name reads right either way in a question
+    return name
+
+
+# ----------------------------------------------------------------------------- who was named
+
+
+def is_person(name: str) -> bool:
+    tokens = name.replace("’", "'").split()
+    if not 2 <= len(tokens) <= 4:
+        return False
+    if any(re.sub(r"'s$", "", t.lower()).strip(".,") in _ORG_WORDS for t in tokens):
+        return False
+    return all(t[:1].isupper() for t in tokens if t.lower() not in ("de", "van", "von", "al", "bin"))
+
+
+def named_in(text: str, speakers: Sequence[str]) -> list[str]:
+    """Index speakers named in `text`, in the order of first mention."""
+    lowered = " " + re.sub(r"[^\w']+", " ", text.lower().replace("’", "'")) + " "
+    found: list[tuple[int, int, str]] = []
+    for name in speakers:
+        for key in speaker_keys(name):
+            pattern = " " + re.sub(r"[^\w']+", " ", key).strip() + " "
+            position = lowered.find(pattern)
+            if pattern.strip() and position >= 0:
+                found.append((position, -len(pattern), name))
+                break
+    found.sort()
+    names: list[str] = []
+    for _, _, name in found:
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _last_named(history: Sequence[tuple[str, str]], previous: Sequence[str], speakers: Sequence[str],
+                want_person: bool) -> str | None:
+    """The most recent person (or organisation) named: latest turn first, its question before
+    its answer (what the user asked about outranks what the answer mentioned)."""
+    for turn in range(len(history) - 1, -1, -1):
+        user = previous[turn] if turn < len(previous) else history[turn][0]
+        for text in (user, history[turn][1]):
+            for name in named_in(text, speakers):
+                if is_person(name) == want_person:
+                    return name
+            if want_person and text is user:
+                fallback = _capitalised_person(user)
+                if fallback:
+                    return fallback
+    return None
+
+
+def _capitalised_person(text: str) -> str | None:
+    """A two-word capitalised name in a question ("Vladimir Putin"), for people who made no statement."""
+    for match in re.finditer(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\b", text):
+        name = match.group(1)
+        if is_person(name):
+            return name
+    return None
+
+
+def _swap_into(previous: str, target: str, speakers: Sequence[str], outlets: Sequence[str]) -> str:
+    """The previous question about `target` instead of what it named."""
+    target_outlet = _match_outlet(target, outlets)
+    if target_outlet:
+        named = _outlets_named(previous, outlets)
+        if named:
+            return _replace_phrase(previous, named[0][1], target, drop_article=True)
+        return f"{previous.rstrip(' ?.')} according to {target}?"
+    target_speakers = named_in(target, speakers)
+    named = _outlets_named(previous, outlets)
+    if named and not target_speakers and target[:1].isupper() and not is_person(target):
+        # An outlet the index may not hold ("what about Reuters?"): still swap it in, so the
+        # answer can say there is no coverage from it.
+        return _replace_phrase(previous, named[0][1], target, drop_article=True)
+    if target_speakers or is_person(target):
+        replacement = target_speakers[0] if target_speakers else target
+        for name in named_in(previous, speakers):
+            phrase = _phrase_for(previous, name)
+            if phrase:
+                return _replace_phrase(previous, phrase, replacement)
+    about = re.search(r"\b(about|on|regarding|of)\s+(.+?)\s*\??$", previous, re.IGNORECASE)
+    if about:
+        return previous[: about.start(2)] + target + "?"
+    return f"{previous.rstrip(' ?.')} — {target}?"
+
+
+def _match_outlet(text: str, outlets: Sequence[str]) -> str | None:
+    found = _outlets_named(text, outlets)
+    return found[0][0] if found else None
+
+
+def _outlets_named(text: str, outlets: Sequence[str]) -> list[tuple[str, str]]:
+    """(outlet, the phrase naming it) for outlets named in text, longest names first."""
+    lowered = text.lower()
+    found = []
+    for outlet in sorted(outlets, key=len, reverse=True):
+        bare = re.sub(r"\s*\(fictional\)\s*$", "", outlet, flags=re.IGNORECASE)
+        for name in (outlet, bare, re.sub(r"^the\s+", "", bare, flags=re.IGNORECASE)):
+            if len(name) < 2:
+                continue
+            match = re.search(r"(?<!\w)" + re.escape(name.lower()) + r"(?!\w)", lowered)
+            if match:
+                found.append((outlet, text[match.start(): match.end()]))
+                break
+    return found
+
+
+def _phrase_for(text: str, speaker: str) -> str | None:
+    lowered = text.lower().replace("’", "'")
+    for key in speaker_keys(speaker):
+        match = re.search(r"(?<!\w)" + re.escape(key) + r"(?!\w)", lowered)
+        if match:
+            return text[match.start(): match.end()]
+    return None
+
+
+def _replace_phrase(text: str, phrase: str, replacement: str, drop_article: bool = False) -> str:
+    """Replace the first whole-word `phrase`; with drop_article, a "the" before it goes too
+    ("the Harbor Ledger" -> "The Daily Sentinel", not "the The Daily Sentinel")."""
+    article = r"(?:\bthe\s+)?" if drop_article else ""
+    pattern = article + r"(?<!\w)" + re.escape(phrase) + r"(?!\w)"
+    return re.sub(pattern, lambda _: replacement, text, count=1, flags=re.IGNORECASE if drop_article else 0)
+
+
+__all__ = ["Resolved", "is_person", "named_in", "resolve"]

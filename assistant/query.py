@@ -1,0 +1,470 @@
+"""Question understanding for retrieval: outlets and dates named in a question, and sub-queries.
+
+Everything is recognised against what the index holds (its outlet names and publication dates),
+with rules and small word lists, so it costs well under a millisecond per question.
+
+- Outlets: the full name ("The Verge", "FOX News - Health"), the name without a leading "The"
+  ("Verge") and the name before a " - " / " | " section suffix ("FOX News"), case-insensitively and
+  with or without a possessive ("Fox News'", "TechCrunch's"). A short form that is a plain
+  capitalised word ("Verge", "Fortune", "Wired", "Age") must be capitalised in the question, so
+  "made a fortune" or "the age of AI" name no outlet.
+- Dates: "October 19, 2023", "19 October", "the 10th of October", "Oct. 5", "2023-10-05",
+  "October 2023", "in October", with "between ... and ...", "from ... to ...", "after", "before",
+  "since", "until". A month or day without a year takes the most recent year in which the index
+  holds articles of that month. A range that covers every date the index holds is dropped (it
+  would tell nothing).
+- Sub-queries: a question that spans several articles ("Does the Verge report X, while TechCrunch
+  says Y?", "both X and Y", "X compared to Y", "the article from A ... and the piece from B ...")
+  is split into parts, each with the outlets and dates named in it, so evidence for every part is
+  retrieved and not only for the part that dominates the whole question.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Sequence
+
+log = logging.getLogger(__name__)
+
+MAX_PARTS = 5
+_MIN_PART_WORDS = 3  # content words a part needs to be worth a retrieval of its own
+
+
+@dataclass(frozen=True)
+class QueryPart:
+    """One part of a multi-article question, with what it names."""
+
+    text: str
+    outlets: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    search_text: str = ""  # `text` without the outlet names and dates (those are matched as metadata)
+
+
+@dataclass(frozen=True)
+class QueryHints:
+    """What the question itself says about where to look."""
+
+    outlets: tuple[str, ...] = ()  # index outlet names the question names, in order of mention
+    since: str | None = None  # ISO date, inclusive, from a date or range in the question
+    until: str | None = None
+    sub_queries: tuple[str, ...] = ()  # texts of `parts` (empty when the question is one part)
+    parts: tuple[QueryPart, ...] = ()
+    search_text: str = ""  # the question without outlet names and dates
+
+    @property
+    def empty(self) -> bool:
+        return not (self.outlets or self.since or self.until or self.sub_queries)
+
+
+def understand(question: str, outlets: Sequence[str] = (), dates: Sequence[str] = ()) -> QueryHints:
+    """Outlets (from `outlets`, the index's names), a date range and sub-queries of a question."""
+    text = _plain(question)
+    matcher = OutletMatcher(outlets)
+    calendar_ = _Calendar(dates)
+    outlet_mentions = matcher.find(text)
+    (since, until), date_spans = calendar_.scan(text)
+    parts = tuple(
+        _part(part, matcher, calendar_)
+        for part in split_parts(text, [(m.start, m.end) for m in outlet_mentions], date_spans)
+    )
+    return QueryHints(
+        outlets=_unique(m.outlet for m in outlet_mentions),
+        since=since,
+        until=until,
+        sub_queries=tuple(p.text for p in parts),
+        parts=parts,
+        search_text=search_text(text, matcher, calendar_),
+    )
+
+
+def _part(text: str, matcher: "OutletMatcher", calendar_: "_Calendar") -> QueryPart:
+    (since, until), _ = calendar_.scan(text)
+    outlets = _unique(m.outlet for m in matcher.find(text))
+    return QueryPart(text, outlets, since, until, search_text(text, matcher, calendar_))
+
+
+_ATTRIBUTION_BEFORE = re.compile(
+    r"(?:\b(?:as\s+(?:reported|mentioned|stated|noted|covered|described|detailed)\s+(?:by|in)|according\s+to"
+    r"|as\s+per|reported\s+by|published\s+(?:by|in)|by|from|in|per)\s+(?:the\s+)?['\"]?)$",
+    re.IGNORECASE,
+)
+
+
+def _attribution_start(text: str, start: int) -> int:
+    """Where "as reported by" / "according to" before an outlet name starts (else `start`)."""
+    match = _ATTRIBUTION_BEFORE.search(text, max(0, start - 40), start)
+    return match.start() if match else start
+
+
+def search_text(text: str, matcher: "OutletMatcher", calendar_: "_Calendar") -> str:
+    """The text to search with: outlet names and dates taken out. They are metadata, matched by
+    boosts; as words they match the wrong things ("The Age" -> "age", "Fortune" -> "fortune")."""
+    cuts = [(_attribution_start(text, m.start), m.end) for m in matcher.find(text)] + calendar_.scan(text)[1]
+    if not cuts:
+        return text
+    kept, last = [], 0
+    for start, end in sorted(cuts):
+        if start >= last:
+            kept.append(text[last:start])
+            last = end
+        else:
+            last = max(last, end)
+    kept.append(text[last:])
+    cleaned = " ".join("".join(kept).split())
+    cleaned = re.sub(r"(?<!\w)['\"](?!\w)", " ", cleaned)  # a quote left alone by a cut name
+    cleaned = re.sub(r"\s+([,.;:?!])", r"\1", " ".join(cleaned.split()))
+    cleaned = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", cleaned)
+    cleaned = cleaned.strip(" ,;:")
+    return cleaned if _CONTENT_WORD.search(cleaned) else text
+
+
+def _plain(text: str) -> str:
+    """Straight quotes and single spaces: what the patterns below expect."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.split())
+
+
+def _unique(items) -> tuple:
+    return tuple(dict.fromkeys(items))
+
+
+# ------------------------------------------------------------------------- outlets
+
+
+@dataclass(frozen=True)
+class OutletMention:
+    outlet: str
+    start: int
+    end: int
+
+
+class OutletMatcher:
+    """Finds the index's outlet names (and their short forms) in a question."""
+
+    def __init__(self, outlets: Sequence[str]) -> None:
+        by_alias: dict[str, set[str]] = {}
+        strict: set[str] = set()  # aliases that must be capitalised in the question
+        for outlet in outlets:
+            if not outlet or not outlet.strip():
+                continue
+            for alias, needs_capital in _aliases(outlet):
+                key = alias.lower()
+                by_alias.setdefault(key, set()).add(outlet)
+                if needs_capital:
+                    strict.add(key)
+                else:
+                    strict.discard(key)  # some outlet's full name: case-insensitive wins
+        self._outlets = {a: tuple(sorted(o)) for a, o in by_alias.items()}
+        self._strict = strict
+        # Longest aliases first, so "FOX News - Health" wins over "FOX News".
+        ordered = sorted(self._outlets, key=len, reverse=True)
+        self._pattern = (
+            re.compile(
+                r"(?<![\w])(?:the\s+)?(" + "|".join(re.escape(a) for a in ordered) + r")(?:'s|')?(?![\w])",
+                re.IGNORECASE,
+            )
+            if ordered
+            else None
+        )
+
+    def find(self, text: str) -> list[OutletMention]:
+        if self._pattern is None:
+            return []
+        mentions = []
+        for match in self._pattern.finditer(text):
+            alias = match.group(1)
+            key = alias.lower()
+            if key in self._strict and not alias[:1].isupper():
+                continue
+            for outlet in self._outlets.get(key, ()):
+                mentions.append(OutletMention(outlet, match.start(), match.end()))
+        return mentions
+
+
+_SECTION_SEPARATOR = re.compile(r"\s+[-|–—:]\s+")
+
+
+def _aliases(outlet: str) -> list[tuple[str, bool]]:
+    """(alias, must be capitalised) pairs for one outlet name."""
+    name = " ".join(outlet.split())
+    forms = [name]
+    base = _SECTION_SEPARATOR.split(name, maxsplit=1)[0].strip()  # "FOX News - Health" -> "FOX News"
+    if base and base != name:
+        forms.append(base)
+    for form in list(forms):
+        if form.lower().startswith("the ") and len(form) > 4:
+            forms.append(form[4:])  # "The Verge" -> "Verge"
+        if form.lower().endswith(".com"):
+            forms.append(form[:-4])  # "CBSSports.com" -> "CBSSports"
+        compact = re.sub(r"[^0-9A-Za-z]", "", form)
+        if " " in form and len(compact) >= 6:
+            forms.append(compact)  # "CBS Sports" -> "CBSSports" (as in "CBSSports.com")
+    out = []
+    for form in dict.fromkeys(forms):
+        words = form.split()
+        short = form != name
+        plain_word = len(words) == 1 and form[:1].isupper() and form[1:].islower()
+        # A one-word form that reads like an ordinary word needs its capital (and at least 3
+        # letters): "the age", "a fortune", "wired" do not name an outlet.
+        if len(form) < 3:
+            continue
+        out.append((form, plain_word or (short and len(words) == 1 and len(form) < 5)))
+    return out
+
+
+# ------------------------------------------------------------------------- dates
+
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+_MONTH = r"(?P<month{n}>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day{n}>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year{n}>(?:19|20)\d\d)"
+
+
+def _date_pattern(n: int) -> str:
+    """One date expression; group names carry `n` so two can sit in one range pattern."""
+    month, day, year = _MONTH.format(n=n), _DAY.format(n=n), _YEAR.format(n=n)
+    day2, month2, year2 = _DAY.format(n=f"{n}b"), _MONTH.format(n=f"{n}b"), _YEAR.format(n=f"{n}b")
+    year3, mon3, day3 = (f"(?P<iy{n}>\\d{{4}})", f"(?P<im{n}>\\d\\d)", f"(?P<id{n}>\\d\\d)")
+    return (
+        rf"(?:{year3}-{mon3}-{day3}"  # 2023-10-05
+        rf"|{month}\s+{day}(?:,?\s+{year})?(?![\d:])"  # October 5, 2023 / Oct. 5
+        rf"|(?:the\s+)?{day2}\s+(?:of\s+)?{month2}(?:,?\s+{year2})?"  # 5 October 2023 / the 5th of October
+        rf"|{_MONTH.format(n=f'{n}c')}(?:,?\s+{_YEAR.format(n=f'{n}c')})?"  # October 2023 / October
+        rf"|(?<=\bin\s){_YEAR.format(n=f'{n}d')})"  # in 2023
+    )
+
+
+_DATE = re.compile(r"(?<![\w])" + _date_pattern(1) + r"(?![\w])", re.IGNORECASE)
+_RANGE = re.compile(
+    r"\b(?:between|from)\s+(?:the\s+)?(?P<a>" + _date_pattern(2) + r")\s+(?:and|to|until|through|till|-)\s+"
+    r"(?:the\s+)?(?P<b>" + _date_pattern(3) + r")(?![\w])",
+    re.IGNORECASE,
+)
+_BEFORE_WORDS = re.compile(r"\b(before|until|till|through|by|prior\s+to|up\s+to)\s+(?:the\s+)?$", re.IGNORECASE)
+_AFTER_WORDS = re.compile(r"\b(after|since|from|following)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Span:
+    first: date
+    last: date
+
+
+class _Calendar:
+    """Date expressions -> inclusive ISO ranges, years guessed from the dates the index holds."""
+
+    def __init__(self, dates: Sequence[str]) -> None:
+        self.held = sorted({d[:10] for d in dates if d and len(d) >= 10})
+        self.months_by_year: dict[int, set[int]] = {}
+        for d in self.held:
+            try:
+                self.months_by_year.setdefault(int(d[:4]), set()).add(int(d[5:7]))
+            except ValueError:
+                continue
+
+    def range_in(self, text: str) -> tuple[str | None, str | None]:
+        """The inclusive (since, until) a text names, or (None, None)."""
+        return self.scan(text)[0]
+
+    def scan(self, text: str) -> tuple[tuple[str | None, str | None], list[tuple[int, int]]]:
+        """((since, until), where the date expressions are in `text`)."""
+        spans: list[tuple[date | None, date | None]] = []
+        taken: list[tuple[int, int]] = []
+        for match in _RANGE.finditer(text):
+            a = self._span(match, 2)
+            b = self._span(match, 3)
+            if a and b:
+                spans.append((min(a.first, b.first), max(a.last, b.last)))
+                taken.append(match.span())
+        for match in _DATE.finditer(text):
+            if any(s <= match.start() < e for s, e in taken):
+                continue
+            if not self._plausible(text, match):
+                continue
+            span = self._span(match, 1)
+            if span is None:
+                continue
+            taken.append(match.span())
+            before = text[max(0, match.start() - 20) : match.start()]
+            if _AFTER_WORDS.search(before):
+                word = _AFTER_WORDS.search(before).group(1).lower()
+                spans.append((span.first if word in ("since", "from") else span.last + timedelta(days=1), None))
+            elif _BEFORE_WORDS.search(before):
+                word = _BEFORE_WORDS.search(before).group(1).lower()
+                spans.append((None, span.last if word in ("until", "till", "through", "by", "up to") else span.first - timedelta(days=1)))
+            else:
+                spans.append((span.first, span.last))
+        if not spans:
+            return (None, None), taken
+        firsts = [s for s, _ in spans]
+        lasts = [e for _, e in spans]
+        since = None if any(s is None for s in firsts) else min(firsts)
+        until = None if any(e is None for e in lasts) else max(lasts)
+        return self._useful(since, until), taken
+
+    def _useful(self, since: date | None, until: date | None) -> tuple[str | None, str | None]:
+        """Drop a range that holds every date of the index: it would select nothing."""
+        if self.held and since is not None and until is not None:
+            if since.isoformat() <= self.held[0] and until.isoformat() >= self.held[-1]:
+                return None, None
+        return (since.isoformat() if since else None, until.isoformat() if until else None)
+
+    @staticmethod
+    def _plausible(text: str, match: re.Match) -> bool:
+        """Month words that are ordinary words too ("may", "march", "dec") only count as written
+        like a date: capitalised, and next to a day or year or after "in"/"during"/..."""
+        g = match.groupdict()
+        for suffix, has_number in (("", True), ("b", True), ("c", bool(g.get("year1c")))):
+            word = g.get(f"month1{suffix}")
+            if word:
+                return _month_word_ok(word, has_number, text, match.start())
+        return True
+
+    def _span(self, match: re.Match, n: int) -> _Span | None:
+        g = match.groupdict()
+        try:
+            if g.get(f"iy{n}"):
+                day = date(int(g[f"iy{n}"]), int(g[f"im{n}"]), int(g[f"id{n}"]))
+                return _Span(day, day)
+            for suffix in ("", "b"):
+                month = g.get(f"month{n}{suffix}")
+                if month and g.get(f"day{n}{suffix}"):
+                    m = _MONTHS[month.lower()]
+                    year = int(g[f"year{n}{suffix}"]) if g.get(f"year{n}{suffix}") else self._year_for(m)
+                    day = date(year, m, int(g[f"day{n}{suffix}"]))
+                    return _Span(day, day)
+            month = g.get(f"month{n}c")
+            if month:
+                m = _MONTHS[month.lower()]
+                year = int(g[f"year{n}c"]) if g.get(f"year{n}c") else self._year_for(m)
+                return _Span(date(year, m, 1), date(year, m, calendar.monthrange(year, m)[1]))
+            if g.get(f"year{n}d"):
+                year = int(g[f"year{n}d"])
+                return _Span(date(year, 1, 1), date(year, 12, 31))
+        except ValueError:  # "February 30"
+            return None
+        return None
+
+    def _year_for(self, month: int) -> int:
+        """The latest year whose held articles include this month; else the latest year held."""
+        years = [y for y, months in self.months_by_year.items() if month in months]
+        if years:
+            return max(years)
+        if self.months_by_year:
+            return max(self.months_by_year)
+        return date.today().year
+
+
+_PLAIN_MONTHS = frozenset(
+    "january february april june july august september october november december".split()
+)
+
+
+def _month_word_ok(word: str, has_number: bool, text: str, position: int) -> bool:
+    key = word.lower().rstrip(".")
+    if key in _PLAIN_MONTHS:
+        return True  # "october" cannot mean anything else
+    if not word[:1].isupper():
+        return False  # "may", "march", "dec" in lower case are other words
+    return has_number or word.endswith(".") or _preceded_by_in(text, position)
+
+
+def _preceded_by_in(text: str, position: int) -> bool:
+    return bool(re.search(r"\b(in|during|early|late|mid|since|from|of|until|before|after)\s+$", text[:position], re.IGNORECASE))
+
+
+# ------------------------------------------------------------------------- sub-queries
+
+# Clause boundaries: a comma or semicolon, a conjunction, or a comparison phrase. A question
+# that chains clauses ("Which company, reported by A to X, is also said by B to Y, and Z?")
+# usually draws each clause from a different article.
+# A bare "and"/"or" joins clauses only before a word that opens one ("and is accused", "and the
+# Verge report"); elsewhere it joins nouns ("betting sites and apps") and is no boundary.
+_CLAUSE_OPENER = (
+    r"(?=(?:the|a|an|another|its|his|her|their|this|that|these|those|is|are|was|were|has|have|had|"
+    r"also|been|being|which|who|whose|what|how|whether|according|as|in|on|later|then|subsequently|"
+    r"does|did|do|can|could|will|would)\b)"
+)
+_BOUNDARY = re.compile(
+    r"\s*[,;]\s+(?:(?:and|or|but|while|whereas)\s+)?"
+    r"|\s+(?:(?:and|or)\s+" + _CLAUSE_OPENER + r"|(?:but|while|whereas|in\s+contrast\s+to|as\s+opposed\s+to"
+    r"|compared\s+(?:to|with)|versus|vs\.?)\s+)",
+    re.IGNORECASE,
+)
+_ATTRIBUTION = re.compile(
+    r"(?:as\s+(?:reported|mentioned|stated|noted|covered|described|detailed|per)|according\s+to|reported\s+by"
+    r"|per|in\s+(?:an?|the)\s+(?:article|report|piece))\b",
+    re.IGNORECASE,
+)
+_CONTENT_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'.-]*[A-Za-z0-9]|[A-Za-z0-9]")
+_FUNCTION_WORDS = frozenset(
+    "the and for are was were has had have does did what which who whom whose how that this with from "
+    "article articles report reports reported piece pieces story stories published according about "
+    "also both their its his her they them than then there these those been being into onto over "
+    "under after before while whereas between not any all can could would should may might will "
+    "is it in on at to of by as an a or be do between during since until".split()
+)
+
+
+def split_parts(
+    question: str, outlet_spans: Sequence[tuple[int, int]] = (), date_spans: Sequence[tuple[int, int]] = ()
+) -> list[str]:
+    """The clauses of a multi-part question, each with enough content to be searched on its own;
+    [] when the question is one part. Outlet names and dates do not count as content: "both The
+    Verge and TechCrunch" is one clause, and "published on October 2, 2023" belongs with the
+    clause it dates."""
+    pieces: list[tuple[int, int]] = []
+    last = 0
+    protected = list(outlet_spans) + list(date_spans)
+    for match in _BOUNDARY.finditer(question):
+        if any(s < match.start() < e for s, e in protected):
+            continue  # "Cnbc | World Business News Leader", "October 2, 2023" stay whole
+        pieces.append((last, match.start()))
+        last = match.end()
+    pieces.append((last, len(question)))
+    merged: list[tuple[int, int]] = []
+    pending: tuple[int, int] | None = None
+    for start, end in pieces:
+        if merged and not pending and _ATTRIBUTION.match(question, start) and \
+                _content_words(question, (start, end), outlet_spans) < _MIN_PART_WORDS:
+            # "..., as reported by TechCrunch, ...": the source belongs to the clause before it.
+            merged[-1] = (merged[-1][0], end)
+            continue
+        span = (pending[0], end) if pending else (start, end)
+        if _content_words(question, span, outlet_spans) >= _MIN_PART_WORDS:
+            merged.append(span)
+            pending = None
+        else:
+            pending = span
+    if pending and merged:  # a short tail belongs to the clause before it
+        merged[-1] = (merged[-1][0], pending[1])
+    while len(merged) > MAX_PARTS:  # join the smallest neighbouring pair
+        sizes = [merged[i + 1][1] - merged[i][0] for i in range(len(merged) - 1)]
+        i = sizes.index(min(sizes))
+        merged[i : i + 2] = [(merged[i][0], merged[i + 1][1])]
+    if len(merged) < 2:
+        return []
+    return [question[s:e].strip(" ,;?.!") for s, e in merged]
+
+
+def _content_words(text: str, span: tuple[int, int], outlet_spans: Sequence[tuple[int, int]]) -> int:
+    count = 0
+    for match in _CONTENT_WORD.finditer(text, span[0], span[1]):
+        if any(s <= match.start() < e for s, e in outlet_spans):
+            continue
+        word = match.group(0).lower()
+        if word not in _FUNCTION_WORDS and word.rstrip(".") not in _MONTHS and not _NUMBER.fullmatch(word):
+            count += 1  # dates and bare numbers name no topic: "published on October 5, 2023"
+    return count
+
+
+_NUMBER = re.compile(r"\d+(?:st|nd|rd|th)?")

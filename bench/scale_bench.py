@@ -1,0 +1,810 @@
+"""Retrieval and answer latency, memory, disk and cold start at 10k, 100k and 1M chunks.
+
+Encoding a million chunks with MiniLM takes hours on 2 cores, so the indexes are built like this
+(and every result says so):
+- text: real generated articles (bench/corpus.py), segmented and chunked by assistant.segment,
+  so BM25 (SQLite FTS5) indexes real news-like text at every size;
+- vectors: a pool of real MiniLM embeddings of the chunks of the first articles (10k chunks at
+  full size). Chunks inside the pool get their real vector; every other chunk gets a generated
+  vector: a mix of two pool vectors plus Gaussian noise, renormalised (so the vector space keeps
+  the clusters of real embeddings, which is what approximate indexes are sensitive to);
+- statements are not extracted in the bulk build (attribution costs ~40 ms per article).
+Indexes are written inside Index.writer() transactions of 250k chunks (the rows put_article
+writes, inserted with executemany; the writer's commit updates FAISS and the manifest as ingest). Questions are real MiniLM-embedded questions about stories in the real-vector part.
+
+Each step runs in a fresh process (honest peak memory and cold start):
+  build    generate + write an index of N chunks (reused on later runs if it exists)
+  measure  cold start (imports + open index + load model + first answer), then retrieval and
+           answer latency p50/p95 over the questions, and the time of each retrieval part
+  ann      FAISS exact IndexFlatIP vs IVF (and HNSW) on the index's vectors: recall@10, latency
+  llama    the plain llama-index pipeline (VectorStoreIndex, SimpleVectorStore, same embedder)
+           on the same chunks, vectors and questions
+
+    python -m bench.scale_bench --size full
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import math
+import multiprocessing
+import os
+import shutil
+import sqlite3
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+T_PROCESS = time.time()  # for cold start: as early as this module can see
+
+import numpy as np  # noqa: E402
+
+from bench.common import (  # noqa: E402
+    RESULTS_DIR, default_workdir, latency_summary, machine, peak_rss_mib, run_python, table, write_json,
+)
+from bench.corpus import generate_article, make_questions  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+RETRIEVAL_TARGET_MS = {100_000: 50.0, 1_000_000: 150.0}
+RECALL_TARGET = 0.95
+GENERATED_NOISE = 0.35
+
+
+@dataclass(frozen=True)
+class ScaleConfig:
+    sizes: tuple[int, ...]  # chunks per index
+    embedder: str  # "real" or "hashing"
+    pool_chunks: int  # chunks with real vectors (and the pool the generated ones are drawn from)
+    questions: int
+    answers: int  # questions also answered by the answer engine
+    llama_sizes: tuple[int, ...]
+    hnsw_max: int  # build HNSW only up to this many vectors (it is slow to build on 2 cores)
+    ann_queries: int
+    seed: int = 11
+    commit_chunks: int = 250_000  # chunks per Index.writer() transaction in the bulk build
+
+
+CONFIGS = {
+    "smoke": ScaleConfig(sizes=(300,), embedder="hashing", pool_chunks=100, questions=6, answers=2,
+                         llama_sizes=(300,), hnsw_max=1000, ann_queries=6),
+    "small": ScaleConfig(sizes=(10_000,), embedder="real", pool_chunks=10_000, questions=60, answers=20,
+                         llama_sizes=(10_000,), hnsw_max=10_000, ann_queries=100),
+    "full": ScaleConfig(sizes=(10_000, 100_000, 1_000_000), embedder="real", pool_chunks=10_000,
+                        questions=60, answers=20, llama_sizes=(10_000,), hnsw_max=100_000,
+                        ann_queries=100),
+}
+
+
+# ------------------------------------------------------------------------------------ shared
+
+
+def bench_settings(workdir: Path):
+    from assistant.settings import load_settings
+
+    return load_settings(environ={}, indexes_dir=workdir)
+
+
+def bench_embedder(kind: str, settings):
+    from assistant.embed import HashingEmbedder, make_embedder
+
+    if kind == "hashing":
+        return HashingEmbedder()
+    return make_embedder(settings)
+
+
+@dataclass
+class PreparedArticle:
+    """An article ready for put_article, in a compact form that pickles cheaply between processes."""
+
+    number: int
+    fields: dict[str, Any]
+    sentence_spans: np.ndarray  # (n, 2) start, end
+    chunk_spans: np.ndarray  # (m, 2) start, end
+    vectors: np.ndarray | None = None  # (m, d)
+
+
+def prepare_article(number: int, seed: int, max_chars: int, overlap: int) -> PreparedArticle:
+    """Generate article `number` and cut it into chunks with the real chunker.
+
+    Sentences come from the generator, which knows where it put them (checked identical to
+    assistant.segment.split_sentences on the 10k-chunk pool: segmenting 170k articles again would
+    double the build time on a shared 2-core machine).
+    """
+    from assistant import dedup, segment
+    from assistant.ingest import article_id_for
+    from assistant.records import Sentence
+
+    generated = generate_article(number, seed, wire_copy_rate=0.0)
+    text = generated.body
+    content_hash = dedup.content_hash(generated.title, text)
+    article_id, _identity = article_id_for(generated.external_id, generated.url, generated.outlet, content_hash)
+    sentences = [Sentence(article_id, i, s, e, "") for i, (s, e) in enumerate(generated.sentence_spans)]
+    chunks = segment.make_chunks(article_id, text, sentences, max_chars, overlap)
+    return PreparedArticle(
+        number=number,
+        fields=dict(id=article_id, title=generated.title, text=text, outlet=generated.outlet,
+                    author=generated.author, published_at=generated.published_at, url=generated.url,
+                    source="bench-generated", where=f"record {number + 1}", content_hash=content_hash),
+        sentence_spans=np.asarray(generated.sentence_spans, dtype=np.int32).reshape(-1, 2),
+        chunk_spans=np.asarray([(c.start, c.end) for c in chunks], dtype=np.int32).reshape(-1, 2),
+    )
+
+
+def chunk_texts(article: PreparedArticle) -> list[str]:
+    text = article.fields["text"]
+    return [text[s:e] for s, e in article.chunk_spans]
+
+
+def synthetic_vectors(pool: np.ndarray, n: int, seed: int, number: int) -> np.ndarray:
+    """Generated unit vectors: a mix of two real pool vectors plus noise (deterministic)."""
+    rng = np.random.default_rng([seed, number])
+    first = pool[rng.integers(0, len(pool), n)]
+    second = pool[rng.integers(0, len(pool), n)]
+    weight = rng.uniform(0.0, 0.6, (n, 1)).astype(np.float32)
+    noise = rng.standard_normal((n, pool.shape[1])).astype(np.float32) * (GENERATED_NOISE / math.sqrt(pool.shape[1]))
+    vectors = first + weight * second + noise
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+# ------------------------------------------------------------------------------------ pool
+
+
+def pool_paths(workdir: Path, config_key: str) -> tuple[Path, Path]:
+    return workdir / f"pool-{config_key}.npy", workdir / f"pool-{config_key}.json"
+
+
+def build_pool(config: ScaleConfig, workdir: Path) -> dict[str, Any]:
+    """Real embeddings of the chunks of the first articles; cached in the workdir."""
+    settings = bench_settings(workdir)
+    embedder = bench_embedder(config.embedder, settings)
+    key = f"{config.embedder}-{embedder.model_id.replace('/', '_')}-{config.seed}-{config.pool_chunks}-{settings.chunk_max_chars}"
+    vectors_path, meta_path = pool_paths(workdir, key)
+    if vectors_path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        meta["reused"] = True
+        return meta
+    texts: list[str] = []
+    offsets = [0]
+    number = 0
+    while len(texts) < config.pool_chunks:
+        article = prepare_article(number, config.seed, settings.chunk_max_chars, settings.chunk_overlap_sentences)
+        texts.extend(chunk_texts(article))
+        offsets.append(len(texts))
+        number += 1
+    started = time.perf_counter()
+    vectors = embedder.embed(texts)
+    seconds = time.perf_counter() - started
+    workdir.mkdir(parents=True, exist_ok=True)
+    np.save(vectors_path, vectors.astype(np.float32))
+    meta = {
+        "key": key, "vectors": str(vectors_path), "articles": number, "chunks": len(texts),
+        "offsets": offsets, "model_id": embedder.model_id, "dimension": int(vectors.shape[1]),
+        "embed_s": round(seconds, 2), "chunks_per_s": round(len(texts) / seconds, 1) if seconds else None,
+    }
+    meta_path.write_text(json.dumps(meta))
+    return meta
+
+
+# ------------------------------------------------------------------------------------ build
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(pool_path: str, offsets: list[int], seed: int, max_chars: int, overlap: int) -> None:
+    _WORKER.update(pool=np.load(pool_path), offsets=offsets, seed=seed, max_chars=max_chars, overlap=overlap)
+
+
+def _worker_batch(numbers: range) -> list[PreparedArticle]:
+    pool, offsets, seed = _WORKER["pool"], _WORKER["offsets"], _WORKER["seed"]
+    out = []
+    for number in numbers:
+        article = prepare_article(number, seed, _WORKER["max_chars"], _WORKER["overlap"])
+        n = len(article.chunk_spans)
+        if number + 1 < len(offsets):  # inside the pool: the chunk's own real embedding
+            article.vectors = pool[offsets[number] : offsets[number + 1]]
+            if len(article.vectors) != n:
+                raise RuntimeError(f"pool does not match article {number}: {len(article.vectors)} != {n}")
+        else:
+            article.vectors = synthetic_vectors(pool, n, seed, number)
+        out.append(article)
+    return out
+
+
+def _batches_of_articles(start: int, size: int) -> Iterator[range]:
+    while True:
+        yield range(start, start + size)
+        start += size
+
+
+def build_index(path: Path, chunks: int, pool_meta: dict[str, Any], config: ScaleConfig) -> dict[str, Any]:
+    """Write an index of at least `chunks` chunks through Index.writer() (see _write_batches)."""
+    from assistant.index import Index
+
+    settings = bench_settings(path.parent)
+    shutil.rmtree(path, ignore_errors=True)
+    index = Index.create(path, pool_meta["model_id"], pool_meta["dimension"])
+    started = time.perf_counter()
+    init = (pool_meta["vectors"], pool_meta["offsets"], config.seed, settings.chunk_max_chars,
+            settings.chunk_overlap_sentences)
+    # Two worker processes generate and segment while this one writes; small indexes need none
+    # (and forking inside a test process that has torch threads is best avoided).
+    if chunks >= 20_000:
+        with multiprocessing.get_context("fork").Pool(2, initializer=_worker_init, initargs=init) as workers:
+            counts = _write_batches(index, workers.imap(_worker_batch, _batches_of_articles(0, 200)), chunks, config)
+            workers.terminate()
+    else:
+        _worker_init(*init)
+        counts = _write_batches(index, map(_worker_batch, _batches_of_articles(0, 200)), chunks, config)
+    build_s = time.perf_counter() - started
+    index.close()
+    _checkpoint(path)
+    written_chunks = counts["chunks"]
+    info = {
+        "chunks": written_chunks, "articles": counts["articles"], "build_s": round(build_s, 1),
+        "chunks_per_s": round(written_chunks / build_s, 1), "insert_rows_s": round(counts["put_article_s"], 1),
+        "commits": counts["commits"],
+        "real_vector_chunks": min(written_chunks, pool_meta["chunks"]),
+        "generated_vector_chunks": max(0, written_chunks - pool_meta["chunks"]),
+        "vectors": "real MiniLM" if written_chunks <= pool_meta["chunks"] else
+                   f"real MiniLM for the first {pool_meta['chunks']:,} chunks, generated for the rest",
+        "statements": "not extracted (bulk build)",
+        "disk_bytes": _disk_bytes(path),
+        "build_peak_rss_mib": peak_rss_mib(),
+        "pool_key": pool_meta["key"], "seed": config.seed,
+    }
+    (path / "bench-build.json").write_text(json.dumps(info))
+    return info
+
+
+def _write_batches(index, batches: Iterator[list[PreparedArticle]], chunks: int, config: ScaleConfig) -> dict[str, Any]:
+    """Write prepared articles until `chunks` are written, in big Index.writer() transactions.
+
+    Rows go in with executemany on the writer's connection (put_article's per-row statements
+    cost more than generating the text at a million chunks); the writer's own commit then
+    updates FAISS, the generation and the manifest exactly as after an ingest.
+    """
+    counts = {"chunks": 0, "articles": 0, "put_article_s": 0.0, "commits": 0}
+    done = False
+    while not done:
+        with index.writer(lock_timeout_s=60) as writer:
+            in_this_commit = 0
+            next_rowid = int(writer.db.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM chunks").fetchone()[0])
+            for batch in batches:
+                put_started = time.perf_counter()
+                take = []
+                for item in batch:
+                    take.append(item)
+                    counts["chunks"] += len(item.chunk_spans)
+                    in_this_commit += len(item.chunk_spans)
+                    if counts["chunks"] >= chunks:
+                        done = True
+                        break
+                next_rowid = _insert_rows(writer, take, next_rowid)
+                counts["articles"] += len(take)
+                counts["put_article_s"] += time.perf_counter() - put_started
+                if done or in_this_commit >= config.commit_chunks:
+                    break
+        counts["commits"] += 1
+        log.info("build: %d chunks written", counts["chunks"])
+    return counts
+
+
+def _insert_rows(writer, items: Sequence[PreparedArticle], next_rowid: int) -> int:
+    """The rows put_article writes (articles, sentences, chunks + vectors, FTS), in bulk."""
+    from assistant.index import now_iso
+
+    stamp = now_iso()
+    articles, sentences, chunk_rows, fts_rows = [], [], [], []
+    for item in items:
+        f = item.fields
+        articles.append((f["id"], f["title"], f["text"], f["outlet"], f["author"], f["published_at"], f["url"],
+                         f["source"], f["where"], "id", f["content_hash"], "[]", '{"format": "bench"}', None, None,
+                         stamp, stamp))
+        sentences.extend((f["id"], i, int(s), int(e)) for i, (s, e) in enumerate(item.sentence_spans))
+        text = f["text"]
+        for i, (start, end) in enumerate(item.chunk_spans):
+            chunk_text = text[start:end]
+            chunk_rows.append((next_rowid, f"{f['id']}:{i}", f["id"], i, int(start), int(end),
+                               hashlib.sha1(chunk_text.encode("utf-8")).hexdigest(), item.vectors[i].tobytes()))
+            fts_rows.append((next_rowid, chunk_text))
+            writer.added_ids.append(next_rowid)
+            next_rowid += 1
+        writer.added_vectors.append(np.asarray(item.vectors, dtype=np.float32))
+    db = writer.db
+    db.executemany("INSERT INTO articles (id, title, text, outlet, author, published_at, url, source, source_where, "
+                   "identity, content_hash, removed, metadata, duplicate_of, signature, added_at, updated_at) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", articles)
+    db.executemany("INSERT INTO sentences (article_id, idx, start, end) VALUES (?,?,?,?)", sentences)
+    db.executemany("INSERT INTO chunks (rowid, id, article_id, idx, start, end, text_hash, vector) "
+                   "VALUES (?,?,?,?,?,?,?,?)", chunk_rows)
+    db.executemany("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", fts_rows)
+    writer.changed = True
+    return next_rowid
+
+
+def _checkpoint(path: Path) -> None:
+    db = sqlite3.connect(str(path / "records.sqlite"))
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+def _disk_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.iterdir() if p.is_file() and p.name != "bench-build.json")
+
+
+# ------------------------------------------------------------------------------------ measure
+
+
+def measure(path: Path, embedder_kind: str, questions: Sequence[str], answers: int, spawned_at: float,
+            query_vectors_out: Path | None = None) -> dict[str, Any]:
+    """Cold start, then warm retrieval/answer latency and the time of each retrieval part."""
+    t_import = time.time()
+    from assistant.index import Index  # noqa: F401  (imports are part of cold start)
+    from assistant.retrieve import Retriever
+
+    engine_class, engine_note = _answer_engine_class()
+    settings = bench_settings(path.parent)
+    embedder = bench_embedder(embedder_kind, settings)
+    if embedder_kind == "real":
+        import sentence_transformers  # noqa: F401
+    imports_s = time.time() - t_import
+
+    started = time.perf_counter()
+    index = Index.open(path, embedder.model_id, embedder.dimension)
+    open_s = time.perf_counter() - started
+    started = time.perf_counter()
+    getattr(embedder, "warm_up", lambda: None)()
+    model_s = time.perf_counter() - started
+    started = time.perf_counter()
+    retriever = Retriever(index, embedder, settings)
+    engine = engine_class(index, embedder, settings) if engine_class else None
+    if engine is not None:
+        engine.ask(questions[0], mode="ask")
+        first = "answer"
+    else:
+        retriever.retrieve(questions[0], k=settings.top_k)
+        first = "retrieval"
+    first_s = time.perf_counter() - started
+    cold = {
+        "process_start_to_first_" + first + "_s": round(time.time() - spawned_at, 2),
+        "imports_s": round(imports_s, 2), "open_index_s": round(open_s, 3),
+        "load_model_s": round(model_s, 2), "first_" + first + "_s": round(first_s, 2),
+    }
+
+    # Warm: one pass over the questions to fill caches would flatter the numbers; the first
+    # question already paid for loading FAISS, so every question is timed once, as asked.
+    retrieval = []
+    for question in questions:
+        started = time.perf_counter()
+        retriever.retrieve(question, k=settings.top_k)
+        retrieval.append(time.perf_counter() - started)
+
+    parts = _retrieval_parts(index, embedder, questions, settings.top_k)
+    # FAISS parallelises a single query with OpenMP; on a busy 2-core machine the thread hand-off
+    # can cost more than the search. The same questions with FAISS on one thread:
+    import faiss
+
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    single = []
+    for question in questions:
+        started = time.perf_counter()
+        retriever.retrieve(question, k=settings.top_k)
+        single.append(time.perf_counter() - started)
+    faiss_single = _retrieval_parts(index, embedder, questions, settings.top_k)["faiss_dense"]
+    faiss.omp_set_num_threads(threads)
+    embed_1_thread = _embed_query_one_thread(embedder, questions)
+    if query_vectors_out is not None:
+        np.save(query_vectors_out, embedder.embed(list(questions)))
+
+    answer_times: list[float] = []
+    if engine is not None:
+        for question in questions[1 : answers + 1]:
+            started = time.perf_counter()
+            engine.ask(question, mode="ask")
+            answer_times.append(time.perf_counter() - started)
+
+    stats = index.stats()
+    return {
+        "chunks": stats.chunks, "articles": stats.articles,
+        "cold_start": cold,
+        "retrieval": latency_summary(retrieval),
+        "retrieval_parts": parts,
+        "faiss_threads": threads,
+        "retrieval_faiss_1_thread": latency_summary(single),
+        "faiss_dense_1_thread": faiss_single,
+        "embed_query_1_torch_thread": embed_1_thread,
+        "answer": latency_summary(answer_times) if answer_times else {"skipped": engine_note or "no questions"},
+        "peak_rss_mib": peak_rss_mib(),
+        "disk_bytes": _disk_bytes(path),
+    }
+
+
+def _embed_query_one_thread(embedder, questions: Sequence[str]) -> dict[str, Any]:
+    """Query embedding with torch on one thread (one short text gains little from two)."""
+    if getattr(embedder, "_model", None) is None:
+        return {"skipped": "not a torch model"}
+    try:
+        import torch
+    except ImportError:
+        return {"skipped": "no torch"}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        times = []
+        for question in questions:
+            started = time.perf_counter()
+            embedder.embed([question])
+            times.append(time.perf_counter() - started)
+    finally:
+        torch.set_num_threads(threads)
+    return {**latency_summary(times), "default_threads": threads}
+
+
+def _answer_engine_class():
+    try:
+        from assistant.answer import AnswerEngine
+    except ImportError as exc:
+        return None, f"assistant.answer not available ({exc})"
+    return AnswerEngine, ""
+
+
+def _retrieval_parts(index, embedder, questions: Sequence[str], k: int) -> dict[str, Any]:
+    """Where a retrieval's time goes: query embedding, FAISS, BM25, record look-ups."""
+    pool = max(50, k * 5)
+    times: dict[str, list[float]] = {"embed_query": [], "faiss_dense": [], "bm25_fts5": [],
+                                     "outlets_dates": [], "chunks_by_rowid": []}
+    for question in questions:
+        started = time.perf_counter()
+        vector = embedder.embed([question])[0]
+        times["embed_query"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        dense = index.search_dense(vector, pool)
+        times["faiss_dense"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        bm25 = index.search_bm25(question, pool)
+        times["bm25_fts5"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        index.outlets()
+        index.dates()
+        times["outlets_dates"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        index.chunks_by_rowid([r for r, _ in dense] + [r for r, _ in bm25])
+        times["chunks_by_rowid"].append(time.perf_counter() - started)
+    return {name: latency_summary(values) for name, values in times.items()}
+
+
+# ------------------------------------------------------------------------------------ ann
+
+
+def faiss_vectors(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of the index's FAISS copy, read straight from vectors.faiss."""
+    import faiss
+
+    stored = faiss.read_index(str(path / "vectors.faiss"))
+    ids = faiss.vector_to_array(stored.id_map).astype(np.int64)
+    flat = faiss.downcast_index(stored.index)
+    vectors = faiss.rev_swig_ptr(flat.get_xb(), stored.ntotal * stored.d).reshape(stored.ntotal, stored.d).copy()
+    return ids, vectors
+
+
+def ann(path: Path, queries: np.ndarray, hnsw_max: int) -> dict[str, Any]:
+    """Exact IndexFlatIP against IVF-Flat (nprobe sweep) and HNSW (efSearch sweep)."""
+    import faiss
+
+    from assistant.vector_index import ivf_nlist
+
+    ids, vectors = faiss_vectors(path)
+    n, dimension = vectors.shape
+    k = 10
+    results: dict[str, Any] = {"vectors": n, "queries": len(queries)}
+
+    exact = faiss.IndexFlatIP(dimension)
+    exact.add(vectors)
+    truth, exact_times = _search_each(exact, queries, k)
+    results["flat"] = {"latency": latency_summary(exact_times), "recall_at_10": 1.0,
+                       "memory_mib": round(vectors.nbytes / 2**20, 1)}
+
+    nlist = ivf_nlist(n)
+    started = time.perf_counter()
+    quantizer = faiss.IndexFlatIP(dimension)
+    ivf = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
+    train = vectors[np.random.default_rng(0).choice(n, min(n, 64 * nlist), replace=False)]
+    ivf.train(train)
+    train_s = time.perf_counter() - started
+    started = time.perf_counter()
+    ivf.add(vectors)
+    add_s = time.perf_counter() - started
+    sweep = []
+    for nprobe in (4, 8, 16, 32, 64, 128):
+        if nprobe > nlist:
+            break
+        ivf.nprobe = nprobe
+        found, times = _search_each(ivf, queries, k)
+        sweep.append({"nprobe": nprobe, "recall_at_10": _recall(found, truth), "latency": latency_summary(times)})
+    results["ivf_flat"] = {"nlist": nlist, "train_s": round(train_s, 1), "add_s": round(add_s, 1),
+                           "train_vectors": len(train), "sweep": sweep}
+
+    if n <= hnsw_max:
+        started = time.perf_counter()
+        hnsw = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = 40
+        hnsw.add(vectors)
+        build_s = time.perf_counter() - started
+        sweep = []
+        for ef in (16, 32, 64, 128, 256):
+            hnsw.hnsw.efSearch = ef
+            found, times = _search_each(hnsw, queries, k)
+            sweep.append({"efSearch": ef, "recall_at_10": _recall(found, truth), "latency": latency_summary(times)})
+        results["hnsw_flat"] = {"M": 32, "efConstruction": 40, "build_s": round(build_s, 1), "sweep": sweep}
+    else:
+        results["hnsw_flat"] = {"skipped": f"not built above {hnsw_max:,} vectors (build time on 2 cores)"}
+    results["single_thread"] = _single_thread(exact, ivf, hnsw if n <= hnsw_max else None, queries, k)
+    results["peak_rss_mib"] = peak_rss_mib()
+    del ids
+    return results
+
+
+def _single_thread(exact, ivf, hnsw, queries: np.ndarray, k: int) -> dict[str, Any]:
+    """The same searches with FAISS on one OpenMP thread (see measure())."""
+    import faiss
+
+    from assistant.vector_index import IVF_NPROBE
+
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        out = {"flat": latency_summary(_search_each(exact, queries, k)[1])}
+        ivf.nprobe = IVF_NPROBE
+        out[f"ivf_nprobe_{IVF_NPROBE}"] = latency_summary(_search_each(ivf, queries, k)[1])
+        if hnsw is not None:
+            hnsw.hnsw.efSearch = 64
+            out["hnsw_ef_64"] = latency_summary(_search_each(hnsw, queries, k)[1])
+    finally:
+        faiss.omp_set_num_threads(threads)
+    out["default_threads"] = threads
+    return out
+
+
+def _search_each(index, queries: np.ndarray, k: int) -> tuple[np.ndarray, list[float]]:
+    """One query at a time, as the app searches: per-request latency, not batch throughput."""
+    found = np.zeros((len(queries), k), dtype=np.int64)
+    times = []
+    for row, query in enumerate(queries):
+        started = time.perf_counter()
+        _scores, labels = index.search(query.reshape(1, -1), k)
+        times.append(time.perf_counter() - started)
+        found[row] = labels[0]
+    return found, times
+
+
+def _recall(found: np.ndarray, truth: np.ndarray) -> float:
+    hits = sum(len(set(f) & set(t)) for f, t in zip(found.tolist(), truth.tolist()))
+    return round(hits / truth.size, 4)
+
+
+# ------------------------------------------------------------------------------------ llama-index
+
+
+def llama_baseline(path: Path, embedder_kind: str, questions: Sequence[str]) -> dict[str, Any]:
+    """The plain llama-index pipeline on the same chunks, vectors and questions (dense only)."""
+    from llama_index.core import StorageContext, VectorStoreIndex
+    from llama_index.core.schema import TextNode
+    from llama_index.core.vector_stores import SimpleVectorStore
+
+    from bench.llama_embedding import NewsdeskEmbedding
+
+    settings = bench_settings(path.parent)
+    embedder = bench_embedder(embedder_kind, settings)
+    getattr(embedder, "warm_up", lambda: None)()
+    started = time.perf_counter()
+    nodes = [TextNode(id_=cid, text=text, embedding=vector.tolist()) for cid, text, vector in _chunks_with_vectors(path)]
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    storage = StorageContext.from_defaults(vector_store=SimpleVectorStore())
+    index = VectorStoreIndex(nodes, storage_context=storage, embed_model=NewsdeskEmbedding(embedder=embedder))
+    build_s = time.perf_counter() - started
+    retriever = index.as_retriever(similarity_top_k=10)
+    retriever.retrieve(questions[0])  # first call pays one-off costs, like our first answer
+    # SimpleVectorStore turns every stored embedding into an array on each query: seconds per
+    # query at 100k nodes, so large stores get fewer questions (the first ones, same as ours).
+    questions = questions[: 10 if len(nodes) > 50_000 else len(questions)]
+    times = []
+    for question in questions:
+        started = time.perf_counter()
+        retriever.retrieve(question)
+        times.append(time.perf_counter() - started)
+    return {"nodes": len(nodes), "load_from_sqlite_s": round(load_s, 1), "build_s": round(build_s, 1),
+            "retrieval": latency_summary(times), "peak_rss_mib": peak_rss_mib()}
+
+
+def _chunks_with_vectors(path: Path) -> Iterator[tuple[str, str, np.ndarray]]:
+    db = sqlite3.connect(str(path / "records.sqlite"))
+    texts: dict[str, str] = {}
+    rows = db.execute("SELECT c.id, c.article_id, c.start, c.end, c.vector FROM chunks c ORDER BY c.rowid")
+    for cid, aid, start, end, blob in rows:
+        if aid not in texts:
+            texts.clear()  # chunks of an article are consecutive: keep one article's text
+            texts[aid] = db.execute("SELECT text FROM articles WHERE id=?", (aid,)).fetchone()[0]
+        yield cid, texts[aid][start:end], np.frombuffer(blob, dtype=np.float32)
+    db.close()
+
+
+# ------------------------------------------------------------------------------------ orchestration
+
+
+def run(size: str, workdir: Path | None = None, rebuild: bool = False, sizes: Sequence[int] | None = None,
+        hnsw_max: int | None = None, in_process: bool = False) -> dict[str, Any]:
+    """All sizes of one configuration. `in_process` runs the steps here instead of in fresh
+    processes (for the smoke test: faster, but cold start and peak memory then mean little)."""
+    config = CONFIGS[size]
+    if sizes:
+        config = ScaleConfig(**{**asdict(config), "sizes": tuple(sizes)})
+    if hnsw_max is not None:
+        config = ScaleConfig(**{**asdict(config), "hnsw_max": hnsw_max})
+    workdir = Path(workdir or default_workdir()) / "scale"
+    workdir.mkdir(parents=True, exist_ok=True)
+    pool_meta = build_pool(config, workdir)
+    questions = make_questions(config.questions, config.seed, corpus_articles=pool_meta["articles"])
+    questions_path = workdir / f"questions-{size}.json"
+    questions_path.write_text(json.dumps(questions))
+    pool_meta_path = workdir / "pool-current.json"
+    pool_meta_path.write_text(json.dumps(pool_meta))
+    summary: dict[str, Any] = {
+        "benchmark": "scale", "size": size, "machine": machine(), "config": asdict(config),
+        "pool": {k: v for k, v in pool_meta.items() if k != "offsets"},
+        "vectors_note": (f"real MiniLM vectors for the first {pool_meta['chunks']:,} chunks; above that, generated "
+                         f"vectors (mix of two real pool vectors + noise {GENERATED_NOISE}, renormalised) over "
+                         "real generated text (BM25 sees real text at every size)"),
+        "sizes": [],
+    }
+    for chunks in config.sizes:
+        summary["sizes"].append(
+            _run_size(chunks, config, workdir, pool_meta, pool_meta_path, questions_path, rebuild, in_process))
+    return summary
+
+
+def _run_size(chunks: int, config: ScaleConfig, workdir: Path, pool_meta: dict[str, Any], pool_meta_path: Path,
+              questions_path: Path, rebuild: bool, in_process: bool = False) -> dict[str, Any]:
+    def run_step(args: list[str], timeout_s: float) -> dict[str, Any]:
+        if in_process:
+            return json.loads(json.dumps(_step(args[0], args[1:]), default=str))
+        return run_python("bench.scale_bench", args, timeout_s)
+
+    path = workdir / f"index-{chunks}"
+    info_path = path / "bench-build.json"
+    info = json.loads(info_path.read_text()) if info_path.exists() else None
+    if rebuild or info is None or info.get("pool_key") != pool_meta["key"] or info.get("chunks", 0) < chunks:
+        info = run_step(["build", str(path), "--chunks", str(chunks), "--pool", str(pool_meta_path),
+                         "--size-config", _config_arg(config)], timeout_s=3600)
+        info["reused"] = False
+    else:
+        info["reused"] = True
+    result: dict[str, Any] = {"target_chunks": chunks, "build": info}
+    query_vectors = path.parent / f"queries-{chunks}.npy"
+    result["measure"] = run_step(
+        ["measure", str(path), "--embedder", config.embedder, "--questions", str(questions_path),
+         "--answers", str(config.answers), "--spawned-at", repr(time.time()), "--query-vectors", str(query_vectors)],
+        timeout_s=1800,
+    )
+    result["ann"] = run_step(
+        ["ann", str(path), "--query-vectors", str(query_vectors), "--queries", str(config.ann_queries),
+         "--hnsw-max", str(config.hnsw_max)],
+        timeout_s=3600,
+    )
+    if chunks in config.llama_sizes:
+        result["llama"] = run_step(
+            ["llama", str(path), "--embedder", config.embedder, "--questions", str(questions_path)],
+            timeout_s=3600,
+        )
+    return result
+
+
+def _config_arg(config: ScaleConfig) -> str:
+    return json.dumps(asdict(config))
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    lines = [summary["vectors_note"], ""]
+    rows = []
+    for item in summary["sizes"]:
+        m, b = item["measure"], item["build"]
+        cold = m["cold_start"]
+        cold_total = next((v for k, v in cold.items() if k.startswith("process_start")), None)
+        answer = m["answer"]
+        llama = item.get("llama", {}).get("retrieval", {})
+        ours = m["retrieval"]["p50_ms"]
+        rows.append([
+            m["chunks"], "real" if b["generated_vector_chunks"] == 0 else "generated*",
+            ours, m["retrieval"]["p95_ms"], answer.get("p50_ms"), answer.get("p95_ms"),
+            m["peak_rss_mib"], round(m["disk_bytes"] / 2**20, 1),
+            round(m["disk_bytes"] / m["chunks"] * 1e6 / 2**30, 2) if m["chunks"] else None,
+            cold_total, llama.get("p50_ms"),
+            round(llama["p50_ms"] / ours, 2) if llama.get("p50_ms") and ours else None,
+        ])
+    lines.append(table(
+        ["chunks", "vectors", "retrieve p50 ms", "retrieve p95 ms", "answer p50 ms", "answer p95 ms",
+         "peak RSS MiB", "disk MiB", "disk GiB per 1M chunks", "cold start s", "llama-index p50 ms",
+         "llama / ours"],
+        rows,
+    ))
+    part_rows = []
+    for item in summary["sizes"]:
+        parts = item["measure"]["retrieval_parts"]
+        part_rows.append([item["measure"]["chunks"], *(parts[p]["p50_ms"] for p in parts),
+                          *(parts[p]["p95_ms"] for p in ("faiss_dense", "bm25_fts5"))])
+    names = list(summary["sizes"][0]["measure"]["retrieval_parts"]) if summary["sizes"] else []
+    lines += ["", "retrieval parts, p50 ms (one question at a time):",
+              table(["chunks", *names, "faiss p95", "bm25 p95"], part_rows)]
+    ann_rows = []
+    for item in summary["sizes"]:
+        a = item["ann"]
+        ann_rows.append([a["vectors"], "flat (exact)", "-", 1.0, a["flat"]["latency"]["p50_ms"], a["flat"]["latency"]["p95_ms"], "-"])
+        for s in a["ivf_flat"]["sweep"]:
+            ann_rows.append([a["vectors"], f"IVF{a['ivf_flat']['nlist']},Flat", f"nprobe={s['nprobe']}", s["recall_at_10"],
+                             s["latency"]["p50_ms"], s["latency"]["p95_ms"], a["ivf_flat"]["train_s"] + a["ivf_flat"]["add_s"]])
+        if "sweep" in a["hnsw_flat"]:
+            for s in a["hnsw_flat"]["sweep"]:
+                ann_rows.append([a["vectors"], "HNSW32,Flat", f"efSearch={s['efSearch']}", s["recall_at_10"],
+                                 s["latency"]["p50_ms"], s["latency"]["p95_ms"], a["hnsw_flat"]["build_s"]])
+    lines += ["", "FAISS index types (recall@10 against exact search, per-query latency):",
+              table(["vectors", "index", "param", "recall@10", "p50 ms", "p95 ms", "build s"], ann_rows)]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------ CLI
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if argv and argv[0] in ("build", "measure", "ann", "llama"):
+        print(json.dumps(_step(argv[0], argv[1:]), default=str))
+        return
+    parser = argparse.ArgumentParser(description="Scale benchmark: 10k / 100k / 1M chunks.")
+    parser.add_argument("--size", choices=sorted(CONFIGS), default="small")
+    parser.add_argument("--sizes", type=int, nargs="*", help="override the chunk counts")
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild indexes even if the workdir has them")
+    parser.add_argument("--hnsw-max", type=int, default=None, help="build HNSW up to this many vectors")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    summary = run(args.size, args.workdir, args.rebuild, args.sizes, args.hnsw_max)
+    print(format_summary(summary))
+    path = write_json(args.json or RESULTS_DIR / f"scale_{args.size}.json", summary)
+    print(f"result: {path}")
+
+
+def _step(step: str, argv: list[str]) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog=f"bench.scale_bench {step}")
+    parser.add_argument("index", type=Path)
+    parser.add_argument("--chunks", type=int)
+    parser.add_argument("--pool", type=Path)
+    parser.add_argument("--size-config")
+    parser.add_argument("--embedder", default="real")
+    parser.add_argument("--questions", type=Path)
+    parser.add_argument("--answers", type=int, default=0)
+    parser.add_argument("--spawned-at", type=float, default=T_PROCESS)
+    parser.add_argument("--query-vectors", type=Path)
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--hnsw-max", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    if step == "build":
+        config = ScaleConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(args.size_config).items()})
+        return build_index(args.index, args.chunks, json.loads(args.pool.read_text()), config)
+    questions = json.loads(args.questions.read_text()) if args.questions else []
+    if step == "measure":
+        return measure(args.index, args.embedder, questions, args.answers, args.spawned_at, args.query_vectors)
+    if step == "ann":
+        return ann(args.index, np.load(args.query_vectors)[: args.queries], args.hnsw_max)
+    return llama_baseline(args.index, args.embedder, questions)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,275 @@
+"""The extractive answer engine on the sample coverage, with the fast hashing embedder.
+
+What a user sees: the answer leads with the right sentence or speaker, every [n] is a verbatim span
+of the stored article, tables have the promised columns, off-topic questions are refused.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answer import AnswerEngine
+from assistant.answer_evidence import (
+    Candidate, CitationBook, content_stems, match_speakers, read_question, remove_near_duplicates,
+    speaker_keys, stem,
+)
+from assistant.answer_modes import WHO_COLUMNS, quantities, relate
+from assistant.embed import HashingEmbedder
+from assistant.errors import NewsdeskError
+from assistant.facade import Assistant
+from assistant.records import Answer, ArticleInfo, Filters, Sentence
+from assistant.settings import load_settings
+
+from .conftest import SAMPLE_DIR
+
+HARBOR = "Harbor Ledger (fictional)"
+SENTINEL = "The Daily Sentinel (fictional)"
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory) -> Assistant:
+    settings = load_settings(environ={}, indexes_dir=tmp_path_factory.mktemp("indexes"))
+    assistant = Assistant(settings, embedder=HashingEmbedder())
+    report = assistant.ingest([SAMPLE_DIR])
+    assert report.ok, report.problems
+    return assistant
+
+
+def check_citations(assistant: Assistant, answer: Answer) -> None:
+    """Every citation is the stored text of its span; numbers run 1..n in order of first use."""
+    for citation in answer.citations:
+        stored = assistant.index.article_text(citation.article.id)
+        assert citation.text == stored[citation.start:citation.end]
+        assert citation.text.strip()
+    assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    parts = [answer.text]
+    if answer.table:
+        parts += [cell for row in answer.table.rows for cell in row] + list(answer.table.notes)
+    used = [int(n) for part in parts for n in re.findall(r"\[(\d+)\]", part)]
+    first_use = list(dict.fromkeys(used))
+    assert first_use == list(range(1, len(answer.citations) + 1))
+
+
+def cited_sentences_are_quoted(answer: Answer) -> None:
+    """Each citation's text appears in the answer right before its marker (verbatim quoting)."""
+    for citation in answer.citations:
+        marker = f"[{citation.number}]"
+        assert marker in answer.text or answer.table is not None
+
+
+# ----------------------------------------------------------------------------- ask
+
+
+def test_ask_quotes_stored_sentences_with_verified_citations(assistant):
+    answer = assistant.ask("How much toluene leaked from the tank?")
+    assert answer.answerable
+    assert answer.engine == "extractive"
+    assert answer.citations
+    check_citations(assistant, answer)
+    for citation in answer.citations:
+        assert f"{citation.text} [{citation.number}]" in answer.text  # quoted verbatim, then cited
+    assert "liters" in answer.text
+
+
+def test_ask_who_denied_leads_with_the_speaker_and_the_statement(assistant):
+    answer = assistant.ask("Who denied attacking the Wagner Group?")
+    first_line = answer.text.splitlines()[0]
+    assert first_line.startswith(("**Russian military officials**", "**Russia's Defense Ministry**"))
+    assert "denied" in first_line
+    assert answer.statements and answer.statements[0].stance == "deny"
+    check_citations(assistant, answer)
+
+
+def test_ask_does_not_repeat_near_identical_sentences(assistant):
+    answer = assistant.ask("Did Kessler call the state emergency line within 40 minutes?")
+    texts = [c.text for c in answer.citations]
+    assert len(texts) == len(set(texts))
+    stems = [set(content_stems(t)) for t in texts]
+    for i in range(len(stems)):
+        for j in range(i + 1, len(stems)):
+            overlap = len(stems[i] & stems[j]) / len(stems[i] | stems[j])
+            assert overlap < 0.6, (texts[i], texts[j])
+
+
+def test_ask_respects_outlet_filter(assistant):
+    answer = assistant.ask("What did the company say about the river?", filters=Filters(outlets=(HARBOR,)))
+    assert answer.citations
+    assert {c.article.outlet for c in answer.citations} == {HARBOR}
+    assert answer.filters.outlets == (HARBOR,)
+
+
+def test_off_topic_question_is_refused_with_closest_passages(assistant):
+    answer = assistant.ask("What is the capital of France?")
+    assert not answer.answerable
+    assert answer.text.startswith("The coverage does not answer this question.")
+    assert answer.citations == ()
+    assert answer.passages
+
+
+def test_question_naming_an_outlet_without_coverage_is_refused(assistant):
+    answer = assistant.ask("What did a Bloomberg article report about the solvent leak?")
+    assert not answer.answerable
+    assert "Bloomberg" in answer.text
+
+
+def test_empty_question_and_unknown_mode_are_user_errors(assistant):
+    engine = AnswerEngine(assistant.index, assistant.embedder, assistant.settings)
+    assert engine.name == "extractive"
+    with pytest.raises(NewsdeskError, match="question is empty"):
+        engine.ask("   ")
+    with pytest.raises(NewsdeskError, match="Unknown mode 'debate'"):
+        engine.ask("Who denied it?", mode="debate")
+
+
+# ----------------------------------------------------------------------------- who said what
+
+
+def test_who_mode_lists_every_statement_of_a_speaker_named_by_surname(assistant):
+    answer = assistant.ask("What did Peskov say?", mode="who")
+    assert answer.table is not None and answer.table.columns == WHO_COLUMNS
+    assert answer.table.rows and all(row[0] == "Dmitry Peskov" for row in answer.table.rows)
+    assert all(s.speaker == "Dmitry Peskov" for s in answer.statements)
+    assert answer.text.startswith("1 statement by Dmitry Peskov")
+    assert re.fullmatch(r"\[\d+\]", answer.table.rows[0][-1])
+    check_citations(assistant, answer)
+
+
+def test_who_mode_matches_a_partial_organisation_name(assistant):
+    answer = assistant.ask("List every statement by the Defense Ministry.", mode="who")
+    expected = assistant.statements(speaker="Russia's Defense Ministry")
+    assert len(answer.table.rows) == len(expected) >= 2
+    assert {row[0] for row in answer.table.rows} == {"Russia's Defense Ministry"}
+    check_citations(assistant, answer)
+
+
+def test_who_denied_what_keeps_denials_about_the_topic(assistant):
+    answer = assistant.ask("Who denied what about the strikes?", mode="who")
+    rows = answer.table.rows
+    assert rows[0][0] == "Russia's Defense Ministry"
+    assert all(row[1] == "denied" for row in rows)
+    assert "untrue" in rows[0][2]
+    check_citations(assistant, answer)
+
+
+def test_who_mode_shows_what_a_bare_denial_refers_to(assistant):
+    answer = assistant.ask("Who denied that the valve was reported?", mode="who")
+    row = next(r for r in answer.table.rows if r[0] == "Kessler Terminals" and "maintenance list" in r[2])
+    assert "Kessler denied that." in row[2]  # "denied: that" alone would tell the reader nothing
+
+
+def test_who_mode_for_a_person_without_statements_says_so(assistant):
+    answer = assistant.ask("What did Angela Merkel say about the spill?", mode="who")
+    assert not answer.answerable
+    assert answer.text.startswith("The coverage does not answer this question.")
+
+
+# ----------------------------------------------------------------------------- compare
+
+
+def test_compare_has_a_column_per_named_outlet_and_marks_differences(assistant):
+    answer = assistant.ask(
+        "What did the Harbor Ledger and The Daily Sentinel each report about whether product reached the river?",
+        mode="compare",
+    )
+    table = answer.table
+    assert table is not None
+    assert table.columns[1:3] == (HARBOR, SENTINEL) and table.columns[-1] == "Notes"
+    assert all(len(row) == len(table.columns) for row in table.rows)
+    cells = [cell for row in table.rows for cell in row[1:-1]]
+    assert any(cell == "not reported" for cell in cells) or all(re.search(r"\[\d+\]$", c) for c in cells)
+    marks = " ".join(table.notes) + " ".join(row[-1] for row in table.rows)
+    assert "⚠" in marks
+    check_citations(assistant, answer)
+
+
+def test_compare_text_reads_on_its_own(assistant):
+    answer = assistant.ask("How do the outlets' accounts of whether the solvent reached the river differ?", mode="compare")
+    assert "**What each outlet reported**" in answer.text
+    assert len([line for line in answer.text.splitlines() if line.startswith("- **")]) >= 2
+    check_citations(assistant, answer)
+
+
+def test_relate_marks_denial_against_assertion_and_differing_figures():
+    assert relate("the crack in the berm had been visible for months",
+                  "the crack in the berm had been visible for months", True, False) == "⚠ contradicts"
+    assert relate("roughly 3,000 liters of toluene escaped", "raised its estimate of the toluene leak to 9,500 liters",
+                  False, False, frozenset({"toluene"})) == "⚠ figures differ"
+    assert relate("workers reported a dripping valve", "the fish died from low oxygen", True, False) == ""
+    assert quantities("3,000 liters and forty thousand liters at 10:40 p.m.") == {"liter": {3000.0, 40000.0}}
+
+
+# ----------------------------------------------------------------------------- summarize
+
+
+def test_summary_covers_each_outlet_once_and_cites_every_sentence(assistant):
+    answer = assistant.ask("Give me a sourced summary of the Marlow Bend spill", mode="summarize")
+    assert answer.answerable
+    headings = re.findall(r"^\*\*(.+?)\*\*", answer.text, flags=re.MULTILINE)
+    assert len(headings) == len(set(headings)) >= 3
+    assert "Fox News" not in headings  # the Wagner story is not part of this one
+    for line in filter(None, answer.text.splitlines()):
+        assert re.search(r"\[\d+\]$", line)
+    check_citations(assistant, answer)
+
+
+def test_timeline_is_in_date_order(assistant):
+    answer = assistant.ask("Give me a timeline of the Marlow Bend spill", mode="summarize")
+    days = re.findall(r"^\*\*(\d{4}-\d{2}-\d{2})\*\*$", answer.text, flags=re.MULTILINE)
+    assert days == sorted(days) and len(days) >= 3
+    check_citations(assistant, answer)
+
+
+# ----------------------------------------------------------------------------- pieces
+
+
+def test_question_reading_finds_speakers_stances_and_timeline():
+    speakers = ["Russia's Defense Ministry", "Ukraine's Defense Ministry", "Dana Whitcombe", "Kessler Terminals",
+                "the company"]
+    q = read_question("Who denied what the Defense Ministry said?", speakers)
+    assert q.stances == ("deny",) and q.asks_who
+    assert set(q.speakers) == {"Russia's Defense Ministry", "Ukraine's Defense Ministry"}
+    assert read_question("what did russia's defense ministry claim", speakers).speakers == ("Russia's Defense Ministry",)
+    assert read_question("What did WHITCOMBE say?", speakers).speakers == ("Dana Whitcombe",)
+    assert read_question("Why did Kessler blame low oxygen?", speakers).speakers == ("Kessler Terminals",)
+    assert read_question("Give me a timeline of the spill", speakers).timeline
+    assert read_question("How much leaked?", speakers).expects == "quantity"
+    assert speaker_keys("the company") == []  # not a name a question can point at
+
+
+def test_match_speakers_needs_whole_words():
+    assert match_speakers("What did Obiang say?", ["Marcus Obi"]) == ((), set())
+
+
+def test_stemming_matches_verb_forms():
+    assert stem("denied") == stem("denies") == stem("deny")
+    assert stem("strikes") == stem("strike") == stem("striking")
+
+
+def _candidate(article_id: str, index: int, text: str, score: float) -> Candidate:
+    info = ArticleInfo(article_id, "t", "Outlet", None, None)
+    c = Candidate(Sentence(article_id, index, 0, len(text), text), info, index, 1.0, 0.5,
+                  frozenset(content_stems(text)))
+    c.score = score
+    return c
+
+
+def test_near_duplicates_across_articles_are_dropped_keeping_the_best():
+    a = _candidate("a", 0, "The ministry said the caller described a minor leak fully contained on site.", 0.9)
+    b = _candidate("b", 3, "The ministry said the caller described a minor leak, fully contained on site, on Monday.", 0.8)
+    c = _candidate("c", 1, "Residents lined up for bottled water on Thursday.", 0.7)
+    assert remove_near_duplicates([a, b, c]) == [a, c]
+
+
+def test_citation_book_numbers_by_first_appearance_and_refuses_bad_spans(assistant):
+    article_id = assistant.list_articles()[0].id
+    info = assistant.index.article_infos([article_id])[article_id]
+    book = CitationBook(assistant.index)
+    late, early = book.cite(info, 10, 30), book.cite(info, 0, 5)
+    assert book.cite(info, 0, 10**9) == ""  # outside the stored text: never cited
+    text, rows, notes, citations = book.finish(f"First{early}. Then{late}.", [("x", f"again{early}")])
+    assert text == "First [1]. Then [2]."
+    assert rows == (("x", "again [1]"),)
+    stored = assistant.index.article_text(article_id)
+    assert [(c.number, c.text) for c in citations] == [(1, stored[0:5]), (2, stored[10:30])]

@@ -1,0 +1,115 @@
+"""The extractive engine with the real bundled model on the sample coverage: the issue's example
+questions, asserted the way a user would judge the answers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.facade import Assistant
+from assistant.settings import load_settings
+
+from .conftest import SAMPLE_DIR
+from .test_answer import check_citations
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, real_embedder) -> Assistant:
+    settings = load_settings(environ={}, indexes_dir=tmp_path_factory.mktemp("indexes"))
+    assistant = Assistant(settings, embedder=real_embedder)
+    report = assistant.ingest([SAMPLE_DIR])
+    assert report.ok, report.problems
+    return assistant
+
+
+def test_who_denied_attacking_wagner_leads_with_the_russian_side(assistant):
+    answer = assistant.ask("Who denied attacking the Wagner Group?")
+    assert answer.answerable
+    lead = answer.text.splitlines()[0]
+    assert lead.startswith(("**Russian military officials** denied", "**Russia's Defense Ministry** denied"))
+    assert "Kessler" not in lead
+    check_citations(assistant, answer)
+
+
+def test_who_denied_the_river_claim_names_the_company_side(assistant):
+    answer = assistant.ask("Who denied that the solvent reached the river?", mode="who")
+    speakers = [row[0] for row in answer.table.rows]
+    assert speakers[0] in ("Dana Whitcombe", "Kessler Terminals")
+    assert "Dmitry Peskov" not in speakers and "Russia's Defense Ministry" not in speakers
+    check_citations(assistant, answer)
+
+
+def test_what_did_obi_say_lists_his_statements_in_date_order(assistant):
+    answer = assistant.ask("What did Marcus Obi say?", mode="who")
+    rows = answer.table.rows
+    assert len(rows) >= 3 and {row[0] for row in rows} == {"Marcus Obi"}
+    dates = [row[4] for row in rows]
+    assert dates == sorted(dates)
+    check_citations(assistant, answer)
+
+
+def test_compare_has_a_column_per_outlet_and_marks_a_contradiction(assistant):
+    answer = assistant.ask("How do the outlets' accounts of whether the solvent reached the river differ?",
+                           mode="compare")
+    table = answer.table
+    outlet_columns = table.columns[1:-1]
+    assert len(outlet_columns) >= 2 and table.columns[-1] == "Notes"
+    outlets = {o for o, _ in assistant.index.outlets()}
+    assert set(outlet_columns) <= outlets
+    assert any("⚠ contradicts" in note for note in table.notes)
+    assert "Where the accounts differ" in answer.text
+    check_citations(assistant, answer)
+
+
+def test_compare_two_named_outlets(assistant):
+    answer = assistant.ask("What did the Harbor Ledger and The Daily Sentinel each report about the leak?",
+                           mode="compare")
+    assert answer.table.columns[1:3] == ("Harbor Ledger (fictional)", "The Daily Sentinel (fictional)")
+    check_citations(assistant, answer)
+
+
+def test_sourced_summary_covers_the_spill_outlets_once(assistant):
+    answer = assistant.ask("Give me a sourced summary of the Marlow Bend spill", mode="summarize")
+    headings = re.findall(r"^\*\*(.+?)\*\*", answer.text, flags=re.MULTILINE)
+    assert len(headings) == len(set(headings)) >= 4
+    assert "Fox News" not in headings
+    check_citations(assistant, answer)
+
+
+def test_timeline_runs_from_the_first_to_the_last_day(assistant):
+    answer = assistant.ask("Give me a timeline of the Marlow Bend spill", mode="summarize")
+    days = re.findall(r"^\*\*(\d{4}-\d{2}-\d{2})\*\*$", answer.text, flags=re.MULTILINE)
+    assert days[0] == "2024-03-12" and days[-1] == "2024-03-15" and days == sorted(days)
+    check_citations(assistant, answer)
+
+
+@pytest.mark.parametrize("question", [
+    "What is the capital of France?",
+    "Who won the 2022 World Cup final?",
+    "What did Reuters report about the spill?",
+])
+def test_off_topic_questions_are_refused(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.answerable
+    assert answer.text.startswith("The coverage does not answer this question.")
+    assert not answer.citations and answer.passages
+
+
+@pytest.mark.parametrize("question", [
+    "How much toluene leaked?",
+    "When was the city told about the leak?",
+    "What did Prigozhin promise?",
+])
+def test_answerable_questions_are_answered(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.answerable, answer.text
+    check_citations(assistant, answer)
+
+
+def test_follow_up_question_about_the_same_speaker(assistant):
+    first = assistant.ask("What did Peskov say?", mode="who")
+    follow = assistant.ask("and what did he say about Putin?", mode="who", history=[("What did Peskov say?", first.text)])
+    assert follow.table.rows and {row[0] for row in follow.table.rows} == {"Dmitry Peskov"}

@@ -1,0 +1,92 @@
+"""The benchmarks in smoke mode (tiny sizes, hashing embedder) so they cannot rot.
+
+Timings are never asserted here: only that every step runs and reports what it should.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.read import read_path
+from bench.common import latency_summary, percentile
+from bench.corpus import (
+    MAX_WORDS, MIN_WORDS, generate_article, generate_articles, make_questions, sentence_lengths, write_corpus,
+)
+
+
+def test_corpus_is_deterministic_by_seed() -> None:
+    first = [a.body for a in generate_articles(5, seed=3)]
+    again = [a.body for a in generate_articles(5, seed=3)]
+    other = [a.body for a in generate_articles(5, seed=4)]
+    assert first == again
+    assert first != other
+    # Any article can be made on its own, without the ones before it.
+    assert generate_article(4, seed=3).body == first[4]
+
+
+def test_corpus_reads_like_news() -> None:
+    articles = list(generate_articles(60, seed=1))
+    lengths = sentence_lengths(articles)
+    assert min(lengths) >= MIN_WORDS and max(lengths) <= MAX_WORDS
+    assert len(set(lengths)) > 15  # lengths vary, not one template length
+    bodies = "\n".join(a.body for a in articles)
+    assert "\u201c" in bodies and " said" in bodies and " denied " in bodies
+    assert all("\n\n" in a.body for a in articles)  # paragraphs
+    assert len({a.outlet for a in articles}) >= 6
+    assert len({a.published_at for a in articles}) >= 10
+    assert len({a.external_id for a in articles}) == 60
+
+
+def test_questions_name_people_and_things_from_the_corpus() -> None:
+    questions = make_questions(10, seed=1, corpus_articles=30)
+    assert len(questions) == 10 and all(q.endswith("?") for q in questions)
+    bodies = " ".join(a.body for a in generate_articles(30, seed=1))
+    people = [m.group(1) for q in questions if (m := re.match(r"What did (\w+ \w+) say about", q))]
+    assert people, questions
+    assert all(person in bodies for person in people)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "md"])
+def test_written_corpus_is_read_by_the_readers(tmp_path: Path, fmt: str) -> None:
+    paths = write_corpus(tmp_path, 7, seed=2, fmt=fmt, per_file=5)
+    read = [article for path in paths for article in read_path(path, 10_000_000).articles]
+    expected = list(generate_articles(7, seed=2))
+    assert [a.title for a in read] == [a.title for a in expected]
+    assert [a.outlet for a in read] == [a.outlet for a in expected]
+    assert read[0].body.split("\n\n")[0] == expected[0].body.split("\n\n")[0]
+
+
+def test_percentiles() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 95) == 95.0
+    assert latency_summary([0.010, 0.020, 0.030])["p50_ms"] == 20.0
+
+
+def test_smoke_run_measures_every_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import run
+
+    results = tmp_path / "results"
+    run.main(["--size", "smoke", "--workdir", str(tmp_path / "work"), "--results", str(results), "--in-process"])
+    printed = capsys.readouterr().out
+    for expected in ("pipeline / raw encode", "re-ingest unchanged", "retrieval p95 at", "recall@10",
+                     "llama-index retrieval p50 / ours", "FAISS index types"):
+        assert expected in printed, expected
+
+    summary = json.loads((results / "run_smoke.json").read_text())
+    generated = summary["ingest"]["runs"][-1]
+    assert generated["articles_added"] + generated["duplicates"] == 12
+    assert generated["reingest_unchanged"] == 12
+    assert generated["add_one_chunks"] > 0
+    size = summary["scale"]["sizes"][0]
+    assert size["measure"]["chunks"] >= 300
+    assert size["measure"]["retrieval"]["n"] == 6
+    assert size["build"]["generated_vector_chunks"] > 0  # the note says which vectors are generated
+    assert "generated" in summary["scale"]["vectors_note"]
+    assert size["ann"]["ivf_flat"]["sweep"] and "sweep" in size["ann"]["hnsw_flat"]
+    assert 0.0 <= size["ann"]["ivf_flat"]["sweep"][-1]["recall_at_10"] <= 1.0
+    assert size["llama"]["nodes"] == size["measure"]["chunks"]

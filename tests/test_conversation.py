@@ -1,0 +1,90 @@
+"""Follow-up questions are rewritten against the conversation before they are answered."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.conversation import is_person, named_in, resolve
+from assistant.embed import HashingEmbedder
+from assistant.facade import Assistant
+from assistant.settings import load_settings
+
+from .conftest import SAMPLE_DIR
+
+SPEAKERS = ["Dmitry Peskov", "Yevgeny Prigozhin", "Russia's Defense Ministry", "Russian military officials",
+            "Dana Whitcombe", "Kessler Terminals", "Elena Varga"]
+OUTLETS = ["Harbor Ledger (fictional)", "The Daily Sentinel (fictional)", "Fox News"]
+
+
+def ask(question: str, *history: tuple[str, str]) -> str:
+    return resolve(question, list(history), SPEAKERS, OUTLETS).question
+
+
+def test_a_question_without_history_is_left_alone():
+    assert resolve("What did he say?", [], SPEAKERS, OUTLETS).rewritten is False
+
+
+def test_he_is_the_last_person_the_user_asked_about():
+    assert ask("and what did he say next?", ("What did Peskov say?", "1 statement by Dmitry Peskov: ...")) \
+        == "what did Dmitry Peskov say next?"
+
+
+def test_she_comes_from_earlier_turns_when_the_last_one_named_nobody():
+    history = [("What did Whitcombe say?", "..."), ("and what about the river?", "...")]
+    assert ask("what did she promise?", *history) == "what did Dana Whitcombe promise?"
+
+
+def test_they_after_a_who_question_is_the_speaker_the_answer_led_with():
+    answer = "**Russian military officials** denied: Russian military officials have denied attacking ..."
+    assert ask("what did they say next?", ("Who denied attacking the Wagner Group?", answer)) \
+        == "what did Russian military officials say next?"
+
+
+def test_it_is_not_replaced_outside_speech():
+    assert resolve("Did it reach the river?", [("What did Whitcombe say?", "...")], SPEAKERS, OUTLETS).rewritten is False
+
+
+def test_what_about_an_outlet_swaps_the_outlet():
+    assert ask("what about The Daily Sentinel?", ("What did the Harbor Ledger report about the leak?", "...")) \
+        == "What did The Daily Sentinel report about the leak?"
+    # An outlet the index does not hold is swapped in too, so the answer can say there is none.
+    assert ask("what about Reuters?", ("What did Fox News report about the strikes?", "...")) \
+        == "What did Reuters report about the strikes?"
+
+
+def test_what_about_a_speaker_swaps_the_speaker():
+    assert ask("what about Prigozhin?", ("What did Peskov say about the strikes?", "...")) \
+        == "What did Yevgeny Prigozhin say about the strikes?"
+    assert ask("and Prigozhin?", ("What did Peskov say about the strikes?", "...")) \
+        == "What did Yevgeny Prigozhin say about the strikes?"
+
+
+def test_what_about_a_topic_swaps_the_topic():
+    assert ask("what about the valve?", ("What did Whitcombe say about the river?", "...")) \
+        == "What did Whitcombe say about the valve?"
+
+
+def test_follow_ups_chain():
+    history = [("What did Peskov say about the strikes?", "..."), ("what about Prigozhin?", "...")]
+    assert ask("what about the mutiny?", *history) == "What did Yevgeny Prigozhin say about the mutiny?"
+
+
+def test_names_in_order_and_people_versus_organisations():
+    assert named_in("Whitcombe and then Kessler", SPEAKERS) == ["Dana Whitcombe", "Kessler Terminals"]
+    assert is_person("Dana Whitcombe") and not is_person("Kessler Terminals") and not is_person("Fox News")
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory) -> Assistant:
+    settings = load_settings(environ={}, indexes_dir=tmp_path_factory.mktemp("indexes"))
+    assistant = Assistant(settings, embedder=HashingEmbedder())
+    assistant.ingest([SAMPLE_DIR])
+    return assistant
+
+
+def test_engine_answers_the_rewritten_question_and_says_so(assistant):
+    first = assistant.ask("What did Peskov say?", mode="who")
+    follow = assistant.ask("and what did he say about Putin?", mode="who", history=[("What did Peskov say?", first.text)])
+    assert follow.question == "and what did he say about Putin?"
+    assert "Answered as: “what did Dmitry Peskov say about Putin?”" in follow.notice
+    assert follow.table.rows and all(row[0] == "Dmitry Peskov" for row in follow.table.rows)
