@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
@@ -341,11 +342,17 @@ class Candidate:
 
 
 class SentenceStore:
-    """Sentences and statements per article, cached across questions (keyed by index generation)."""
+    """Sentences, speakers, outlets and sentence vectors, cached across questions.
+
+    The cache is dropped whenever the index generation changes (an ingest or removal happened).
+    One engine serves the app's concurrent requests, so the caches are guarded by a lock; the
+    embedding itself runs outside it.
+    """
 
     def __init__(self, index: Index, capacity: int = 512) -> None:
         self.index = index
         self.capacity = capacity
+        self._lock = threading.RLock()
         self._generation = -1
         self._sentences: OrderedDict[str, tuple[Sentence, ...]] = OrderedDict()
         self._vectors: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
@@ -353,63 +360,71 @@ class SentenceStore:
         self._outlets: list[tuple[str, int]] | None = None
         self._outlet_share: float | None = None
 
-    def _check_generation(self) -> None:
-        generation = self.index.generation
-        if generation != self._generation:
-            self._generation = generation
-            self._sentences.clear()
-            self._vectors.clear()
-            self._speakers = None
-            self._outlets = None
-            self._outlet_share = None
-
     def refresh(self) -> None:
-        self._check_generation()
+        """Forget everything if the index changed since the last question."""
+        generation = self.index.generation
+        with self._lock:
+            if generation != self._generation:
+                self._generation = generation
+                self._sentences.clear()
+                self._vectors.clear()
+                self._speakers = None
+                self._outlets = None
+                self._outlet_share = None
 
     def sentences(self, article_id: str) -> tuple[Sentence, ...]:
-        found = self._sentences.get(article_id)
-        if found is None:
-            found = self.index.sentences(article_id)
+        with self._lock:
+            found = self._sentences.get(article_id)
+            if found is not None:
+                self._sentences.move_to_end(article_id)
+                return found
+        found = self.index.sentences(article_id)
+        with self._lock:
             self._sentences[article_id] = found
-            if len(self._sentences) > self.capacity:
+            while len(self._sentences) > self.capacity:
                 self._sentences.popitem(last=False)
-        else:
-            self._sentences.move_to_end(article_id)
         return found
 
     def speakers(self) -> list[tuple[str, int]]:
-        if self._speakers is None:
-            self._speakers = self.index.speakers()
-        return self._speakers
+        with self._lock:
+            if self._speakers is None:
+                self._speakers = self.index.speakers()
+            return self._speakers
 
     def outlets(self) -> list[tuple[str, int]]:
-        if self._outlets is None:
-            self._outlets = self.index.outlets()
-        return self._outlets
+        with self._lock:
+            if self._outlets is None:
+                self._outlets = self.index.outlets()
+            return self._outlets
 
     def outlet_metadata(self) -> float:
         """Share of the index's articles (wire copies included) whose outlet is known."""
-        if self._outlet_share is None:
-            stats = self.index.stats()
-            total = stats.articles + stats.duplicates
-            self._outlet_share = sum(n for _, n in self.outlets()) / total if total else 1.0
-        return self._outlet_share
+        with self._lock:
+            if self._outlet_share is None:
+                stats = self.index.stats()
+                total = stats.articles + stats.duplicates
+                self._outlet_share = sum(n for _, n in self.outlets()) / total if total else 1.0
+            return self._outlet_share
 
     def cached_vector(self, sentence: Sentence) -> np.ndarray | None:
         """The sentence's vector if it was embedded before (never embeds)."""
-        return self._vectors.get((sentence.article_id, sentence.start, sentence.end))
+        with self._lock:
+            return self._vectors.get((sentence.article_id, sentence.start, sentence.end))
 
     def sentence_vectors(self, embedder, sentences: Sequence[Sentence]) -> list[np.ndarray]:
         """Vectors for sentences, embedding only those not seen before."""
         keys = [(s.article_id, s.start, s.end) for s in sentences]
-        missing = [i for i, k in enumerate(keys) if k not in self._vectors]
+        with self._lock:
+            found = {k: self._vectors[k] for k in keys if k in self._vectors}
+        missing = [i for i, k in enumerate(keys) if k not in found]
         if missing:
             vectors = embedder.embed([sentences[i].text for i in missing])
-            for i, vector in zip(missing, vectors):
-                self._vectors[keys[i]] = np.asarray(vector, dtype=np.float32)
-            while len(self._vectors) > self.capacity * 40:
-                self._vectors.popitem(last=False)
-        return [self._vectors[k] for k in keys]
+            with self._lock:
+                for i, vector in zip(missing, vectors):
+                    found[keys[i]] = self._vectors[keys[i]] = np.asarray(vector, dtype=np.float32)
+                while len(self._vectors) > self.capacity * 40:
+                    self._vectors.popitem(last=False)
+        return [found[k] for k in keys]
 
 
 def gather_candidates(store: SentenceStore, passages: Sequence[Passage],

@@ -63,11 +63,13 @@ def _answer(turn: Turn, retrieval: Retrieval | None, book: CitationBook, text: s
     rows = table.rows if table else ()
     notes = table.notes if table else ()
     text, rows, notes, citations = book.finish(text, rows, notes)
+    if not citations:  # nothing could be quoted: say so rather than show an empty answer
+        return not_answered(turn, retrieval, f"{refusal.NOT_ANSWERED} These are the closest passages.")
     return Answer(
         question=turn.question.text,
         mode=turn.mode,
         text=text.strip(),
-        answerable=answerable and bool(citations),
+        answerable=answerable,
         citations=citations,
         passages=retrieval.passages if retrieval else (),
         statements=tuple(statements),

@@ -81,6 +81,8 @@ def _load_sentence_transformer(model_path: str, threads: int):
     # Offline by construction: a hub name would hang ~70 s here before failing.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar in the CLI
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     if not Path(model_path).is_dir():
         raise ModelError(
             f"Embedding model folder {model_path} does not exist. Set NEWSDESK_MODEL_PATH to a "

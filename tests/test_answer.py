@@ -273,3 +273,18 @@ def test_citation_book_numbers_by_first_appearance_and_refuses_bad_spans(assista
     assert rows == (("x", "again [1]"),)
     stored = assistant.index.article_text(article_id)
     assert [(c.number, c.text) for c in citations] == [(1, stored[0:5]), (2, stored[10:30])]
+
+
+def test_one_engine_answers_concurrent_questions(assistant):
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = AnswerEngine(assistant.index, assistant.embedder, assistant.settings)
+    questions = [("How much toluene leaked from the tank?", "ask"), ("What did Peskov say?", "who"),
+                 ("Give me a timeline of the Marlow Bend spill", "summarize"),
+                 ("Who denied what about the strikes?", "who")] * 3
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda qm: engine.ask(qm[0], mode=qm[1]), questions))
+    for answer in answers:
+        assert answer.answerable
+        check_citations(assistant, answer)
+    assert answers[0].text == answers[4].text  # the same question, the same answer
