@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS articles (
     url TEXT,
     source TEXT NOT NULL,
     source_where TEXT NOT NULL,
+    raw_hash TEXT NOT NULL DEFAULT '',  -- hash of the reader's output: re-reading it unchanged skips all work
     identity TEXT NOT NULL,          -- 'id', 'url' or 'content': what the id was derived from
     content_hash TEXT NOT NULL,
     removed TEXT NOT NULL,           -- JSON list of boilerplate lines the cleaner took out
@@ -69,7 +70,7 @@ CREATE TABLE IF NOT EXISTS articles (
     added_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS articles_source ON articles(source, source_where);
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source, source_where, raw_hash);
 CREATE INDEX IF NOT EXISTS articles_duplicate_of ON articles(duplicate_of);
 CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
 CREATE TABLE IF NOT EXISTS sentences (
@@ -481,12 +482,12 @@ class Index:
         queries = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension)
         if index.ntotal == 0 or k <= 0 or len(queries) == 0:
             return [[] for _ in range(len(queries))]
+        from .vector_index import search_parameters  # IVF indexes need their own parameters
+
         allowed = self.allowed_rowids(filters)
-        params = None
-        if allowed is not None:
-            if allowed.size == 0:
-                return [[] for _ in range(len(queries))]
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        if allowed is not None and allowed.size == 0:
+            return [[] for _ in range(len(queries))]
+        params = search_parameters(index, faiss.IDSelectorBatch(allowed) if allowed is not None else None)
         with self._faiss_lock:
             scores, ids = index.search(queries, min(k, index.ntotal), params=params)
         return [[(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i >= 0] for row_ids, row_scores in zip(ids, scores)]
@@ -710,13 +711,13 @@ class IndexWriter:
         self.db.execute(
             "INSERT INTO articles (id, title, text, outlet, author, published_at, url, source, "
             "source_where, identity, content_hash, removed, metadata, duplicate_of, signature, "
-            "added_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "added_at, updated_at, raw_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 article.id, article.title, article.text, article.outlet, article.author,
                 article.published_at, article.url, article.source, article.where, identity,
                 article.content_hash, json.dumps(list(article.removed), ensure_ascii=False),
                 json.dumps(dict(article.metadata), ensure_ascii=False), article.duplicate_of,
-                signature, added_at or (previous[0] if previous else stamp), stamp,
+                signature, added_at or (previous[0] if previous else stamp), stamp, article.raw_hash,
             ),
         )
         if article.duplicate_of is None:
@@ -752,6 +753,14 @@ class IndexWriter:
         )
 
     # Lookups on the writer's own connection, so a batch sees the rows it has written so far.
+
+    def unchanged_source(self, source: str, where: str, raw_hash: str) -> str | None:
+        """The id of the article this exact reader output produced last time, if any."""
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE source=? AND source_where=? AND raw_hash=? LIMIT 1",
+            (source, where, raw_hash),
+        ).fetchone()
+        return row[0] if row else None
 
     def content_hash_of(self, article_id: str) -> str | None:
         row = self.db.execute("SELECT content_hash FROM articles WHERE id=?", (article_id,)).fetchone()

@@ -7,6 +7,7 @@ file or record becomes a Problem in the report and the good ones are still inges
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -69,8 +70,10 @@ def ingest(
     started = time.perf_counter()
     raws, problems = read_inputs(inputs, settings, progress)
     tally = _Tally(problems=list(problems))
-    prepared = _prepare_all(raws, settings, tally)
     with index.writer() as writer:
+        # Input read exactly as last time needs no cleaning, attribution or embedding at all.
+        fresh = [raw for raw in raws if not _skip_unchanged(raw, writer, tally)]
+        prepared = _prepare_all(fresh, settings, tally)
         _store_all(prepared, writer, embedder, settings, tally, progress)
         writer.log_ingest(
             len(tally.added), len(tally.updated), len(tally.unchanged), len(tally.duplicates),
@@ -115,6 +118,21 @@ def read_inputs(
 # ------------------------------------------------------------------------- prepare
 
 
+def raw_hash(raw: RawArticle) -> str:
+    """Identity of a reader's output, metadata included (a changed date or title is a change)."""
+    parts = [raw.title, raw.body, raw.outlet, raw.author, raw.published_at, raw.url, raw.external_id,
+             raw.format, json.dumps(dict(raw.extra), sort_keys=True, ensure_ascii=False)]
+    return hashlib.sha1("\x1f".join(p or "" for p in parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _skip_unchanged(raw: RawArticle, writer: IndexWriter, tally: _Tally) -> bool:
+    article_id = writer.unchanged_source(raw.source, raw.where, raw_hash(raw))
+    if article_id is None:
+        return False
+    tally.unchanged.append(article_id)
+    return True
+
+
 def _prepare_all(raws: Sequence[RawArticle], settings: Settings, tally: _Tally) -> list[Prepared]:
     prepared: list[Prepared] = []
     for raw in raws:
@@ -157,6 +175,7 @@ def prepare(raw: RawArticle, settings: Settings) -> Prepared | Problem:
         content_hash=content_hash,
         removed=cleaned.removed,
         metadata={"format": raw.format, **{str(k): str(v) for k, v in raw.extra.items()}},
+        raw_hash=raw_hash(raw),
     )
     return derive(article, identity, settings)
 

@@ -70,6 +70,7 @@ class Article:
     removed: tuple[str, ...] = ()
     metadata: Mapping[str, str] = field(default_factory=dict)
     duplicate_of: str | None = None  # set when this article is a (near-)copy of another
+    raw_hash: str = ""  # hash of what the reader gave (before cleaning): unchanged input skips all work
 
 
 @dataclass(frozen=True)
