@@ -4,7 +4,7 @@
 1. resolve a follow-up against the conversation (conversation.py);
 2. read the question: speakers it names (matched against the index's speakers), stances its verbs
    ask for ("who denied" -> deny), topic words, timeline wording (answer_evidence.py);
-3. answer in the mode asked (answer_modes.py): retrieve, score stored sentences and statements,
+3. answer in the mode asked (answer_modes.py, answer_compare.py): retrieve, score stored sentences and statements,
    decide whether the coverage answers at all (refusal.py), then quote the chosen sentences
    verbatim, each followed by its citation.
 
@@ -17,11 +17,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from typing import Sequence
+from typing import Callable, Sequence
 
 from . import conversation
 from .answer_evidence import SentenceStore, read_question
-from .answer_modes import MODES, Turn, collect_evidence, judge
+from .answer_compare import answer_compare
+from .answer_modes import Turn, answer_ask, answer_summarize, answer_who, collect_evidence, judge
 from .refusal import Answerability
 from .embed import Embedder
 from .errors import NewsdeskError
@@ -31,6 +32,13 @@ from .retrieve import Retriever
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+
+MODES: dict[str, Callable[[Turn], Answer]] = {
+    "ask": answer_ask,
+    "who": answer_who,
+    "compare": answer_compare,
+    "summarize": answer_summarize,
+}
 
 
 class AnswerEngine:

@@ -198,7 +198,7 @@ _ASKS_WHO = re.compile(r"\s*(?:and\s+|so\s+)?(?:who|which\s+(?:official|person|p
 _WANTS_ALL = re.compile(r"\b(?:every|all)\b.*\bstatements?\b|\blist\b|\ball\b.*\bsaid\b|\beverything\b")
 _TIMELINE = re.compile(r"\btime ?line\b|\bchronolog|\bin order\b|\bday by day\b|\bsequence of events\b")
 _OVER_TIME = re.compile(r"\bover time\b|\bchang(?:e|ed|es|ing)\b|\bday by day\b|\bevolv|\bfrom day\b|\bshift")
-_WANTS_MORE = re.compile(r"\b(?:next|else|after that|afterwards|later|other statements?|more)\b")
+_WANTS_MORE = re.compile(r"\b(?:next|else|after that|afterwards|other statements?|anything more|more statements?)\b")
 _HOW_MUCH = re.compile(r"\bhow (?:much|many|large|big|long|far|high|often)\b"
                        r"|\bwhat (?:amount|number|share|percentage)\b")
 _WHEN = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat time\b|\bwhat date\b|\bwhich day\b")

@@ -15,7 +15,8 @@ from assistant.answer_evidence import (
     Candidate, CitationBook, content_stems, match_speakers, read_question, remove_near_duplicates,
     speaker_keys, stem,
 )
-from assistant.answer_modes import WHO_COLUMNS, quantities, relate
+from assistant.answer_compare import quantities, relate
+from assistant.answer_modes import WHO_COLUMNS
 from assistant.embed import HashingEmbedder
 from assistant.errors import NewsdeskError
 from assistant.facade import Assistant

@@ -88,3 +88,11 @@ def test_engine_answers_the_rewritten_question_and_says_so(assistant):
     assert follow.question == "and what did he say about Putin?"
     assert "Answered as: “what did Dmitry Peskov say about Putin?”" in follow.notice
     assert follow.table.rows and all(row[0] == "Dmitry Peskov" for row in follow.table.rows)
+
+
+def test_what_did_he_say_next_does_not_repeat_the_last_answer(assistant):
+    first = assistant.ask("What did Obi say about the samples?", mode="who")
+    follow = assistant.ask("and what did he say next?", mode="who",
+                           history=[("What did Obi say about the samples?", first.text)])
+    assert follow.table.rows and {row[0] for row in follow.table.rows} == {"Marcus Obi"}
+    assert not {row[2] for row in first.table.rows} & {row[2] for row in follow.table.rows}

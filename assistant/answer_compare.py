@@ -1,0 +1,447 @@
+"""Compare mode: outlets (or dates) side by side, with agreement and contradiction marked.
+
+Columns are the outlets the question names, else the outlets (or, for "how did it change",
+the dates) of the best evidence. Rows are speakers, each cell the speaker's most relevant
+statement in that column; when speakers do not line up across columns, rows are claims: the
+best sentences, each matched with the sentence of every other column that says most nearly the
+same. Every cell is a quoted, cited span or "not reported".
+
+Contradiction without an entailment model is rule based (see `relate`): a denial against an
+assertion of the same thing, an admission after a denial, different figures for the same unit.
+The rules prefer saying nothing to marking a contradiction that is not there.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from .answer_evidence import (
+    Candidate, CitationBook, QuestionInfo, SentenceStore, content_stems, date_of, jaccard, negated_clause,
+    negative_claim, outlet_name, passes_filters, remove_near_duplicates, source_label,
+)
+from .answer_modes import (
+    ScoredStatement, Turn, finish_answer, nothing_found, collect_evidence, credible_speaker, is_anaphoric, judge,
+    not_answered, prepare_statements, score_statements, stance_label,
+)
+from .records import Answer, ArticleInfo, Filters, Table
+from .retrieve import Retrieval
+
+log = logging.getLogger(__name__)
+
+NOT_REPORTED = "not reported"
+CONTRADICTS = "⚠ contradicts"
+AGREES = "✓ agrees"
+FIGURES_DIFFER = "⚠ figures differ"
+
+
+MAX_COLUMNS = 4
+MAX_SPEAKER_ROWS = 6
+MAX_CLAIM_ROWS = 5
+
+
+@dataclass
+class Column:
+    label: str
+    filters: Filters
+    candidates: list[Candidate] = field(default_factory=list)  # best first
+    statements: list[ScoredStatement] = field(default_factory=list)  # most relevant first
+
+    def holds(self, article: ArticleInfo) -> bool:
+        """Whether an article belongs here (a wire original counts for the outlets copying it)."""
+        f = self.filters
+        if f.outlets and article.outlet not in f.outlets and not set(article.also_published_by) & set(f.outlets):
+            return False
+        return passes_filters(article, Filters(since=f.since, until=f.until, article_ids=f.article_ids))
+
+
+def answer_compare(turn: Turn) -> Answer:
+    retrieval = turn.retrieve(k=max(turn.top_k, 20))
+    if not retrieval.passages:
+        return not_answered(turn, retrieval, nothing_found(turn))
+    overall = collect_evidence(turn, retrieval)
+    verdict = judge(turn, overall)
+    if not verdict.answerable:
+        return not_answered(turn, retrieval, verdict.reason)
+    columns, by_date = _choose_columns(turn, retrieval)
+    evidence = [overall]
+    for column in columns:
+        if not any(column.holds(p.article) for p in retrieval.passages):
+            # A named outlet the overall search missed: one search restricted to it.
+            evidence.append(collect_evidence(turn, turn.retrieve(k=4, filters=column.filters)))
+    candidates = [c for e in evidence for c in e.candidates]
+    infos = {k: v for e in evidence for k, v in e.infos.items()}
+    items = prepare_statements(turn, [st for e in evidence for st in e.statements], infos)
+    items = score_statements(turn, items, retrieval, embed_top=24)
+    for column in columns:
+        column.candidates = sorted((c for c in candidates if column.holds(c.article)), key=lambda c: -c.score)
+        column.statements = [i for i in items if column.holds(i.article)]
+    columns = [c for c in columns if c.candidates]
+    if not columns:
+        return not_answered(turn, retrieval, nothing_found(turn))
+    book = CitationBook(turn.index)
+    rows, contradictions, agreements, used = _speaker_rows(turn, columns, book)
+    lined_up = any(sum(cell != NOT_REPORTED for cell in row[1:-1]) >= 2 for row in rows)
+    if len(rows) < 2 or not (lined_up or contradictions):
+        # Speakers who each appear in one outlet only compare nothing: line up claims instead.
+        book = CitationBook(turn.index)
+        rows, contradictions, agreements, used = _claim_rows(turn, columns, book)
+    header = ("Speaker or claim", *[c.label for c in columns], "Notes")
+    text = _compare_text(turn, columns, contradictions, agreements, book, by_date)
+    table = Table(columns=header, rows=tuple(rows), notes=tuple(contradictions + agreements))
+    return finish_answer(turn, retrieval, book, text, table=table, statements=used)
+
+
+def _choose_columns(turn: Turn, retrieval: Retrieval) -> tuple[list[Column], bool]:
+    """One column per outlet the question names, else per outlet (or date) of the evidence."""
+    q = turn.question
+    f = turn.filters
+    named = list(retrieval.recognised.outlets) or _outlets_in_question(q.text, turn.known_outlets())
+    if f.outlets and not named:
+        named = list(f.outlets)
+    if len(named) >= 2:
+        return [Column(o, Filters(outlets=(o,), since=f.since, until=f.until, article_ids=f.article_ids))
+                for o in named[:MAX_COLUMNS + 1]], False
+    outlets = _relevant_outlets(turn, retrieval)
+    if len(named) == 1:
+        outlets = [named[0]]
+    if q.over_time or len(outlets) < 2:
+        dates = sorted({date_of(p.article) for p in retrieval.passages if date_of(p.article)
+                        and (not named or p.article.outlet in named)})
+        if len(dates) >= 2:
+            base = named[0] if named else None
+            outlets_of_column = (base,) if base else f.outlets
+            return [Column(d, Filters(outlets=outlets_of_column, since=d, until=d, article_ids=f.article_ids))
+                    for d in dates[:MAX_COLUMNS]], True
+    return [Column(o, Filters(outlets=(o,), since=f.since, until=f.until, article_ids=f.article_ids))
+            for o in outlets[:MAX_COLUMNS]] or [Column("Coverage", f)], False
+
+
+def _relevant_outlets(turn: Turn, retrieval: Retrieval) -> list[str]:
+    """Outlets whose retrieved passages are close to the best one, in the order they reported."""
+    if not retrieval.passages:
+        return []
+    top = retrieval.passages[0].score
+    first_date: dict[str, str] = {}
+    for p in retrieval.passages:
+        if p.article.outlet and p.score >= top * 0.6:
+            day = date_of(p.article) or "9999"
+            first_date[p.article.outlet] = min(first_date.get(p.article.outlet, day), day)
+    ranked = sorted(first_date, key=lambda o: -max(p.score for p in retrieval.passages if p.article.outlet == o))
+    return sorted(ranked[:MAX_COLUMNS], key=lambda o: (first_date[o], o))
+
+
+def _outlets_in_question(question: str, outlets: Sequence[str]) -> list[str]:
+    lowered = question.lower()
+    found = []
+    for outlet in outlets:
+        bare = re.sub(r"\s*\((?:fictional)\)\s*$", "", outlet, flags=re.IGNORECASE)
+        for name in {outlet, bare, re.sub(r"^the\s+", "", bare, flags=re.IGNORECASE)}:
+            if len(name) >= 3 and re.search(r"(?<!\w)" + re.escape(name.lower()) + r"(?!\w)", lowered):
+                found.append((lowered.index(name.lower()), outlet))
+                break
+    return [o for _, o in sorted(found)]
+
+
+def _cell(book: CitationBook, article: ArticleInfo, span: tuple[int, int], shown: str) -> str:
+    return f"{shown}{book.cite(article, *span)}"
+
+
+def _speaker_rows(turn: Turn, columns: list[Column], book: CitationBook):
+    """Rows of speakers: each cell the speaker's most relevant statement in that column."""
+    pool: dict[str, list[tuple[int, ScoredStatement]]] = {}
+    best_relevance = max((s.relevance for c in columns for s in c.statements), default=0.0)
+    for col_index, column in enumerate(columns):
+        for item in column.statements:
+            if item.relevance >= best_relevance * 0.45 and credible_speaker(item.speaker):
+                pool.setdefault(item.speaker, []).append((col_index, item))
+    ranked = sorted(pool.items(), key=lambda kv: -max(i.relevance for _, i in kv[1]))[:MAX_SPEAKER_ROWS]
+    rows, used, chosen_rows = [], [], []
+    for speaker, entries in ranked:
+        cells: list[ScoredStatement | None] = []
+        for col_index in range(len(columns)):
+            mine = [i for c, i in entries if c == col_index]
+            cells.append(max(mine, key=lambda i: i.relevance) if mine else None)
+        chosen_rows.append((speaker, cells))
+    topic = frozenset(turn.question.stems)
+    contradictions, agreements = _statement_relations(chosen_rows, columns, book, topic)
+    for speaker, cells in chosen_rows:
+        rendered = []
+        for item in cells:
+            if item is None:
+                rendered.append(NOT_REPORTED)
+            else:
+                rendered.append(_cell(book, item.article, item.span, f"{stance_label(item.stance)}: {item.shown}"))
+                used.append(item.statement)
+        note, pairs = _row_note(cells, columns, topic)
+        rows.append((speaker, *rendered, note))
+        for relation, first, later in pairs:
+            if relation != AGREES:
+                contradictions.append(_relation_line(relation, first, later, book))
+    return rows, contradictions, agreements, used
+
+
+def _relation_line(relation: str, first: ScoredStatement, second: ScoredStatement, book: CitationBook) -> str:
+    """"⚠ contradicts: A (outlet, date) said “...” [1] — B (outlet, date) denied “...” [2]"."""
+    return (f"{relation}: {first.speaker} ({source_label(first.article)}) {stance_label(first.stance)} "
+            f"{first.shown}{book.cite(first.article, *first.span)} — {second.speaker} "
+            f"({source_label(second.article)}) {stance_label(second.stance)} {second.shown}"
+            f"{book.cite(second.article, *second.span)}")
+
+
+def _row_note(cells: Sequence[ScoredStatement | None], columns: Sequence[Column], topic: frozenset[str]
+              ) -> tuple[str, list[tuple[str, ScoredStatement, ScoredStatement]]]:
+    """Agreement or contradiction between the cells of one row (one speaker across outlets or
+    dates): the Notes cell, and the (relation, earlier, later) pairs behind it."""
+    present = [(columns[i].label, c) for i, c in enumerate(cells) if c is not None]
+    if len(present) < 2:
+        return (f"only {present[0][0]}" if present else ""), []
+    notes, pairs = [], []
+    for (label_a, a), (label_b, b) in _pairs(present):
+        first, later = sorted((a, b), key=lambda i: i.order_key)
+        if first.denies and _admits(later):
+            # One speaker denying, then admitting or confirming: the account changed.
+            notes.append(f"{CONTRADICTS} (account changed): {label_a} vs {label_b}")
+            pairs.append((CONTRADICTS, first, later))
+            continue
+        relation = relate(a.statement.content, b.statement.content, a.denies, b.denies, topic,
+                          admits=_admits(b if a.denies else a))
+        if relation:
+            if relation == AGREES:
+                notes.append(f"{AGREES} ({label_a}, {label_b})")
+            else:
+                notes.append(f"{relation}: {label_a} vs {label_b}")
+            pairs.append((relation, first, later))
+    return "; ".join(dict.fromkeys(notes)), pairs
+
+
+_ADMISSION = re.compile(r"\b(?:acknowledg|admit|conced|confirm)\w*", re.IGNORECASE)
+
+
+def _admits(item: ScoredStatement) -> bool:
+    return item.stance in ("admit", "confirm")
+
+
+def _pairs(items: Sequence) -> list[tuple]:
+    return [(items[i], items[j]) for i in range(len(items)) for j in range(i + 1, len(items))]
+
+
+_NUMBER_UNIT = re.compile(r"(\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
+                          r"twenty|thirty|forty|fifty|hundred|thousand)(?:[\s-]+(?:hundred|thousand|million))?)"
+                          r"\s+([a-z]+)", re.IGNORECASE)
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+                 "hundred": 100, "thousand": 1000}
+
+
+def quantities(text: str) -> dict[str, set[float]]:
+    """Numbers by the unit word after them: "3,000 liters" -> {"liter": {3000}}."""
+    found: dict[str, set[float]] = {}
+    for number, unit in _NUMBER_UNIT.findall(text):
+        value = _number_value(number)
+        if value is None:
+            continue
+        unit = unit.lower().rstrip("s")
+        if unit in ("p.m", "a.m", "am", "pm", "a", "the", "of", "and", "percent") or len(unit) < 3:
+            continue
+        found.setdefault(unit, set()).add(value)
+    return found
+
+
+def _number_value(text: str) -> float | None:
+    text = text.strip().lower()
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        pass
+    parts = re.split(r"[\s-]+", text)
+    value = 0.0
+    for part in parts:
+        if part not in _WORD_NUMBERS:
+            return None
+        number = _WORD_NUMBERS[part]
+        value = value * number if number >= 100 and value else value + number
+    return value or None
+
+
+def relate(a: str, b: str, a_denies: bool, b_denies: bool, topic: frozenset[str] = frozenset(),
+           admits: bool = False) -> str:
+    """CONTRADICTS, FIGURES_DIFFER, AGREES or "" for two statements.
+
+    They are about the same thing when they share several words, or when the affirming one holds
+    two words of what the denial denies, one of them a topic word of the question ("No product
+    reached the river" against "They told us nothing reached the river. Now they tell us it did").
+    Without an entailment model this misses paraphrases ("entered the Ostra"); it prefers saying
+    nothing to marking a contradiction that is not there. `admits`: the affirming side is an
+    admission or confirmation, which contradicts a denial sharing one topic word with it.
+    """
+    stems_a, stems_b = set(content_stems(a)), set(content_stems(b))
+    overlap = len(stems_a & stems_b)
+    close = jaccard(stems_a, stems_b) >= 0.2 or overlap >= 3
+    qa, qb = quantities(a), quantities(b)
+    for unit in set(qa) & set(qb):
+        if qa[unit] != qb[unit] and not (qa[unit] & qb[unit]) and (close or stems_a & stems_b & topic):
+            return FIGURES_DIFFER
+    if a_denies != b_denies:
+        denial, other = (a, stems_b) if a_denies else (b, stems_a)
+        denied = set(content_stems(negated_clause(denial) or denial))
+        shared = denied & other
+        # An admission ("acknowledged ... may have entered the Ostra River") needs less overlap.
+        if close or (len(shared) >= 2 and shared & topic) or (admits and shared & topic):
+            return CONTRADICTS
+        return ""
+    if jaccard(stems_a, stems_b) >= 0.45:
+        return AGREES
+    return ""
+
+
+def _statement_relations(chosen_rows, columns: Sequence[Column], book: CitationBook,
+                         topic: frozenset[str]) -> tuple[list[str], list[str]]:
+    """Notes on statements that contradict or agree across speakers and outlets.
+
+    A denial answering the statement just before it in the same article ("Kessler denied that.")
+    contradicts it; otherwise a denial and an assertion on the same topic contradict each other.
+    """
+    items = [c for _, cells in chosen_rows for c in cells if c is not None]
+    # Only statements squarely on the question are lined up against each other.
+    best = max((i.topical for i in items), default=0.0)
+    items = [i for i in items if i.topical >= best * 0.6]
+    found: list[tuple[float, str, str]] = []  # (how squarely on the question, relation, line)
+    seen: set[tuple] = set()
+    for a, b in _pairs(items):
+        same_statement = (a.statement.article_id, a.statement.index) == (b.statement.article_id, b.statement.index)
+        if a.speaker == b.speaker or same_statement:
+            continue
+        relation = ""
+        if a.statement.article_id == b.statement.article_id and abs(a.statement.index - b.statement.index) == 1:
+            first, second = sorted((a, b), key=lambda i: i.statement.index)
+            if second.stance == "deny" and is_anaphoric(second.statement.content):
+                relation = CONTRADICTS
+        if not relation:
+            relation = relate(a.statement.content, b.statement.content, a.denies, b.denies, topic,
+                              admits=_admits(b if a.denies else a))
+        key = tuple(sorted([(a.statement.article_id, a.statement.index), (b.statement.article_id, b.statement.index)]))
+        if not relation or key in seen:
+            continue
+        seen.add(key)
+        first, second = sorted((a, b), key=lambda i: i.order_key)
+        line = _relation_line(relation, first, second, book)
+        found.append((a.topical + b.topical, relation, line))
+    found.sort(key=lambda f: -f[0])
+    contradictions = [line for _, relation, line in found if relation != AGREES]
+    agreements = [line for _, relation, line in found if relation == AGREES]
+    return contradictions[:4], agreements[:3]
+
+
+def _claim_rows(turn: Turn, columns: list[Column], book: CitationBook):
+    """Rows of claims: the best sentences, each lined up with the most similar sentence of every
+    other column (or "not reported")."""
+    seeds: list[tuple[int, Candidate]] = []
+    best = max(c.score for column in columns for c in column.candidates[:1])
+    for col_index, column in enumerate(columns):
+        for c in remove_near_duplicates(column.candidates)[:2]:
+            if c.score >= best * 0.6:
+                seeds.append((col_index, c))
+    seeds.sort(key=lambda s: -s[1].score)
+    rows, contradictions, agreements = [], [], []
+    taken: set[tuple[str, int]] = set()
+    for col_index, seed in seeds:
+        if len(rows) >= MAX_CLAIM_ROWS or seed.key in taken:
+            continue
+        cells: list[Candidate | None] = [None] * len(columns)
+        cells[col_index] = seed
+        for other_index, column in enumerate(columns):
+            if other_index == col_index:
+                continue
+            match = _most_similar(turn.store, seed, column.candidates, taken)
+            if match is not None:
+                cells[other_index] = match
+        taken.update(c.key for c in cells if c is not None)
+        rendered = [NOT_REPORTED if c is None else _cell(book, c.article, (c.sentence.start, c.sentence.end), c.text)
+                    for c in cells]
+        note = _claim_note(cells, columns, frozenset(turn.question.stems))
+        rows.append((_claim_label(seed, turn.question), *rendered, note))
+        if note.startswith("⚠"):
+            present = [c for c in cells if c is not None]
+            contradictions.append(
+                f"{note}: " + " — ".join(f"{source_label(c.article)}: {c.text}{book.cite_sentence(c)}"
+                                         for c in present)
+            )
+    return rows, contradictions, agreements, []
+
+
+def _most_similar(store: SentenceStore, seed: Candidate, candidates: Sequence[Candidate],
+                  taken: set) -> Candidate | None:
+    """The candidate saying most nearly what the seed says: shared words, or (for sentences
+    already embedded for this question) close vectors."""
+    seed_vector = store.cached_vector(seed.sentence)
+    best, best_score = None, 0.0
+    for c in candidates:
+        if c.key in taken:
+            continue
+        score = 2 * jaccard(set(seed.stems), set(c.stems))
+        vector = store.cached_vector(c.sentence) if seed_vector is not None else None
+        if vector is not None:
+            score = max(score, float(np.dot(seed_vector, vector)))
+        if score > best_score:
+            best, best_score = c, score
+    return best if best_score >= CLAIM_MATCH else None
+
+
+CLAIM_MATCH = 0.6  # cosine (or twice the word overlap) for two sentences to report the same claim
+
+
+def _claim_note(cells: Sequence[Candidate | None], columns: Sequence[Column], topic: frozenset[str]) -> str:
+    present = [(columns[i].label, c) for i, c in enumerate(cells) if c is not None]
+    if len(present) < 2:
+        return f"only {present[0][0]}" if present else ""
+    notes = []
+    for (la, a), (lb, b) in _pairs(present):
+        a_denies = negative_claim(a.text)
+        relation = relate(a.text, b.text, a_denies, negative_claim(b.text), topic,
+                          admits=bool(_ADMISSION.search(b.text if a_denies else a.text)))
+        if relation and relation != AGREES:
+            notes.append(f"{relation}: {la} vs {lb}")
+        elif relation == AGREES:
+            notes.append(f"{AGREES} ({la}, {lb})")
+    return "; ".join(dict.fromkeys(notes))
+
+
+def _claim_label(seed: Candidate, q: QuestionInfo) -> str:
+    """A few words naming the claim: the seed's words that the question also uses, else its start."""
+    topic = set(q.stems)
+    shown = [w for w in re.findall(r"[A-Za-z][\w'’-]*", seed.text)
+             if content_stems(w) and content_stems(w)[0] in topic]
+    shown = list(dict.fromkeys(shown))[:4]
+    if len(shown) >= 2:
+        return ", ".join(shown)
+    words_ = seed.text.split()
+    return " ".join(words_[:6]) + ("…" if len(words_) > 6 else "")
+
+
+def _compare_text(turn: Turn, columns: Sequence[Column], contradictions: Sequence[str], agreements: Sequence[str],
+                  book: CitationBook, by_date: bool) -> str:
+    lines = []
+    if contradictions:
+        lines.append("**Where the accounts differ**")
+        lines.extend(f"- {c}" for c in contradictions)
+    elif agreements:
+        lines.append("**Where the accounts agree**")
+        lines.extend(f"- {a}" for a in agreements)
+    else:
+        lines.append("The reports do not directly contradict each other; what each says:")
+    lines.append("")
+    lines.append(f"**What each {'date' if by_date else 'outlet'} reported**")
+    for column in columns:
+        best = remove_near_duplicates(column.candidates)[:1]
+        if best:
+            c = best[0]
+            label = column.label if not by_date else f"{column.label} ({outlet_name(c.article)})"
+            lines.append(f"- **{label}**: {c.text}{book.cite_sentence(c)}")
+        else:
+            lines.append(f"- **{column.label}**: {NOT_REPORTED}")
+    return "\n".join(lines)
