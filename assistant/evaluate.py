@@ -29,7 +29,6 @@ from typing import Callable, Iterable, Mapping, Sequence
 from .embed import Embedder
 from .errors import InputError
 from .index import Index
-from .records import RawArticle
 from .retrieve import Retriever
 from .settings import Settings
 
@@ -84,26 +83,6 @@ def _read_jsonl(path: Path) -> Iterable[dict]:
                     raise InputError(str(path), f"not valid JSON ({exc.msg})", f"line {number}") from None
 
 
-def raw_articles(data: MultiHopData) -> list[RawArticle]:
-    """The dataset articles as a reader would produce them."""
-    source = str(data.folder / "articles.jsonl")
-    return [
-        RawArticle(
-            source=source,
-            where=f"line {number}",
-            title=a.get("title") or "",
-            body=a.get("body") or "",
-            outlet=a.get("source"),
-            author=a.get("author"),
-            published_at=a.get("published_at"),
-            url=a.get("url"),
-            external_id=a.get("id"),
-            format="jsonl",
-        )
-        for number, a in enumerate(data.articles, start=1)
-    ]
-
-
 # ------------------------------------------------------------------------- scoring
 
 
@@ -146,21 +125,17 @@ class BuiltIndex:
 
 
 def build_index(data: MultiHopData, path: Path, embedder: Embedder, settings: Settings) -> BuiltIndex:
-    """Ingest the dataset articles into a new index at `path` through the product's ingest."""
-    from . import ingest  # late: ingest pulls in the readers
+    """Ingest the dataset's articles.jsonl into a new index at `path` with the product's ingest
+    (the .jsonl reader, cleaning, near-duplicate folding, chunking, embedding)."""
+    from . import ingest  # late: ingest pulls in the readers and the attribution rules
 
     started = time.perf_counter()
     dimension = embedder.dimension or _warm_dimension(embedder)
     index = Index.create(path, embedder.model_id, dimension)
-    tally = ingest._Tally()
-    # RawArticle records go straight into ingest (read would give the same from a .jsonl file).
-    prepared = ingest._prepare_all(raw_articles(data), settings, tally)
-    with index.writer() as writer:
-        ingest._store_all(prepared, writer, embedder, settings, tally, None)
-    for problem in tally.problems:
+    report = ingest.ingest([data.folder / "articles.jsonl"], index, embedder, settings)
+    for problem in report.problems:
         log.warning("MultiHop article skipped: %s", problem)
-    key_of_title = _keys_by_title(index)
-    return BuiltIndex(index, key_of_title, len(tally.duplicates), time.perf_counter() - started)
+    return BuiltIndex(index, _keys_by_title(index), len(report.duplicates), time.perf_counter() - started)
 
 
 def _warm_dimension(embedder: Embedder) -> int:

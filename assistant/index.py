@@ -737,7 +737,8 @@ class IndexWriter:
                 (chunk.id, chunk.article_id, chunk.index, chunk.start, chunk.end, text_hash, vector.tobytes()),
             )
             rowid = int(cursor.lastrowid)
-            self.db.execute("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", (rowid, chunk.text))
+            # BM25 sees the headline with every chunk: it names the story the chunk belongs to.
+            self.db.execute("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", (rowid, fts_text(article.title, chunk.text)))
             self.added_ids.append(rowid)
             self.added_vectors.append(vector)
         self.db.executemany(
@@ -1112,6 +1113,11 @@ _STOPWORDS = frozenset(
     "who whom whose why will with would you your did does do than been being about after before "
     "both each other how any all can could should".split()
 )
+
+
+def fts_text(title: str, chunk_text: str) -> str:
+    """What the BM25 table holds for a chunk: its article's title, a line break, the chunk text."""
+    return f"{title}\n{chunk_text}" if title else chunk_text
 
 
 def _fts_query(text: str) -> str:
