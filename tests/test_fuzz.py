@@ -378,11 +378,13 @@ def test_spans_stay_exact_on_newsy_text(text, repeat):
 ], ids=["2MB-line", "1MB-words", "blank-lines", "quote-storm", "title-storm", "zero-width", "angles"])
 def test_huge_and_pathological_texts_finish_quickly(text):
     TRIED["texts"] += 1
-    started = time.perf_counter()
+    # A hang guard, not a speed target: CPU seconds (not wall time, which a busy machine inflates)
+    # with a bound far above a linear pass, so only a quadratic or runaway path trips it.
+    started = time.process_time()
     run_text_stages(text, 900, 1)
-    took = time.perf_counter() - started
+    took = time.process_time() - started
     TRIED["slowest_s"], TRIED["slowest"] = max((TRIED["slowest_s"], TRIED["slowest"]), (took, "pathological text"))
-    assert took < 20, f"{took:.1f} s"
+    assert took < 60, f"{took:.1f} CPU s"
 
 
 BILLION_LAUGHS = (
