@@ -336,7 +336,8 @@ def _bad_chunk_articles(db: sqlite3.Connection, meta: dict[str, str]) -> list[st
 
 
 def _check_fts(db: sqlite3.Connection) -> list[Finding]:
-    """The BM25 table must hold exactly one row per chunk, with the chunk's text."""
+    """The BM25 table must hold exactly one row per chunk, with what index.fts_text gives for it
+    (the article title, a line break, the chunk text)."""
     repair = "Rebuilds the BM25 table from the chunk spans and the stored article text."
     chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
     try:
@@ -344,7 +345,7 @@ def _check_fts(db: sqlite3.Connection) -> list[Finding]:
         mismatched = db.execute(
             "SELECT COUNT(*) FROM chunks c JOIN articles a ON a.id = c.article_id "
             "LEFT JOIN chunks_fts f ON f.rowid = c.rowid "
-            "WHERE f.rowid IS NULL OR f.text IS NOT substr(a.text, c.start + 1, c.end - c.start)"
+            "WHERE f.rowid IS NULL OR f.text IS NOT (CASE WHEN a.title <> '' THEN a.title || char(10) ELSE '' END) || substr(a.text, c.start + 1, c.end - c.start)"
         ).fetchone()[0]
         extra = db.execute(
             "SELECT COUNT(*) FROM chunks_fts WHERE rowid NOT IN (SELECT rowid FROM chunks)"
@@ -610,7 +611,8 @@ def _repair_records(path: Path) -> list[str]:
         actions += _release_copies_without_original(db)
         actions += _drop_invalid_chunks(db)
         if "statements" in missing:  # who-said-what data is gone: the next ingest derives it again
-            marked = db.execute("UPDATE articles SET content_hash=? WHERE duplicate_of IS NULL",
+            # raw_hash cleared too, or re-ingest would skip the unchanged source files.
+            marked = db.execute("UPDATE articles SET content_hash=?, raw_hash='' WHERE duplicate_of IS NULL",
                                 (NEEDS_REINGEST,)).rowcount
             actions.append(f"The statements were lost: marked all {marked} article(s) to be derived again "
                            "on their next ingest.")
@@ -711,7 +713,7 @@ def _mark_unsearchable(db: sqlite3.Connection) -> list[str]:
     ).fetchall()
     if not rows:
         return []
-    db.executemany("UPDATE articles SET content_hash=? WHERE id=?", [(NEEDS_REINGEST, r[0]) for r in rows])
+    db.executemany("UPDATE articles SET content_hash=?, raw_hash='' WHERE id=?", [(NEEDS_REINGEST, r[0]) for r in rows])
     return [f"{len(rows)} article(s) have no searchable chunks and are marked for re-embedding; run "
             f"`newsdesk ingest` again on: {_listed(r[1] for r in rows)}."]
 
@@ -721,7 +723,7 @@ def _rebuild_fts(db: sqlite3.Connection) -> list[str]:
     db.execute("DROP TABLE IF EXISTS chunks_fts")
     db.execute(fts_statement)
     added = db.execute(
-        "INSERT INTO chunks_fts (rowid, text) SELECT c.rowid, substr(a.text, c.start + 1, c.end - c.start) "
+        "INSERT INTO chunks_fts (rowid, text) SELECT c.rowid, (CASE WHEN a.title <> '' THEN a.title || char(10) ELSE '' END) || substr(a.text, c.start + 1, c.end - c.start) "
         "FROM chunks c JOIN articles a ON a.id = c.article_id ORDER BY c.rowid"
     ).rowcount
     return [f"Rebuilt the BM25 table from {added} chunk(s)."]

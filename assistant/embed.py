@@ -61,9 +61,13 @@ class SentenceTransformerEmbedder:
         self.warm_up()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        # Batches of similar length: each batch is padded to its longest text, so sorting by length
+        # first avoids encoding padding (the order is restored below).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        ordered = [texts[i] for i in order]
         parts = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = list(texts[start : start + self.batch_size])
+        for start in range(0, len(ordered), self.batch_size):
+            batch = ordered[start : start + self.batch_size]
             vectors = self._model.encode(
                 batch,
                 batch_size=self.batch_size,
@@ -74,7 +78,10 @@ class SentenceTransformerEmbedder:
             parts.append(np.asarray(vectors, dtype=np.float32))
             if progress:
                 progress(len(batch))
-        return np.vstack(parts)
+        vectors = np.vstack(parts)
+        restored = np.empty_like(vectors)
+        restored[order] = vectors
+        return restored
 
 
 def _load_sentence_transformer(model_path: str, threads: int):

@@ -55,6 +55,9 @@ def target_rows(out: dict[str, Any]) -> list[list[Any]]:
     scale = out.get("scale")
     if scale:
         for item in scale["sizes"]:
+            if "failed" in item["measure"] or "failed" in item["ann"]:
+                rows.append([f"scale at {item['target_chunks']:,} chunks", "failed", "-", "NO"])
+                continue
             measured = item["measure"]
             chunks = measured["chunks"]
             target = _retrieval_target(chunks)
@@ -65,7 +68,7 @@ def target_rows(out: dict[str, Any]) -> list[list[Any]]:
                 rows.append([f"IVF{item['ann']['ivf_flat']['nlist']} nprobe={ivf['nprobe']} recall@10 at {chunks:,}",
                              ivf["recall_at_10"], f">= {scale_bench.RECALL_TARGET}", _met(ivf["recall_at_10"], scale_bench.RECALL_TARGET, "min")])
             llama = item.get("llama")
-            if llama:
+            if llama and "failed" not in llama:
                 ratio = llama["retrieval"]["p50_ms"] / measured["retrieval"]["p50_ms"] if measured["retrieval"]["p50_ms"] else None
                 rows.append([f"llama-index retrieval p50 / ours at {chunks:,}", round(ratio, 2) if ratio else None,
                              "baseline ratio", "info"])

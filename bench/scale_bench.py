@@ -672,10 +672,25 @@ def run(size: str, workdir: Path | None = None, rebuild: bool = False, sizes: Se
 
 def _run_size(chunks: int, config: ScaleConfig, workdir: Path, pool_meta: dict[str, Any], pool_meta_path: Path,
               questions_path: Path, rebuild: bool, in_process: bool = False) -> dict[str, Any]:
+    partial = workdir / f"partial-{chunks}.json"
+
     def run_step(args: list[str], timeout_s: float) -> dict[str, Any]:
-        if in_process:
-            return json.loads(json.dumps(_step(args[0], args[1:]), default=str))
-        return run_python("bench.scale_bench", args, timeout_s)
+        """One step; a failure or time-out is recorded (the other sizes still run) and every
+        result is saved as it comes, so an interrupted run keeps what it measured."""
+        try:
+            if in_process:
+                out = json.loads(json.dumps(_step(args[0], args[1:]), default=str))
+            else:
+                out = run_python("bench.scale_bench", args, timeout_s)
+        except Exception as exc:  # noqa: BLE001 - reported in the results, not raised
+            if in_process:
+                raise
+            log.error("step %s at %d chunks failed: %s", args[0], chunks, exc)
+            out = {"failed": f"{exc.__class__.__name__}: {str(exc)[:500]}"}
+        saved = json.loads(partial.read_text()) if partial.exists() else {}
+        saved[args[0]] = out
+        partial.write_text(json.dumps(saved, default=str))
+        return out
 
     path = workdir / f"index-{chunks}"
     info_path = path / "bench-build.json"
@@ -691,7 +706,7 @@ def _run_size(chunks: int, config: ScaleConfig, workdir: Path, pool_meta: dict[s
     result["measure"] = run_step(
         ["measure", str(path), "--embedder", config.embedder, "--questions", str(questions_path),
          "--answers", str(config.answers), "--spawned-at", repr(time.time()), "--query-vectors", str(query_vectors)],
-        timeout_s=1800,
+        timeout_s=3600,
     )
     result["ann"] = run_step(
         ["ann", str(path), "--query-vectors", str(query_vectors), "--queries", str(config.ann_queries),
@@ -712,13 +727,18 @@ def _config_arg(config: ScaleConfig) -> str:
 
 def format_summary(summary: dict[str, Any]) -> str:
     lines = [summary["vectors_note"], ""]
-    rows = []
     for item in summary["sizes"]:
+        for step in ("build", "measure", "ann", "llama"):
+            if "failed" in item.get(step, {}):
+                lines.append(f"{item['target_chunks']:,} chunks: {step} failed: {item[step]['failed'][:200]}")
+    measured = [i for i in summary["sizes"] if "chunks" in i["measure"] and "chunks" in i["build"]]
+    rows = []
+    for item in measured:
         m, b = item["measure"], item["build"]
         cold = m["cold_start"]
         cold_total = next((v for k, v in cold.items() if k.startswith("process_start")), None)
         answer = m["answer"]
-        llama = item.get("llama", {}).get("retrieval", {})
+        llama = item.get("llama", {}).get("retrieval", {}) if "failed" not in item.get("llama", {}) else {}
         ours = m["retrieval"]["p50_ms"]
         rows.append([
             m["chunks"], "real" if b["generated_vector_chunks"] == 0 else "generated*",
@@ -735,16 +755,18 @@ def format_summary(summary: dict[str, Any]) -> str:
         rows,
     ))
     part_rows = []
-    for item in summary["sizes"]:
+    for item in measured:
         parts = item["measure"]["retrieval_parts"]
         part_rows.append([item["measure"]["chunks"], *(parts[p]["p50_ms"] for p in parts),
                           *(parts[p]["p95_ms"] for p in ("faiss_dense", "bm25_fts5"))])
-    names = list(summary["sizes"][0]["measure"]["retrieval_parts"]) if summary["sizes"] else []
+    names = list(measured[0]["measure"]["retrieval_parts"]) if measured else []
     lines += ["", "retrieval parts, p50 ms (one question at a time):",
               table(["chunks", *names, "faiss p95", "bm25 p95"], part_rows)]
     ann_rows = []
     for item in summary["sizes"]:
         a = item["ann"]
+        if "flat" not in a:
+            continue
         ann_rows.append([a["vectors"], "flat (exact)", "-", 1.0, a["flat"]["latency"]["p50_ms"], a["flat"]["latency"]["p95_ms"], "-"])
         for s in a["ivf_flat"]["sweep"]:
             ann_rows.append([a["vectors"], f"IVF{a['ivf_flat']['nlist']},Flat", f"nprobe={s['nprobe']}", s["recall_at_10"],
