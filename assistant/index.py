@@ -492,6 +492,18 @@ class Index:
             scores, ids = index.search(queries, min(k, index.ntotal), params=params)
         return [[(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i >= 0] for row_ids, row_scores in zip(ids, scores)]
 
+    def common_bm25_terms(self, share: float) -> tuple[int, frozenset[str]]:
+        """(number of chunks, the BM25 terms, as stored: lower case and Porter-stemmed, held by
+        more than `share` of the chunks). One pass over the FTS vocabulary (~0.3 s at 100k chunks);
+        retrieval leaves these words out: they cost the most BM25 time and rank little.
+        """
+        db = self._db()
+        # fts5vocab reads the FTS index in place; a TEMP table changes nothing in the index file.
+        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_fts_vocab USING fts5vocab(main, 'chunks_fts', 'row')")
+        total = int(db.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0])
+        rows = db.execute("SELECT term FROM temp.chunks_fts_vocab WHERE doc > ?", (share * total,))
+        return total, frozenset(r[0] for r in rows)
+
     def chunk_articles(self, rowids: Sequence[int]) -> dict[int, tuple[str, str, tuple[str, ...], str | None]]:
         """rowid -> (chunk id, article id, outlets, published_at), reading no text: what ranking needs.
 

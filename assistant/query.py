@@ -14,14 +14,21 @@ with rules and small word lists, so it costs well under a millisecond per questi
   holds articles of that month. A range that covers every date the index holds is dropped (it
   would tell nothing).
 - Sub-queries: a question that spans several articles ("Does the Verge report X, while TechCrunch
-  says Y?", "both X and Y", "X compared to Y", "the article from A ... and the piece from B ...")
-  is split into parts, each with the outlets and dates named in it, so evidence for every part is
-  retrieved and not only for the part that dominates the whole question.
+  says Y?", "Which company, reported by A to X, is also said by B to Y, and Z?", "both X and Y",
+  "X or Y", "X compared to Y") is split into its clauses (at commas, semicolons, "while", "but",
+  "whereas", "compared to", and "and"/"or" before a word that opens a clause), each with the
+  outlets and dates named in it, so evidence for every clause is retrieved and not only for the
+  one that dominates the whole question. Clauses with fewer than three content words join a
+  neighbour ("as reported by TechCrunch" joins the clause before it; "Between the Polygon article
+  published on 26 September" the one after it). At most MAX_PARTS parts.
+- Search text: the question (and each part) without the outlet names, the "as reported by" in
+  front of them, and the dates: those are matched against article metadata instead.
 """
 
 from __future__ import annotations
 
 import calendar
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -64,8 +71,7 @@ class QueryHints:
 def understand(question: str, outlets: Sequence[str] = (), dates: Sequence[str] = ()) -> QueryHints:
     """Outlets (from `outlets`, the index's names), a date range and sub-queries of a question."""
     text = _plain(question)
-    matcher = OutletMatcher(outlets)
-    calendar_ = _Calendar(dates)
+    matcher, calendar_ = _tools(tuple(outlets), tuple(dates))
     outlet_mentions = matcher.find(text)
     (since, until), date_spans = calendar_.scan(text)
     parts = tuple(
@@ -80,6 +86,12 @@ def understand(question: str, outlets: Sequence[str] = (), dates: Sequence[str] 
         parts=parts,
         search_text=search_text(text, matcher, calendar_),
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _tools(outlets: tuple[str, ...], dates: tuple[str, ...]) -> tuple["OutletMatcher", "_Calendar"]:
+    """Built once per set of outlets and dates (the index's, until it changes)."""
+    return OutletMatcher(outlets), _Calendar(dates)
 
 
 def _part(text: str, matcher: "OutletMatcher", calendar_: "_Calendar") -> QueryPart:
@@ -101,10 +113,23 @@ def _attribution_start(text: str, start: int) -> int:
     return match.start() if match else start
 
 
+_DATE_PREPOSITION = re.compile(
+    r"\b(?:(?:published|released|reported)\s+)?(?:on|in|during|since|after|before|from|between|until|till|by|of)\s+$",
+    re.IGNORECASE,
+)
+
+
+def _date_preposition_start(text: str, start: int) -> int:
+    """Where "published on" / "in" before a date starts (else `start`)."""
+    match = _DATE_PREPOSITION.search(text, max(0, start - 30), start)
+    return match.start() if match else start
+
+
 def search_text(text: str, matcher: "OutletMatcher", calendar_: "_Calendar") -> str:
     """The text to search with: outlet names and dates taken out. They are metadata, matched by
     boosts; as words they match the wrong things ("The Age" -> "age", "Fortune" -> "fortune")."""
-    cuts = [(_attribution_start(text, m.start), m.end) for m in matcher.find(text)] + calendar_.scan(text)[1]
+    cuts = [(_attribution_start(text, m.start), m.end) for m in matcher.find(text)]
+    cuts += [(_date_preposition_start(text, start), end) for start, end in calendar_.scan(text)[1]]
     if not cuts:
         return text
     kept, last = [], 0
@@ -119,6 +144,7 @@ def search_text(text: str, matcher: "OutletMatcher", calendar_: "_Calendar") -> 
     cleaned = re.sub(r"(?<!\w)['\"](?!\w)", " ", cleaned)  # a quote left alone by a cut name
     cleaned = re.sub(r"\s+([,.;:?!])", r"\1", " ".join(cleaned.split()))
     cleaned = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", cleaned)
+    cleaned = re.sub(r"[,;:]+(?=[?.!]|$)", "", cleaned)
     cleaned = cleaned.strip(" ,;:")
     return cleaned if _CONTENT_WORD.search(cleaned) else text
 
@@ -452,8 +478,24 @@ def split_parts(
         i = sizes.index(min(sizes))
         merged[i : i + 2] = [(merged[i][0], merged[i + 1][1])]
     if len(merged) < 2:
-        return []
+        return _split_both(question, protected)
     return [question[s:e].strip(" ,;?.!") for s, e in merged]
+
+
+_BOTH = re.compile(r"\bboth\s+(.+?)\s+and\s+(.+?)(?=[,;?.!]|$)", re.IGNORECASE)
+
+
+def _split_both(question: str, protected: Sequence[tuple[int, int]]) -> list[str]:
+    """"Did Apple both raise prices and cut jobs?" -> "Did Apple raise prices", "Did Apple cut
+    jobs". Not for names: "both The Verge and TechCrunch" has no content of its own."""
+    match = _BOTH.search(question)
+    if not match:
+        return []
+    first, second = match.span(1), match.span(2)
+    if min(_content_words(question, first, protected), _content_words(question, second, protected)) < 2:
+        return []
+    head = question[: match.start()]
+    return [(head + question[first[0] : first[1]]).strip(" ,;?.!"), (head + question[second[0] : second[1]]).strip(" ,;?.!")]
 
 
 def _content_words(text: str, span: tuple[int, int], outlet_spans: Sequence[tuple[int, int]]) -> int:

@@ -1,0 +1,163 @@
+"""Question understanding: outlets and dates named in a question (against what the index holds),
+sub-queries for questions spanning several articles, and the text searched with."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.query import understand
+
+OUTLETS = [
+    "The Verge", "TechCrunch", "FOX News - Health", "FOX News - Lifestyle", "Fortune", "The Age",
+    "Sporting News", "Polygon", "CBS Sports", "Cnbc | World Business News Leader",
+]
+DATES = ["2023-09-26", "2023-10-05", "2023-10-19", "2023-11-03", "2023-12-07"]
+
+
+def hints(question: str, outlets=OUTLETS, dates=DATES):
+    return understand(question, outlets, dates)
+
+
+# ------------------------------------------------------------------------- outlets
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("What did Apple announce, as reported by The Verge?", ("The Verge",)),
+        ("According to TechCrunch's coverage, who raised money?", ("TechCrunch",)),
+        ("what did techcrunch say about the layoffs?", ("TechCrunch",)),
+        ("Did the Verge review the phone?", ("The Verge",)),
+        ("Is Verge right about the iPhone?", ("The Verge",)),
+        ("Which team won, according to CBSSports.com?", ("CBS Sports",)),
+        ("What did Cnbc | World Business News Leader report on Nike?", ("Cnbc | World Business News Leader",)),
+        ("Does the Fortune article agree with 'The Age'?", ("Fortune", "The Age")),
+    ],
+)
+def test_outlets_named_in_the_question_are_recognised(question, expected):
+    assert hints(question).outlets == expected
+
+
+def test_a_section_name_is_recognised_by_its_outlet_name_with_a_possessive():
+    assert set(hints("Did Fox News' health article say the vaccine was safe?").outlets) == {
+        "FOX News - Health", "FOX News - Lifestyle"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "He made a fortune in the age of AI.",  # ordinary words, not the outlets Fortune / The Age
+        "Which polygon count does the game use?",
+        "What did the New York Times report?",  # not an outlet this index holds
+    ],
+)
+def test_ordinary_words_and_unknown_outlets_name_no_outlet(question):
+    assert hints(question).outlets == ()
+
+
+def test_no_outlets_in_the_index_means_none_recognised():
+    assert understand("What did The Verge say?", [], DATES).outlets == ()
+
+
+# ------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    "question, since, until",
+    [
+        ("What happened in October?", "2023-10-01", "2023-10-31"),
+        ("What happened in October 2023?", "2023-10-01", "2023-10-31"),
+        ("What was reported on 5 October?", "2023-10-05", "2023-10-05"),
+        ("What was reported on October 19, 2023?", "2023-10-19", "2023-10-19"),
+        ("What was reported on Oct. 19?", "2023-10-19", "2023-10-19"),
+        ("What was published on 2023-11-03?", "2023-11-03", "2023-11-03"),
+        ("What happened between October 1 and October 10?", "2023-10-01", "2023-10-10"),
+        ("What happened from 1 November to 3 November?", "2023-11-01", "2023-11-03"),
+        ("What happened after the 10th of October?", "2023-10-11", None),
+        ("What happened since October 5?", "2023-10-05", None),
+        ("What happened before November?", None, "2023-10-31"),
+        ("What was said until 3 November?", None, "2023-11-03"),
+    ],
+)
+def test_dates_and_ranges_become_since_and_until(question, since, until):
+    found = hints(question)
+    assert (found.since, found.until) == (since, until)
+
+
+def test_a_month_without_a_year_takes_the_latest_year_the_index_holds_it_in():
+    found = understand("What happened in October?", OUTLETS, ["2022-10-04", "2023-10-05", "2024-01-02"])
+    assert (found.since, found.until) == ("2023-10-01", "2023-10-31")
+
+
+@pytest.mark.parametrize("question", ["They may raise prices.", "Protesters march on the capital.",
+                                      "What happened in 2023?"])
+def test_words_that_look_like_dates_and_ranges_covering_everything_give_no_dates(question):
+    found = hints(question)  # "in 2023" covers every date the index holds: it selects nothing
+    assert (found.since, found.until) == (None, None)
+
+
+# ------------------------------------------------------------------------- sub-queries
+
+
+def test_a_comparison_of_two_outlets_is_split_with_each_outlet_in_its_part():
+    found = hints("Does the Fortune article suggest that Alameda's practices were legal, while the "
+                  "TechCrunch article focuses on the valuation of FTT tokens?")
+    assert [p.outlets for p in found.parts] == [("Fortune",), ("TechCrunch",)]
+    assert "Alameda" in found.parts[0].text and "FTT tokens" in found.parts[1].text
+    assert found.sub_queries == tuple(p.text for p in found.parts)
+
+
+def test_each_part_of_a_temporal_question_keeps_its_own_outlet_and_date():
+    found = hints("Between the article from Polygon published on September 26, 2023, highlighting "
+                  "creators marketing themselves online, and the piece from Sporting News on "
+                  "December 7, 2023, discussing betting promotions, did the tone change?")
+    first, second = found.parts[:2]
+    assert (first.outlets, first.since, first.until) == (("Polygon",), "2023-09-26", "2023-09-26")
+    assert (second.outlets, second.since, second.until) == (("Sporting News",), "2023-12-07", "2023-12-07")
+    assert "creators marketing" in first.text  # the date clause joined the clause it dates
+
+
+def test_a_chain_of_clauses_is_split_and_a_trailing_source_stays_with_its_clause():
+    found = hints("Who is the individual whose trial is approaching, as reported by TechCrunch, who "
+                  "struggled to manage the expansion of FTX as mentioned by The Verge, and who is "
+                  "accused of fraud for personal gain?")
+    assert [p.outlets for p in found.parts] == [("TechCrunch",), ("The Verge",), ()]
+
+
+@pytest.mark.parametrize(
+    "question, parts",
+    [
+        ("Did Apple both raise prices and cut jobs?", ["Did Apple raise prices", "Did Apple cut jobs"]),
+        ("Did Apple raise prices or did Google cut jobs?", ["Did Apple raise prices", "did Google cut jobs"]),
+    ],
+)
+def test_both_and_or_questions_are_split(question, parts):
+    assert list(hints(question).sub_queries) == parts
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who was reported by both The Verge and TechCrunch to face a fraud trial?",  # names, not clauses
+        "Which betting sites and apps did the report list?",  # "and" between nouns
+        "What did Apple announce?",
+    ],
+)
+def test_one_part_questions_are_not_split(question):
+    assert hints(question).parts == ()
+
+
+# ------------------------------------------------------------------------- search text
+
+
+def test_the_search_text_leaves_out_outlet_names_and_dates():
+    found = hints("What did Apple announce on October 19, 2023, as reported by The Verge?")
+    assert found.search_text == "What did Apple announce?"
+    comparison = hints("Does 'The Age' article say that McCarthy was removed, while the Fortune article "
+                       "says McHenry avoids the role?")
+    assert "Age" not in comparison.search_text and "Fortune" not in comparison.search_text
+    assert comparison.parts[0].search_text == "Does article say that McCarthy was removed"
+
+
+def test_a_question_that_is_only_an_outlet_name_is_searched_as_written():
+    assert hints("TechCrunch?").search_text == "TechCrunch?"

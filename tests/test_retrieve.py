@@ -1,0 +1,247 @@
+"""Retrieval: fusion of dense and BM25, hard filters, outlet/date boosts from the question,
+sub-queries, article diversity; plus the index lookups retrieval added."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import retrieve, segment
+from assistant.index import Index
+from assistant.records import Article, Filters
+from assistant.retrieve import Retriever, Tuning
+
+from .conftest import SHARED
+
+
+def make_index(path: Path, embedder, articles: list[dict]) -> Index:
+    """An index holding `articles` (dicts: id, title, text, outlet, date, duplicate_of)."""
+    index = Index.create(path, embedder.model_id, embedder.dimension)
+    add_articles(index, embedder, articles)
+    return index
+
+
+def add_articles(index: Index, embedder, articles: list[dict]) -> None:
+    with index.writer() as writer:
+        for item in articles:
+            text = item["text"]
+            article = Article(
+                id=item["id"], title=item.get("title", item["id"]), text=text, outlet=item.get("outlet"),
+                author=None, published_at=item.get("date"), url=None, source="test", where=item["id"],
+                content_hash=hashlib.sha1(text.encode()).hexdigest(), duplicate_of=item.get("duplicate_of"),
+            )
+            if article.duplicate_of:  # a wire copy: stored, never searched
+                writer.put_article(article, "id", None, (), (), (), np.zeros((0, writer.dimension), np.float32), (), ())
+                continue
+            sentences = segment.split_sentences(article.id, text)
+            chunks = segment.make_chunks(article.id, text, sentences, item.get("max_chars", 900), 0)
+            vectors = embedder.embed([c.text for c in chunks])
+            hashes = [hashlib.sha1(c.text.encode()).hexdigest() for c in chunks]
+            writer.put_article(article, "id", None, (), sentences, chunks, vectors, hashes, ())
+
+
+NEWS = [
+    {"id": "verge-phone", "title": "Apple's new phone", "outlet": "The Verge", "date": "2023-10-05",
+     "text": "Apple unveiled a titanium iPhone on Tuesday. The phone costs more than last year's model."},
+    {"id": "tc-funding", "title": "OpenAI raises money", "outlet": "TechCrunch", "date": "2023-10-20",
+     "text": "OpenAI raised new funding from Microsoft. Investors valued the company highly."},
+    {"id": "fortune-strike", "title": "Dock strike", "outlet": "Fortune", "date": "2023-11-02",
+     "text": "Dock workers went on strike over wages. The port closed for two days."},
+    {"id": "verge-strike", "title": "Strike at the studio", "outlet": "The Verge", "date": "2023-11-03",
+     "text": "Game developers went on strike at the studio. Workers asked for higher wages."},
+    {"id": "tc-strike", "title": "Delivery strike", "outlet": "TechCrunch", "date": "2023-12-01",
+     "text": "Delivery workers went on strike in Berlin. The startup said wages would rise."},
+]
+
+
+@pytest.fixture
+def news(tmp_path, fake_embedder):
+    index = make_index(tmp_path / "news", fake_embedder, NEWS)
+    yield index
+    index.close()
+
+
+def retriever_for(index, embedder, settings, **tuning) -> Retriever:
+    return Retriever(index, embedder, settings, Tuning(**tuning))
+
+
+# ------------------------------------------------------------------------- fusion
+
+
+def test_the_article_matching_the_question_comes_first_with_its_scores(news, fake_embedder, settings):
+    result = retriever_for(news, fake_embedder, settings).retrieve("What did Apple unveil about the titanium iPhone?")
+    first = result.passages[0]
+    assert first.article.id == "verge-phone" and first.article.outlet == "The Verge"
+    assert first.chunk.text == NEWS[0]["text"]
+    assert result.dense_scores[first.chunk.id] > 0.2  # the cosine, for refusal calibration
+    assert result.bm25_scores[first.chunk.id] > 0
+    assert set(result.dense_scores) >= {p.chunk.id for p in result.passages}
+    assert result.query_vector.shape == (fake_embedder.dimension,)
+    assert first.score == max(p.score for p in result.passages)
+
+
+@pytest.mark.parametrize("fusion", ["score", "rrf"])
+def test_both_fusions_rank_a_keyword_match_first(news, fake_embedder, settings, fusion):
+    result = retriever_for(news, fake_embedder, settings, fusion=fusion).retrieve("Microsoft funding for OpenAI")
+    assert result.passages[0].article.id == "tc-funding"
+
+
+def test_bm25_finds_a_word_only_in_a_title(news, fake_embedder, settings):
+    result = retriever_for(news, fake_embedder, settings).retrieve("dock")
+    assert result.passages[0].article.id == "fortune-strike"
+
+
+def test_an_empty_index_gives_no_passages(tmp_path, fake_embedder, settings):
+    index = make_index(tmp_path / "empty", fake_embedder, [])
+    result = Retriever(index, fake_embedder, settings).retrieve("What happened?")
+    assert result.passages == () and result.dense_scores == {}
+
+
+def test_a_question_without_words_still_gets_dense_passages(news, fake_embedder, settings):
+    assert len(Retriever(news, fake_embedder, settings).retrieve("???", k=3).passages) == 3
+
+
+# ------------------------------------------------------------------------- filters
+
+
+def test_an_explicit_outlet_filter_is_hard(news, fake_embedder, settings):
+    result = Retriever(news, fake_embedder, settings).retrieve("Apple titanium iPhone", Filters(outlets=("TechCrunch",)))
+    assert {p.article.outlet for p in result.passages} == {"TechCrunch"}
+    assert result.filters == Filters(outlets=("TechCrunch",))
+
+
+def test_an_explicit_date_filter_is_hard(news, fake_embedder, settings):
+    result = Retriever(news, fake_embedder, settings).retrieve(
+        "workers strike wages", Filters(since="2023-11-01", until="2023-11-30"))
+    assert {p.article.id for p in result.passages} == {"fortune-strike", "verge-strike"}
+
+
+# ------------------------------------------------------------------------- what the question names
+
+
+def test_a_named_outlet_is_boosted_not_filtered(news, fake_embedder, settings):
+    result = Retriever(news, fake_embedder, settings).retrieve("Why did workers strike, as reported by TechCrunch?")
+    assert result.passages[0].article.id == "tc-strike"
+    assert result.recognised.outlets == ("TechCrunch",)
+    assert result.filters == Filters()  # the question's outlet is a boost, not a filter
+    assert {"fortune-strike", "verge-strike"} <= {p.article.id for p in result.passages}
+
+
+def test_a_question_naming_two_outlets_gets_evidence_from_each_first(news, fake_embedder, settings):
+    result = Retriever(news, fake_embedder, settings).retrieve("How did Fortune and The Verge cover the strike over wages?")
+    assert {p.article.outlet for p in result.passages[:2]} == {"Fortune", "The Verge"}
+
+
+def test_a_named_date_is_boosted(news, fake_embedder, settings):
+    result = Retriever(news, fake_embedder, settings).retrieve("Who went on strike on December 1?")
+    assert result.passages[0].article.id == "tc-strike"
+    assert (result.recognised.since, result.recognised.until) == ("2023-12-01", "2023-12-01")
+
+
+def test_an_outlet_of_a_wire_copy_counts_for_its_original(tmp_path, fake_embedder, settings):
+    index = make_index(tmp_path / "wire", fake_embedder, NEWS + [
+        {"id": "age-copy", "title": "Dock strike", "outlet": "The Age", "duplicate_of": "fortune-strike",
+         "text": NEWS[2]["text"]},
+    ])
+    result = Retriever(index, fake_embedder, settings).retrieve("Why did workers strike, according to The Age?")
+    assert result.passages[0].article.id == "fortune-strike"
+    assert result.passages[0].article.also_published_by == ("The Age",)
+
+
+def test_outlets_added_after_the_first_question_are_recognised(news, fake_embedder, settings):
+    retriever = Retriever(news, fake_embedder, settings)
+    assert retriever.retrieve("What did Wired say about the strike?").recognised.outlets == ()
+    add_articles(news, fake_embedder, [{"id": "wired-strike", "outlet": "Wired", "text": "Writers went on strike."}])
+    assert retriever.retrieve("What did Wired say about the strike?").recognised.outlets == ("Wired",)
+
+
+def test_each_clause_of_a_two_part_question_brings_its_evidence(tmp_path, fake_embedder, settings):
+    articles = [
+        {"id": "mayor", "text": "The mayor resigned after the bribery scandal broke."},
+        {"id": "flood", "text": "The river flooded the downtown streets overnight."},
+    ] + [
+        {"id": f"council-{n}", "text": f"The mayor and the council met about the budget and the scandal, meeting {n}."}
+        for n in range(6)
+    ]
+    index = make_index(tmp_path / "clauses", fake_embedder, articles)
+    result = Retriever(index, fake_embedder, settings).retrieve(
+        "Did the mayor resign over the bribery scandal, while the river flooded downtown streets?")
+    assert len(result.recognised.parts) == 2
+    assert {p.article.id for p in result.passages[:2]} == {"mayor", "flood"}
+
+
+# ------------------------------------------------------------------------- diversity
+
+
+def test_one_long_article_cannot_fill_the_result(tmp_path, fake_embedder, settings):
+    long_text = "\n\n".join(f"The budget vote was delayed again in session {n} of the budget debate." for n in range(8))
+    index = make_index(tmp_path / "long", fake_embedder, [
+        {"id": "long", "text": long_text, "max_chars": 80},
+        {"id": "other", "text": "Councillors said the budget vote would wait until spring."},
+        {"id": "third", "text": "The library opened a new wing."},
+    ])
+    result = Retriever(index, fake_embedder, settings).retrieve("Why was the budget vote delayed?", k=5)
+    ids = [p.article.id for p in result.passages]
+    assert "other" in ids[:3]  # a nearly-as-good second chunk may stay beside its article's best
+    assert ids.count("long") == retrieve.MAX_CHUNKS_PER_ARTICLE
+    assert len(index.chunks_of("long")) == 8
+
+
+# ------------------------------------------------------------------------- BM25 word pruning
+
+
+def test_bm25_leaves_out_words_most_chunks_hold_in_a_big_index(news, fake_embedder, settings, monkeypatch):
+    retriever = Retriever(news, fake_embedder, settings)
+    assert retriever._bm25_text("workers striking in Berlin, the article says") == "workers striking in Berlin the says"
+    monkeypatch.setattr(retrieve, "PRUNE_FROM_CHUNKS", 1)  # pretend the 5-chunk index is big
+    monkeypatch.setattr(retrieve, "COMMON_WORD_SHARE", 0.5)  # "went", "on", "strike", "wages": 3 of 5
+    retriever = Retriever(news, fake_embedder, settings)
+    assert retriever._bm25_text("Who went striking for wages in Berlin with delivery riders?") == \
+        "Who for in Berlin with delivery riders"
+    assert retriever._bm25_text("went striking") == "went striking"  # nothing rare left: keep all
+
+
+# ------------------------------------------------------------------------- index lookups added for retrieval
+
+
+def test_index_lookups_for_retrieval(tmp_path, fake_embedder):
+    index = make_index(tmp_path / "lookups", fake_embedder, NEWS + [
+        {"id": "age-copy", "outlet": "The Age", "duplicate_of": "fortune-strike", "text": NEWS[2]["text"]}])
+    vectors = fake_embedder.embed(["Apple iPhone", "dock strike"])
+    many = index.search_dense_many(vectors, 3)
+    assert many == [index.search_dense(vectors[0], 3), index.search_dense(vectors[1], 3)]
+    assert index.search_dense_many(vectors, 3, Filters(outlets=("Nowhere",))) == [[], []]
+    meta = index.chunk_articles([rowid for rowid, _ in many[1]])
+    by_article = {article: (chunk_id, outlets, date) for chunk_id, article, outlets, date in meta.values()}
+    assert by_article["fortune-strike"] == ("fortune-strike:0", ("Fortune", "The Age"), "2023-11-02")
+    total, common = index.common_bm25_terms(0.5)
+    assert total == 5 and {"strike", "went", "on", "wage"} <= common and "berlin" not in common
+
+
+# ------------------------------------------------------------------------- real model
+
+
+MULTIHOP = SHARED / "data" / "multihop-rag"
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not (MULTIHOP / "articles.jsonl").is_file(), reason="MultiHop-RAG data not present")
+def test_multihop_comparison_finds_both_articles_with_the_real_model(tmp_path, real_embedder, settings):
+    from assistant import ingest
+
+    articles = [json.loads(line) for line in (MULTIHOP / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    queries = [json.loads(line) for line in (MULTIHOP / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+    query = next(q for q in queries if q["query"].startswith("Does the 'Fortune' article suggest that Rep. Patrick McHenry"))
+    gold = {e["title"] for e in query["evidence"]}
+    picked = [a for a in articles if a["title"] in gold] + [a for a in articles if a["title"] not in gold][:40]
+    source = tmp_path / "articles.jsonl"
+    source.write_text("\n".join(json.dumps(a) for a in picked), encoding="utf-8")
+    index = Index.create(tmp_path / "mh", real_embedder.model_id, real_embedder.dimension)
+    ingest.ingest([source], index, real_embedder, settings)
+    result = Retriever(index, real_embedder, settings).retrieve(query["query"], k=4)
+    assert {p.article.title for p in result.passages} >= gold
+    assert set(result.recognised.outlets) == {"Fortune", "The Age"}
