@@ -11,8 +11,6 @@ Figures (see docs/quality.md for the commands and the last results):
 
 from __future__ import annotations
 
-import json
-import statistics
 import tempfile
 import time
 from dataclasses import dataclass
@@ -20,8 +18,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .embed import Embedder
-from .errors import InputError
-from .evaluate import _norm_title, build_index, load_multihop
+from .evaluate import _latency, _norm_title, build_index, load_multihop
+from .refusal import load_queries
 from .settings import Settings
 
 
@@ -39,24 +37,11 @@ class EvalQuery:
 
 def load_eval_queries(folder: str | Path, limit: int | None = None) -> list[EvalQuery]:
     """All queries (null ones included). With `limit`, every n-th one, keeping the type mix."""
-    path = Path(folder) / "queries.jsonl"
-    if not path.is_file():
-        raise InputError(str(path), "not found: expected the MultiHop-RAG queries.jsonl there")
-    queries = []
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-                evidence = tuple((e["title"], e["fact"]) for e in r.get("evidence") or ())
-                queries.append(EvalQuery(r["query"], r.get("question_type", ""), str(r.get("answer", "")), evidence))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise InputError(str(path), f"not a MultiHop-RAG query ({exc.__class__.__name__})", f"line {number}") from None
-    if limit:
-        step = max(1, len(queries) // limit)
-        queries = queries[::step][:limit]
-    return queries
+    return [
+        EvalQuery(r["query"], r.get("question_type", ""), str(r.get("answer", "")),
+                  tuple((e["title"], e["fact"]) for e in r.get("evidence") or ()))
+        for r in load_queries(folder, limit)
+    ]
 
 
 def answer_report(
@@ -106,8 +91,6 @@ class _Tally:
 
     def report(self, total: int) -> dict:
         rate = lambda a, b: round(a / b, 4) if b else None  # noqa: E731
-        ordered = sorted(self.seconds)
-        p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))] if ordered else 0.0
         return {
             "queries": total,
             "null_refused": rate(self.null_refused, self.null),
@@ -119,10 +102,7 @@ class _Tally:
                 "null": self.null, "answerable": self.answerable, "inference": self.inference,
                 "facts": self.facts, "citations": self.citations,
             },
-            "latency_ms": {
-                "p50": round(statistics.median(ordered) * 1000, 1) if ordered else 0.0,
-                "p95": round(p95 * 1000, 1),
-            },
+            "latency_ms": _latency(self.seconds),
         }
 
 
