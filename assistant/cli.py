@@ -109,7 +109,7 @@ def ingest(ctx: click.Context, inputs: Sequence[str], index: str | None, as_json
     if as_json:
         _echo_json(_report_dict(report, assistant))
     else:
-        click.echo(format_ingest_report(report, str(assistant.index_path)))
+        click.echo(format_ingest_report(report, assistant.location))
     if report.problems:
         ctx.exit(EXIT_SKIPPED)
 
@@ -156,7 +156,7 @@ def format_ingest_report(report: IngestReport, index_path: str) -> str:
 
 def _report_dict(report: IngestReport, assistant: Assistant) -> dict:
     return {
-        "index": str(assistant.index_path),
+        "index": assistant.location,
         "added": list(report.added),
         "updated": list(report.updated),
         "unchanged": list(report.unchanged),

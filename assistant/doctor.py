@@ -29,12 +29,11 @@ import faiss
 import numpy as np
 
 from .errors import IndexCorrupt, IndexNotFound, NewsdeskError
+from .db import SCHEMA_VERSION, SQLITE, schema_statements
 from .index import (
-    _SCHEMA,
     _disk_nearly_full,
     MANIFEST,
     RECORDS,
-    SCHEMA_VERSION,
     VECTORS,
     _manifest_from,
     _read_faiss_generation,
@@ -632,8 +631,8 @@ def _repair_records(path: Path) -> list[str]:
 
 
 def _schema_statements() -> list[str]:
-    """index.py's schema, one statement at a time (executescript would commit our transaction)."""
-    return [s.strip() for s in _SCHEMA.split(";\n") if s.strip()]
+    """The embedded schema, one statement at a time (executescript would commit our transaction)."""
+    return schema_statements(SQLITE)
 
 
 def _restore_meta(path: Path, db: sqlite3.Connection) -> list[str]:

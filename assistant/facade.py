@@ -12,7 +12,7 @@ from . import ingest as ingest_stage
 
 from .embed import Embedder, HashingEmbedder, make_embedder
 from .errors import ArticleNotFound, IndexNotFound, NewsdeskError
-from .index import ArticleRow, Index, IndexStats, StoredArticle
+from .index import ArticleRow, Index, IndexStats, ScaleOut, StoredArticle
 from .records import Answer, Filters, IngestReport, Problem, Statement
 from .settings import Settings
 
@@ -60,22 +60,42 @@ class Assistant:
         """The opened index; fails with IndexNotFound when there is none yet."""
         with self._lock:
             if self._index is None:
-                self._index = Index.open(self.index_path, self.embedder.model_id, self.embedder.dimension or None)
+                self._index = self._open_index(create=False)
             return self._index
 
     def index_exists(self) -> bool:
+        if self.settings.scale_out:
+            return Index.scale_out_exists(self._scale_out())
         return Index.exists(self.index_path)
 
     def _index_for_writing(self) -> Index:
         with self._lock:
             if self._index is None:
-                self._index = Index.create(self.index_path, self.embedder.model_id, self._dimension())
+                self._index = self._open_index(create=True)
             return self._index
+
+    def _open_index(self, create: bool) -> Index:
+        """The embedded index folder, or PostgreSQL + Milvus when the settings name them."""
+        if self.settings.scale_out:
+            dimension = self._dimension() if create else (self.embedder.dimension or None)
+            return Index.connect(self._scale_out(), self.embedder.model_id, dimension, create, self.index_path)
+        if create:
+            return Index.create(self.index_path, self.embedder.model_id, self._dimension())
+        return Index.open(self.index_path, self.embedder.model_id, self.embedder.dimension or None)
+
+    def _scale_out(self) -> ScaleOut:
+        s = self.settings
+        return ScaleOut(s.records_url, s.vectors_uri, s.vectors_token, s.vectors_collection)
 
     def _dimension(self) -> int:
         if not self.embedder.dimension:
             self.embedder.warm_up()  # only a model without a readable config needs loading here
         return self.embedder.dimension
+
+    @property
+    def location(self) -> str:
+        """The index as users should see it named: its folder, or its database + collection."""
+        return self._scale_out().describe() if self.settings.scale_out else str(self.index_path)
 
     def warm_up(self) -> None:
         """Load the model now (the app does this at start so the first answer is not slow)."""
@@ -119,7 +139,7 @@ class Assistant:
                 f"The id prefix '{article_id}' matches several articles ({', '.join(matches[:5])}); "
                 "type more of the id."
             )
-        raise ArticleNotFound(f"No article with id '{article_id}' in {self.index_path}. See `newsdesk list`.")
+        raise ArticleNotFound(f"No article with id '{article_id}' in {self.location}. See `newsdesk list`.")
 
     def show(self, article_id: str) -> StoredArticle:
         stored = self.index.get_article(self.resolve_article_id(article_id))

@@ -15,6 +15,14 @@ written after the commit by atomic rename; if a crash leaves them behind the SQL
 opening the index rebuilds them from SQLite. BM25 lives in an SQLite FTS5 table for the same
 reason: it is updated incrementally inside the same transaction (adding one article costs one
 article's work, not a rebuild of a bm25s matrix).
+
+Scale-out (settings records_url + vectors_uri): the same records in PostgreSQL (the same SQL and
+migrations, through db.Database) and chunk vectors + BM25 in Milvus (milvus_store). PostgreSQL is
+the source of truth and commit point; chunk changes are written to its vector_outbox table in the
+same transaction and applied to Milvus right after the commit, under the writer lock, then cleared.
+A worker that dies between the two leaves the outbox for the next writer to apply (`Index.writer`
+always starts by applying what is left). Searches drop Milvus hits whose chunk is no longer in the
+records, so a reader never sees a half-applied change.
 """
 
 from __future__ import annotations
@@ -37,77 +45,18 @@ from typing import Iterable, Iterator, Sequence
 import faiss
 import numpy as np
 
+from .db import SCHEMA_VERSION, SQLITE, Database, connect_postgresql, connect_sqlite, redact, schema_statements
 from .errors import IndexCorrupt, IndexError_, IndexIncompatible, IndexLocked, IndexNotFound
+from .milvus_store import MilvusChunks, VectorRow
 from .records import Article, ArticleInfo, Chunk, Filters, Sentence, Statement
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 RECORDS = "records.sqlite"
 VECTORS = "vectors.faiss"
 LOCK = "write.lock"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    text TEXT NOT NULL,
-    outlet TEXT,
-    author TEXT,
-    published_at TEXT,
-    url TEXT,
-    source TEXT NOT NULL,
-    source_where TEXT NOT NULL,
-    raw_hash TEXT NOT NULL DEFAULT '',  -- hash of the reader's output: re-reading it unchanged skips all work
-    identity TEXT NOT NULL,          -- 'id', 'url' or 'content': what the id was derived from
-    content_hash TEXT NOT NULL,
-    removed TEXT NOT NULL,           -- JSON list of boilerplate lines the cleaner took out
-    metadata TEXT NOT NULL,          -- JSON object of extra fields
-    duplicate_of TEXT,               -- id of the story this one copies (not indexed as evidence)
-    signature BLOB,                  -- MinHash signature for near-duplicate detection
-    added_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_source ON articles(source, source_where, raw_hash);
-CREATE INDEX IF NOT EXISTS articles_duplicate_of ON articles(duplicate_of);
-CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
-CREATE TABLE IF NOT EXISTS sentences (
-    article_id TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    PRIMARY KEY (article_id, idx)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS chunks (
-    rowid INTEGER PRIMARY KEY AUTOINCREMENT,  -- the FAISS id; never reused
-    id TEXT NOT NULL UNIQUE,
-    article_id TEXT NOT NULL,
-    idx INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    text_hash TEXT NOT NULL,
-    vector BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
-CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks(text_hash);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(text, tokenize = 'porter unicode61');
-CREATE TABLE IF NOT EXISTS statements (
-    article_id TEXT NOT NULL, idx INTEGER NOT NULL,
-    speaker TEXT NOT NULL, speaker_mention TEXT NOT NULL,
-    speaker_start INTEGER NOT NULL, speaker_end INTEGER NOT NULL,
-    cue TEXT NOT NULL, cue_start INTEGER NOT NULL, cue_end INTEGER NOT NULL,
-    content TEXT NOT NULL, content_start INTEGER NOT NULL, content_end INTEGER NOT NULL,
-    quote_type TEXT NOT NULL, stance TEXT NOT NULL, target TEXT,
-    PRIMARY KEY (article_id, idx)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS statements_speaker ON statements(speaker);
-CREATE TABLE IF NOT EXISTS dedup_bands (band TEXT NOT NULL, article_id TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS dedup_bands_band ON dedup_bands(band);
-CREATE INDEX IF NOT EXISTS dedup_bands_article ON dedup_bands(article_id);
-CREATE TABLE IF NOT EXISTS ingest_log (
-    at TEXT NOT NULL, added INTEGER, updated INTEGER, unchanged INTEGER, duplicates INTEGER,
-    removed INTEGER, problems INTEGER
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -158,26 +107,51 @@ class StoredArticle:
     copies: tuple[ArticleInfo, ...]
 
 
+@dataclass(frozen=True)
+class ScaleOut:
+    """Where a scale-out index lives: PostgreSQL records and a Milvus collection."""
+
+    records_url: str
+    vectors_uri: str
+    vectors_token: str = ""
+    collection: str = "newsdesk_chunks"
+
+    def describe(self) -> str:
+        return f"{redact(self.records_url)} + {self.vectors_uri} ({self.collection})"
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 class Index:
     """Open with `Index.open(path, model_id, dimension)`; create with `Index.create(...)`.
+    Scale-out: `Index.connect(ScaleOut(...), model_id, dimension, create=True)`.
 
-    Reads are thread-safe (one SQLite connection per thread, FAISS searches under a lock).
+    Reads are thread-safe (one records connection per thread, FAISS searches under a lock).
     Writes go through `writer()`, which takes the cross-process lock.
     """
 
-    def __init__(self, path: Path, manifest: dict) -> None:
+    def __init__(self, path: Path, manifest: dict, scale_out: "ScaleOut | None" = None) -> None:
         self.path = path
         self.manifest = manifest
         self.dimension = int(manifest["dimension"])
         self.model_id = str(manifest["embedding_model"])
+        self.scale_out = scale_out
         self._local = threading.local()
         self._faiss_lock = threading.RLock()
         self._faiss: faiss.Index | None = None
         self._faiss_generation = -1
+        self.milvus: MilvusChunks | None = None
+        if scale_out is not None:
+            self.milvus = MilvusChunks(scale_out.vectors_uri, scale_out.vectors_token, scale_out.collection, self.dimension)
+
+    @property
+    def location(self) -> str:
+        """Where the index lives, for messages: its folder, or its database and Milvus collection."""
+        if self.scale_out is None:
+            return str(self.path)
+        return self.scale_out.describe()
 
     # ----------------------------------------------------------------- opening and creating
 
@@ -195,14 +169,12 @@ class Index:
             with _write_lock(path):
                 if not cls.exists(path):
                     _refuse_to_reinitialise(path)
-                    created = now_iso()
                     db = _connect(path / RECORDS)
-                    with db:
-                        db.executescript(_SCHEMA)
-                        _set_meta(db, schema_version=SCHEMA_VERSION, embedding_model=model_id,
-                                  dimension=dimension, generation=0, vectors_generation=0, created_at=created)
+                    db.begin_write()
+                    _initialise_records(db, model_id, dimension)
+                    db.commit()
+                    manifest = _manifest_from(path, db)
                     db.close()
-                    manifest = _manifest_from(path, _connect(path / RECORDS))
                     _write_json_atomically(path / MANIFEST, manifest)
         except (sqlite3.OperationalError, OSError) as exc:
             failure = _write_failure(path, exc, "the index could not be created")
@@ -227,6 +199,44 @@ class Index:
         index._check_records()
         return index
 
+    @classmethod
+    def scale_out_exists(cls, scale_out: "ScaleOut") -> bool:
+        db = connect_postgresql(scale_out.records_url)
+        try:
+            return db.schema_version() > 0
+        finally:
+            db.close()
+
+    @classmethod
+    def connect(cls, scale_out: "ScaleOut", model_id: str, dimension: int | None, create: bool,
+                path: Path | None = None) -> "Index":
+        """The scale-out index: records in PostgreSQL, vectors in Milvus. With `create`, set up
+        the schema and collection when the database is empty (safe when several workers race)."""
+        db = connect_postgresql(scale_out.records_url)
+        try:
+            if create and db.schema_version() == 0:
+                if not dimension:
+                    raise IndexError_("Creating a scale-out index needs the embedding dimension.")
+                db.hold_writer_lock(60)
+                try:
+                    if db.schema_version() == 0:  # another worker may have created it meanwhile
+                        db.begin_write()
+                        _initialise_records(db, model_id, dimension)
+                        db.commit()
+                finally:
+                    db.rollback()
+                    db.release_writer_lock()
+            if db.schema_version() == 0:
+                raise IndexNotFound(
+                    f"No index in {scale_out.describe()}. Create one with: newsdesk migrate or newsdesk ingest "
+                    "with NEWSDESK_RECORDS_URL and NEWSDESK_VECTORS_URI set."
+                )
+            manifest = _manifest_from(Path(scale_out.describe()), db)
+        finally:
+            db.close()
+        _check_compatible(Path(scale_out.describe()), manifest, model_id, dimension)
+        return cls(Path(path or scale_out.describe()), manifest, scale_out)
+
     def _check_records(self) -> None:
         """Fail clearly if records.sqlite is damaged or disagrees with the manifest."""
         try:
@@ -250,18 +260,25 @@ class Index:
 
     # ----------------------------------------------------------------- connections
 
-    def _db(self) -> sqlite3.Connection:
+    def _db(self) -> Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = _connect(self.path / RECORDS)
+            db = self._new_connection()
             self._local.db = db
         return db
+
+    def _new_connection(self) -> Database:
+        if self.scale_out is not None:
+            return connect_postgresql(self.scale_out.records_url)
+        return _connect(self.path / RECORDS)
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
             self._local.db = None
+        if self.milvus is not None:
+            self.milvus.close()
 
     @property
     def generation(self) -> int:
@@ -284,7 +301,7 @@ class Index:
             "SELECT MIN(published_at), MAX(published_at) FROM articles WHERE published_at IS NOT NULL"
         ).fetchone()
         return IndexStats(
-            path=str(self.path),
+            path=self.location,
             schema_version=int(meta["schema_version"]),
             embedding_model=meta["embedding_model"],
             dimension=int(meta["dimension"]),
@@ -297,10 +314,15 @@ class Index:
             outlets=tuple(self.outlets()),
             first_date=first,
             last_date=last,
-            disk_bytes=sum(p.stat().st_size for p in self.path.iterdir() if p.is_file()),
+            disk_bytes=self._disk_bytes(),
             created_at=meta.get("created_at", ""),
             updated_at=meta.get("updated_at", meta.get("created_at", "")),
         )
+
+    def _disk_bytes(self) -> int:
+        if self.scale_out is not None:  # the records database's size; Milvus keeps its own accounts
+            return int(self._db().one("SELECT pg_database_size(current_database())")[0])
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
 
     def outlets(self) -> list[tuple[str, int]]:
         """Outlets with their article counts, wire copies included (they are coverage too)."""
@@ -384,7 +406,7 @@ class Index:
     def sentences(self, article_id: str) -> tuple[Sentence, ...]:
         text = self.article_text(article_id) or ""
         rows = self._db().execute(
-            "SELECT idx, start, end FROM sentences WHERE article_id=? ORDER BY idx", (article_id,)
+            "SELECT idx, start, \"end\" FROM sentences WHERE article_id=? ORDER BY idx", (article_id,)
         )
         return tuple(Sentence(article_id, i, s, e, text[s:e]) for i, s, e in rows)
 
@@ -402,7 +424,7 @@ class Index:
         for part in _batches([int(r) for r in rowids], 500):
             marks = ",".join("?" * len(part))
             rows = db.execute(
-                f"SELECT c.rowid, c.id, c.article_id, c.idx, c.start, c.end FROM chunks c "
+                f'SELECT c.rowid, c.id, c.article_id, c.idx, c.start, c."end" FROM chunks c '
                 f"WHERE c.rowid IN ({marks})",
                 part,
             ).fetchall()
@@ -429,6 +451,12 @@ class Index:
             sql += " WHERE " + " AND ".join(clauses)
         rows = self._db().execute(sql + " ORDER BY article_id, idx", args)
         return tuple(_statement_from_row(r) for r in rows)
+
+    def unchanged_source(self, source: str, where: str, raw_hash: str) -> str | None:
+        return _unchanged_source(self._db(), source, where, raw_hash)
+
+    def vectors_by_text_hash(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        return _vectors_by_text_hash(self._db(), hashes)
 
     def speakers(self) -> list[tuple[str, int]]:
         rows = self._db().execute(
@@ -460,6 +488,8 @@ class Index:
 
     def search_dense(self, vector: np.ndarray, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
         """(chunk rowid, cosine similarity), best first."""
+        if self.milvus is not None:
+            return self.search_dense_many(np.asarray(vector).reshape(1, -1), k, filters)[0]
         index = self._faiss_index()
         if index.ntotal == 0 or k <= 0:
             return []
@@ -478,6 +508,8 @@ class Index:
         self, vectors: np.ndarray, k: int, filters: Filters = Filters()
     ) -> list[list[tuple[int, float]]]:
         """`search_dense` for several query vectors in one FAISS call (one pass over the vectors)."""
+        if self.milvus is not None:
+            return [self._committed(hits) for hits in self.milvus.search_dense_many(vectors, k, filters)]
         index = self._faiss_index()
         queries = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension)
         if index.ntotal == 0 or k <= 0 or len(queries) == 0:
@@ -496,7 +528,10 @@ class Index:
         """(number of chunks, the BM25 terms, as stored: lower case and Porter-stemmed, held by
         more than `share` of the chunks). One pass over the FTS vocabulary (~0.3 s at 100k chunks);
         retrieval leaves these words out: they cost the most BM25 time and rank little.
+        Scale-out: (0, empty): Milvus' BM25 has no such cost to save.
         """
+        if self.milvus is not None:
+            return 0, frozenset()
         db = self._db()
         # fts5vocab reads the FTS index in place; a TEMP table changes nothing in the index file.
         db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_fts_vocab USING fts5vocab(main, 'chunks_fts', 'row')")
@@ -534,6 +569,8 @@ class Index:
 
     def search_bm25(self, query: str, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
         """(chunk rowid, BM25 score, higher is better), best first. Words are OR-ed."""
+        if self.milvus is not None:  # the same words FTS5 would get (no stop words, at most 64)
+            return self._committed(self.milvus.search_bm25(" ".join(_query_words(query)), k, filters))
         match = _fts_query(query)
         if not match or k <= 0:
             return []
@@ -548,6 +585,21 @@ class Index:
         rows = self._db().execute(f"{sql} WHERE {where} ORDER BY score LIMIT ?", (*args, k))
         # FTS5's bm25() is negative (lower is better); flip it so higher is better everywhere.
         return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def search_hybrid(self, vector: np.ndarray, query: str, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
+        """Scale-out only: dense + BM25 fused by Milvus itself (RRF), (rowid, RRF score)."""
+        if self.milvus is None:
+            raise IndexError_("Server-side hybrid search needs the Milvus backend (NEWSDESK_VECTORS_URI).")
+        return self._committed(self.milvus.search_hybrid(vector, " ".join(_query_words(query)), k, filters))
+
+    def _committed(self, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Milvus hits whose chunk is in the records (a change being applied may leave others)."""
+        if not hits:
+            return hits
+        rowids = [r for r, _ in hits]
+        marks = ",".join("?" * len(rowids))
+        present = {int(r[0]) for r in self._db().execute(f"SELECT rowid FROM chunks WHERE rowid IN ({marks})", rowids)}
+        return [(r, s) for r, s in hits if r in present]
 
     # ----------------------------------------------------------------- FAISS copy
 
@@ -598,13 +650,18 @@ class Index:
 
     def refresh(self) -> None:
         """Make the next search see what another process committed (cheap if nothing changed)."""
-        self._faiss_index()
+        if self.milvus is None:  # Milvus and PostgreSQL serve every process the same state
+            self._faiss_index()
 
     # ----------------------------------------------------------------- writing
 
     @contextlib.contextmanager
     def writer(self, lock_timeout_s: float = 10.0) -> Iterator["IndexWriter"]:
         """One atomic write: everything done through the writer commits together or not at all."""
+        if self.scale_out is not None:
+            with self._scale_out_write(lock_timeout_s) as writer:
+                yield writer
+            return
         try:  # (doctor helper patch) a full disk is a user-facing error, not a traceback
             with self._locked_write(lock_timeout_s) as writer:
                 yield writer
@@ -621,25 +678,91 @@ class Index:
             db = _connect(self.path / RECORDS)
             try:
                 writer = IndexWriter(db, self.dimension)
-                db.execute("BEGIN IMMEDIATE")
+                db.begin_write()
                 yield writer
                 if not writer.changed:  # nothing to write: leave every file as it is
-                    db.execute("ROLLBACK")
+                    db.rollback()
                     return
-                generation = int(db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0]) + 1
-                _set_meta(db, generation=generation, updated_at=now_iso())
-                if writer.vectors_changed:
-                    _set_meta(db, vectors_generation=generation)
-                db.execute("COMMIT")  # the commit point
+                generation = _next_generation(db, writer)
+                db.commit()  # the commit point
             except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
+                db.rollback()
                 raise
             finally:
                 db.close()
             if writer.vectors_changed:
                 self._apply_to_faiss(base, writer, generation)
             self._rewrite_manifest()
+
+    @contextlib.contextmanager
+    def _scale_out_write(self, lock_timeout_s: float) -> Iterator["IndexWriter"]:
+        """PostgreSQL transaction (the commit point) with chunk changes queued in vector_outbox,
+        applied to Milvus after the commit; all under the advisory writer lock."""
+        db = self._new_connection()
+        try:
+            db.hold_writer_lock(max(lock_timeout_s, 600.0))  # another worker's batch may take minutes
+            try:
+                self._apply_outbox(db)  # what a worker that died after its commit left behind
+                writer = IndexWriter(db, self.dimension, outbox=True)
+                db.begin_write()
+                try:
+                    yield writer
+                    if not writer.changed:
+                        db.rollback()
+                        return
+                    _next_generation(db, writer)
+                    db.commit()
+                except BaseException:
+                    db.rollback()
+                    raise
+                self._apply_outbox(db)
+            finally:
+                db.release_writer_lock()
+        finally:
+            db.close()
+
+    def _apply_outbox(self, db: Database, batch: int = 2000) -> int:
+        """Apply committed chunk changes to Milvus, then clear them from the outbox."""
+        assert self.milvus is not None
+        applied = 0
+        while True:
+            rows = db.execute("SELECT rowid, op FROM vector_outbox ORDER BY rowid LIMIT ?", (batch,)).fetchall()
+            if not rows:
+                return applied
+            rowids = [int(r[0]) for r in rows]
+            present = self.vector_rows(rowids, db)
+            gone = [r for r in rowids if r not in present]  # deleted, or put then removed again
+            if present:
+                self.milvus.upsert(list(present.values()))
+            if gone:
+                self.milvus.delete(gone)
+            marks = ",".join("?" * len(rowids))
+            db.execute(f"DELETE FROM vector_outbox WHERE rowid IN ({marks})", rowids)
+            applied += len(rowids)
+
+    def vector_rows(self, rowids: Sequence[int], db: Database | None = None) -> dict[int, VectorRow]:
+        """What Milvus stores for these chunks, read from the records (the source of truth)."""
+        db = db or self._db()
+        out: dict[int, VectorRow] = {}
+        texts: dict[str, tuple[str, str]] = {}
+        for part in _batches([int(r) for r in rowids], 500):
+            marks = ",".join("?" * len(part))
+            rows = db.execute(
+                f'SELECT c.rowid, c.article_id, c.start, c."end", c.vector, a.outlet, a.published_at '
+                f"FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.rowid IN ({marks})",
+                part,
+            ).fetchall()
+            for rowid, article_id, start, end, blob, outlet, published in rows:
+                if article_id not in texts:
+                    row = db.one("SELECT title, text FROM articles WHERE id=?", (article_id,))
+                    texts[article_id] = (row[0], row[1])
+                title, text = texts[article_id]
+                out[int(rowid)] = VectorRow(
+                    rowid=int(rowid), article_id=article_id, text=fts_text(title, text[start:end]),
+                    vector=np.frombuffer(bytes(blob), dtype=np.float32), outlet=outlet or "",
+                    day=(published or "")[:10],
+                )
+        return out
 
     def _apply_to_faiss(self, base: faiss.Index, writer: "IndexWriter", generation: int) -> None:
         """Bring the in-memory FAISS copy to the new generation and save it (derived data)."""
@@ -657,6 +780,8 @@ class Index:
             log.warning("could not save %s (%s); it will be rebuilt on next open", VECTORS, exc)
 
     def _rewrite_manifest(self) -> None:
+        if self.scale_out is not None:  # the records' meta table is the manifest
+            return
         try:
             manifest = _manifest_from(self.path, self._db())
             _write_json_atomically(self.path / MANIFEST, manifest)
@@ -668,9 +793,12 @@ class Index:
 class IndexWriter:
     """Row-level writes inside the open transaction of `Index.writer()`."""
 
-    def __init__(self, db: sqlite3.Connection, dimension: int) -> None:
+    def __init__(self, db: Database, dimension: int, outbox: bool = False) -> None:
         self.db = db
         self.dimension = dimension
+        # Embedded: chunk changes go to FTS5 here and to FAISS after the commit. Scale-out
+        # (outbox): they are queued in vector_outbox for Milvus (keyword search included).
+        self.outbox = outbox
         self.added_ids: list[int] = []
         self.added_vectors: list[np.ndarray] = []
         self.removed_rowids: set[int] = set()
@@ -686,11 +814,14 @@ class IndexWriter:
         self.changed = True
         existed = db.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is not None
         rowids = [r[0] for r in db.execute("SELECT rowid FROM chunks WHERE article_id=?", (article_id,))]
-        for part in _batches(rowids, 500):
-            db.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({','.join('?' * len(part))})", part)
+        if self.outbox:
+            self._queue(rowids, "delete")
+        else:
+            for part in _batches(rowids, 500):
+                db.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({','.join('?' * len(part))})", part)
         gone = set(rowids)
         # Chunks added earlier in this same write never reached FAISS: drop them from the additions.
-        added_here = gone & set(self.added_ids)
+        added_here = set() if self.outbox else gone & set(self.added_ids)  # (the outbox tracks its own)
         if added_here:
             keep = [(i, v) for i, v in zip(self.added_ids, self.added_vectors) if i not in added_here]
             self.added_ids = [i for i, _ in keep]
@@ -737,18 +868,22 @@ class IndexWriter:
                 "INSERT INTO dedup_bands (band, article_id) VALUES (?, ?)", [(b, article.id) for b in bands]
             )
         self.db.executemany(
-            "INSERT INTO sentences (article_id, idx, start, end) VALUES (?,?,?,?)",
+            'INSERT INTO sentences (article_id, idx, start, "end") VALUES (?,?,?,?)',
             [(s.article_id, s.index, s.start, s.end) for s in sentences],
         )
         for chunk, vector, text_hash in zip(chunks, vectors, chunk_hashes):
             vector = np.asarray(vector, dtype=np.float32)
             if vector.shape != (self.dimension,):
                 raise ValueError(f"vector of shape {vector.shape}, expected ({self.dimension},)")
-            cursor = self.db.execute(
-                "INSERT INTO chunks (id, article_id, idx, start, end, text_hash, vector) VALUES (?,?,?,?,?,?,?)",
+            rowid = int(self.db.one(
+                'INSERT INTO chunks (id, article_id, idx, start, "end", text_hash, vector) VALUES (?,?,?,?,?,?,?) '
+                "RETURNING rowid",
                 (chunk.id, chunk.article_id, chunk.index, chunk.start, chunk.end, text_hash, vector.tobytes()),
-            )
-            rowid = int(cursor.lastrowid)
+            )[0])
+            if self.outbox:
+                self._queue([rowid], "put")
+                self.added_ids.append(rowid)  # counted for vectors_changed; the vector is in the records
+                continue
             # BM25 sees the headline with every chunk: it names the story the chunk belongs to.
             self.db.execute("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", (rowid, fts_text(article.title, chunk.text)))
             self.added_ids.append(rowid)
@@ -765,15 +900,16 @@ class IndexWriter:
             ],
         )
 
+    def _queue(self, rowids: Sequence[int], op: str) -> None:
+        self.db.executemany(
+            "INSERT INTO vector_outbox (rowid, op) VALUES (?, ?) ON CONFLICT (rowid) DO UPDATE SET op=excluded.op",
+            [(int(r), op) for r in rowids],
+        )
+
     # Lookups on the writer's own connection, so a batch sees the rows it has written so far.
 
     def unchanged_source(self, source: str, where: str, raw_hash: str) -> str | None:
-        """The id of the article this exact reader output produced last time, if any."""
-        row = self.db.execute(
-            "SELECT id FROM articles WHERE source=? AND source_where=? AND raw_hash=? LIMIT 1",
-            (source, where, raw_hash),
-        ).fetchone()
-        return row[0] if row else None
+        return _unchanged_source(self.db, source, where, raw_hash)
 
     def content_hash_of(self, article_id: str) -> str | None:
         row = self.db.execute("SELECT content_hash FROM articles WHERE id=?", (article_id,)).fetchone()
@@ -806,15 +942,7 @@ class IndexWriter:
         return [(r[0], r[1]) for r in rows]
 
     def vectors_by_text_hash(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
-        """Stored vectors for chunk texts already embedded (so they are never embedded again)."""
-        out: dict[str, np.ndarray] = {}
-        for part in _batches(list(set(hashes)), 500):
-            marks = ",".join("?" * len(part))
-            for h, blob in self.db.execute(
-                f"SELECT text_hash, vector FROM chunks WHERE text_hash IN ({marks})", part
-            ):
-                out[h] = np.frombuffer(blob, dtype=np.float32)
-        return out
+        return _vectors_by_text_hash(self.db, hashes)
 
     def copies_of(self, article_id: str) -> list[str]:
         rows = self.db.execute(
@@ -899,13 +1027,9 @@ def new_faiss_index(dimension: int) -> faiss.Index:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path) -> Database:
     try:
-        db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=OFF")
-        return db
+        return connect_sqlite(str(path))
     except sqlite3.DatabaseError as exc:
         if _disk_nearly_full(path.parent):  # (doctor helper patch) not damage: SQLite needs room to open
             raise IndexError_(
@@ -927,14 +1051,30 @@ def _disk_nearly_full(folder: Path) -> bool:
     return stat.f_bavail * stat.f_frsize < 1_000_000
 
 
-def _set_meta(db: sqlite3.Connection, **values) -> None:
+def _initialise_records(db: Database, model_id: str, dimension: int) -> None:
+    """Schema and meta of a new index, inside the caller's write transaction."""
+    db.migrate()
+    _set_meta(db, schema_version=SCHEMA_VERSION, embedding_model=model_id, dimension=dimension,
+              generation=0, vectors_generation=0, created_at=now_iso())
+
+
+def _next_generation(db: Database, writer: "IndexWriter") -> int:
+    """Count this write as a new generation (inside its transaction); returns the number."""
+    generation = int(db.one("SELECT value FROM meta WHERE key='generation'")[0]) + 1
+    _set_meta(db, generation=generation, updated_at=now_iso())
+    if writer.vectors_changed:
+        _set_meta(db, vectors_generation=generation)
+    return generation
+
+
+def _set_meta(db: Database, **values) -> None:
     db.executemany(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
         [(k, str(v)) for k, v in values.items()],
     )
 
 
-def _manifest_from(path: Path, db: sqlite3.Connection) -> dict:
+def _manifest_from(path: Path, db: Database) -> dict:
     meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
     count = lambda sql: int(db.execute(sql).fetchone()[0])  # noqa: E731
     return {
@@ -1082,6 +1222,24 @@ _ARTICLE_SELECT = (
 )
 
 
+def _unchanged_source(db: Database, source: str, where: str, raw_hash: str) -> str | None:
+    """The id of the article this exact reader output produced last time, if any."""
+    row = db.one(
+        "SELECT id FROM articles WHERE source=? AND source_where=? AND raw_hash=? LIMIT 1", (source, where, raw_hash)
+    )
+    return row[0] if row else None
+
+
+def _vectors_by_text_hash(db: Database, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+    """Stored vectors for chunk texts already embedded (so they are never embedded again)."""
+    out: dict[str, np.ndarray] = {}
+    for part in _batches(list(set(hashes)), 500):
+        marks = ",".join("?" * len(part))
+        for h, blob in db.execute(f"SELECT text_hash, vector FROM chunks WHERE text_hash IN ({marks})", part):
+            out[h] = np.frombuffer(bytes(blob), dtype=np.float32)
+    return out
+
+
 def _article_from_row(row) -> tuple[Article, str, bytes | None]:
     (aid, title, text, outlet, author, published, url, source, where, identity, chash,
      removed, metadata, duplicate_of, signature) = row
@@ -1132,11 +1290,15 @@ def fts_text(title: str, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}" if title else chunk_text
 
 
+def _query_words(text: str) -> list[str]:
+    """The words of a keyword search: lower case, no stop words, each once, at most 64."""
+    words = [w for w in _FTS_WORD.findall(text.lower()) if w not in _STOPWORDS]
+    return list(dict.fromkeys(words))[:64]
+
+
 def _fts_query(text: str) -> str:
     """Turn free text into an FTS5 OR-query of quoted terms (no FTS syntax from users)."""
-    words = [w for w in _FTS_WORD.findall(text.lower()) if w not in _STOPWORDS]
-    unique = list(dict.fromkeys(words))[:64]
-    return " OR ".join(f'"{w}"' for w in unique)
+    return " OR ".join(f'"{w}"' for w in _query_words(text))
 
 
 def _batches(items: Sequence, size: int) -> Iterator[list]:

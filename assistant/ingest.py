@@ -70,11 +70,14 @@ def ingest(
     started = time.perf_counter()
     raws, problems = read_inputs(inputs, settings, progress)
     tally = _Tally(problems=list(problems))
+    # The costly work runs before the writer lock: input read exactly as last time is skipped
+    # (no cleaning, attribution or embedding at all), the rest is cleaned, derived and embedded.
+    # Only classifying and writing hold the lock, so ingest workers embed in parallel.
+    fresh = [raw for raw in raws if not _skip_unchanged(raw, index, tally)]
+    prepared = _prepare_all(fresh, settings, tally)
+    vectors = _embed_new_texts(prepared, index, embedder, tally, progress)
     with index.writer() as writer:
-        # Input read exactly as last time needs no cleaning, attribution or embedding at all.
-        fresh = [raw for raw in raws if not _skip_unchanged(raw, writer, tally)]
-        prepared = _prepare_all(fresh, settings, tally)
-        _store_all(prepared, writer, embedder, settings, tally, progress)
+        _store_all(prepared, writer, embedder, settings, tally, vectors)
         writer.log_ingest(
             len(tally.added), len(tally.updated), len(tally.unchanged), len(tally.duplicates),
             len(tally.removed), len(tally.problems),
@@ -125,8 +128,8 @@ def raw_hash(raw: RawArticle) -> str:
     return hashlib.sha1("\x1f".join(p or "" for p in parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _skip_unchanged(raw: RawArticle, writer: IndexWriter, tally: _Tally) -> bool:
-    article_id = writer.unchanged_source(raw.source, raw.where, raw_hash(raw))
+def _skip_unchanged(raw: RawArticle, index: Index, tally: _Tally) -> bool:
+    article_id = index.unchanged_source(raw.source, raw.where, raw_hash(raw))
     if article_id is None:
         return False
     tally.unchanged.append(article_id)
@@ -226,26 +229,50 @@ def _text_hash(text: str) -> str:
 # ------------------------------------------------------------------------- classify and store
 
 
+def _embed_new_texts(
+    prepared: Sequence[Prepared], index: Index, embedder: Embedder, tally: _Tally, progress: Progress | None
+) -> dict[str, np.ndarray]:
+    """Vectors for the chunk texts the index does not hold yet (by text hash), embedded once each."""
+    hashes = [h for item in prepared for h in item.chunk_hashes]
+    known = index.vectors_by_text_hash(hashes)
+    to_embed: dict[str, str] = {}
+    for item in prepared:
+        for chunk, h in zip(item.chunks, item.chunk_hashes):
+            if h not in known and h not in to_embed:
+                to_embed[h] = chunk.text
+    done = len(hashes) - len(to_embed)
+    if progress and done:
+        progress("embed", done, len(hashes))
+
+    def on_batch(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("embed", done, len(hashes))
+
+    if to_embed:
+        known.update(zip(to_embed.keys(), embedder.embed(list(to_embed.values()), progress=on_batch)))
+        tally.embedded += len(to_embed)
+    return known
+
+
 def _store_all(
     prepared: Sequence[Prepared],
     writer: IndexWriter,
     embedder: Embedder,
     settings: Settings,
     tally: _Tally,
-    progress: Progress | None,
+    vectors: dict[str, np.ndarray],
 ) -> None:
     """Classify each article against the index (and the batch so far) and write it."""
     pending: list[tuple[Prepared, str]] = []  # (article, "added"/"updated") waiting for vectors
     pending_fps: list[tuple[str, dedup.Fingerprint]] = []
     seen_in_batch: set[str] = set()
-    total_chunks = sum(len(p.chunks) for p in prepared)
-    done_chunks = 0
 
     def flush() -> None:
-        nonlocal done_chunks
         if not pending:
             return
-        done_chunks = _embed_and_put(pending, writer, embedder, tally, progress, done_chunks, total_chunks)
+        _embed_and_put(pending, writer, embedder, tally, vectors)
         pending.clear()
         pending_fps.clear()
 
@@ -326,39 +353,26 @@ def _embed_and_put(
     writer: IndexWriter,
     embedder: Embedder,
     tally: _Tally,
-    progress: Progress | None,
-    done_chunks: int,
-    total_chunks: int,
-) -> int:
-    """Embed the chunks not already in the index (by text hash) and write the articles."""
-    hashes = [h for item, _ in pending for h in item.chunk_hashes]
-    known = writer.vectors_by_text_hash(hashes)
+    vectors: dict[str, np.ndarray] | None = None,
+) -> None:
+    """Write the articles, embedding only chunk texts neither `vectors` nor the index holds (a
+    wire copy promoted to original, a text another worker stored meanwhile)."""
+    known = dict(vectors or {})
+    hashes = [h for item, _ in pending for h in item.chunk_hashes if h not in known]
+    known.update(writer.vectors_by_text_hash(hashes))
     to_embed: dict[str, str] = {}
     for item, _ in pending:
         for chunk, h in zip(item.chunks, item.chunk_hashes):
             if h not in known and h not in to_embed:
                 to_embed[h] = chunk.text
-    skipped = len(hashes) - len(to_embed)
-    done_chunks += skipped
-    if progress and skipped:
-        progress("embed", done_chunks, total_chunks)
-
-    def on_batch(n: int) -> None:
-        nonlocal done_chunks
-        done_chunks += n
-        if progress:
-            progress("embed", done_chunks, total_chunks)
-
     if to_embed:
-        vectors = embedder.embed(list(to_embed.values()), progress=on_batch)
-        known.update(zip(to_embed.keys(), vectors))
+        known.update(zip(to_embed.keys(), embedder.embed(list(to_embed.values()))))
         tally.embedded += len(to_embed)
     for item, status in pending:
-        vectors = np.vstack([known[h] for h in item.chunk_hashes]) if item.chunks else np.zeros((0, writer.dimension), np.float32)
+        item_vectors = np.vstack([known[h] for h in item.chunk_hashes]) if item.chunks else np.zeros((0, writer.dimension), np.float32)
         writer.put_article(item.article, item.identity, item.fingerprint.signature, item.fingerprint.bands,
-                           item.sentences, item.chunks, vectors, item.chunk_hashes, item.statements)
+                           item.sentences, item.chunks, item_vectors, item.chunk_hashes, item.statements)
         (tally.updated if status == "updated" else tally.added).append(item.article.id)
-    return done_chunks
 
 
 # ------------------------------------------------------------------------- remove
@@ -374,7 +388,7 @@ def remove(article_id: str, index: Index, embedder: Embedder, settings: Settings
         promoted = _remove_with_copies(article_id, writer, tally)
         if promoted is not None:
             item = derive(replace(promoted, duplicate_of=None), "url" if promoted.url else "content", settings)
-            _embed_and_put([(item, "updated")], writer, embedder, tally, None, 0, len(item.chunks))
+            _embed_and_put([(item, "updated")], writer, embedder, tally)
         writer.log_ingest(0, len(tally.updated), 0, 0, len(tally.removed), 0)
     return IngestReport(removed=tuple(tally.removed), updated=tuple(tally.updated),
                         chunks_embedded=tally.embedded, seconds=time.perf_counter() - started)

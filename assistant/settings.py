@@ -33,6 +33,15 @@ class Settings:
     # Where named indexes live: `--index NAME` means `<indexes_dir>/NAME`.
     indexes_dir: Path = field(default_factory=lambda: Path.cwd() / "indexes")
     index: str = DEFAULT_INDEX_NAME
+    # Scale-out (both empty: the embedded default, SQLite + FAISS inside the index folder).
+    # records_url: PostgreSQL for articles, sentences, statements, ingest log
+    #   ("postgresql://user:password@host:5432/db").
+    # vectors_uri: Milvus for chunk vectors + BM25: "./file.db" (milvus-lite, one process) or
+    #   "http://host:19530" / "milvus://host:19530" (a Milvus server or cluster), with vectors_token.
+    records_url: str = ""
+    vectors_uri: str = ""
+    vectors_token: str = ""
+    vectors_collection: str = "newsdesk_chunks"
     # Embedding model: a local sentence-transformers folder. Empty means the bundled MiniLM.
     model_path: str = ""
     embed_batch_size: int = 64
@@ -72,6 +81,17 @@ class Settings:
 
     def with_changes(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
+
+    @property
+    def scale_out(self) -> bool:
+        """PostgreSQL + Milvus instead of the embedded SQLite + FAISS index."""
+        if bool(self.records_url) != bool(self.vectors_uri):
+            given, missing = ("records_url", "vectors_uri") if self.records_url else ("vectors_uri", "records_url")
+            raise SettingsError(
+                f"Setting NEWSDESK_{given.upper()} is set but NEWSDESK_{missing.upper()} is not: the "
+                "scale-out setup needs both (PostgreSQL for records, Milvus for vectors)."
+            )
+        return bool(self.records_url)
 
     @property
     def llm_enabled(self) -> bool:

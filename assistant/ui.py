@@ -732,10 +732,10 @@ def prepare_assistant(assistant: Assistant) -> str:
     report = assistant.ensure_sample_index()
     assistant.warm_up()
     engine = assistant.engine_name  # builds the answer engine now, not on the first question
-    log.info("index %s ready with %s in %.1f s", assistant.index_path, engine, time.perf_counter() - started)
+    log.info("index %s ready with %s in %.1f s", assistant.location, engine, time.perf_counter() - started)
     if report is None:
         return ""
-    return (f"**First start:** no index existed at `{render.escape_html(assistant.index_path)}`, so it was built "
+    return (f"**First start:** no index existed at `{render.escape_html(assistant.location)}`, so it was built "
             f"from the bundled sample ({len(report.added)} articles, {report.chunks_embedded} passages) in "
             f"{report.seconds:.0f} s. Add your own coverage in the *Add coverage* tab.")
 

@@ -159,7 +159,7 @@ def _instrument(kill_at: int) -> list[str]:
     """Wrap the steps of an ingest so that event number `kill_at` SIGKILLs this process first."""
     import faiss
 
-    from assistant import embed, index, read
+    from assistant import db, embed, index, read
 
     events: list[str] = []
 
@@ -188,26 +188,8 @@ def _instrument(kill_at: int) -> list[str]:
     wrap(faiss, "write_index", None, "faiss-temp-written")
     wrap(os, "fsync", "fsync")
     wrap(os, "replace", "replace", "replaced", name_of=lambda src, dst: Path(dst).name)
-    original_connect = index._connect
-
-    class CommitSpy:
-        """The writer's connection, announcing the commit point."""
-
-        def __init__(self, db):
-            self._db = db
-
-        def execute(self, sql, *args):
-            if sql == "COMMIT":
-                hit("commit")
-                result = self._db.execute(sql, *args)
-                hit("committed")
-                return result
-            return self._db.execute(sql, *args)
-
-        def __getattr__(self, name):
-            return getattr(self._db, name)
-
-    index._connect = lambda path: CommitSpy(original_connect(path))
+    # The commit point: Database.commit runs the COMMIT of the writer's transaction.
+    wrap(db.Database, "commit", "commit", "committed")
     return events
 
 
