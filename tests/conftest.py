@@ -39,3 +39,51 @@ def real_embedder():
     embedder = make_embedder(load_settings(environ={}))
     embedder.warm_up()
     return embedder
+
+
+# ----------------------------------------------------------------------------- scale-out backend
+# The scale-out tests use a real PostgreSQL server (started by scripts/start-postgres.sh, which
+# `make test` and .ci/run call) and milvus-lite files under the test's temporary folder.
+
+POSTGRES_URL = os.environ.get(
+    "NEWSDESK_TEST_POSTGRES_URL", "postgresql://newsdesk:newsdesk@127.0.0.1:5432/newsdesk_test"
+)
+BACKENDS = ["embedded", "scale-out"]
+
+
+def fresh_postgres_database() -> str:
+    """A new empty PostgreSQL database for one test module; returns its URL."""
+    import uuid
+
+    import psycopg
+
+    name = f"nd_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=10) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"The scale-out tests need PostgreSQL at {POSTGRES_URL} (run scripts/start-postgres.sh): {exc}")
+    return POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=10) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def backend_settings(backend: str, folder: Path, **overrides) -> Settings:
+    """Settings for the embedded index in `folder`, or for PostgreSQL + milvus-lite."""
+    if backend == "embedded":
+        return load_settings(environ={}, indexes_dir=folder / "indexes", **overrides)
+    return load_settings(
+        environ={}, indexes_dir=folder / "indexes", records_url=fresh_postgres_database(),
+        vectors_uri=str(folder / "milvus.db"), **overrides,
+    )
+
+
+def release_backend(settings: Settings) -> None:
+    if settings.records_url:
+        drop_postgres_database(settings.records_url)

@@ -23,16 +23,20 @@ from assistant.facade import Assistant
 from assistant.records import Answer, ArticleInfo, Filters, Sentence
 from assistant.settings import load_settings
 
-from .conftest import SAMPLE_DIR
+from .conftest import BACKENDS, SAMPLE_DIR, backend_settings, release_backend
 
 HARBOR = "Harbor Ledger (fictional)"
 SENTINEL = "The Daily Sentinel (fictional)"
 
 
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory) -> Assistant:
-    settings = load_settings(environ={}, indexes_dir=tmp_path_factory.mktemp("indexes"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def assistant(request, tmp_path_factory) -> Assistant:
+    """The sample coverage in the embedded index and in PostgreSQL + milvus-lite: every test
+    below runs against both backends."""
+    settings = backend_settings(request.param, tmp_path_factory.mktemp("backend"))
+    request.addfinalizer(lambda: release_backend(settings))
     assistant = Assistant(settings, embedder=HashingEmbedder())
+    request.addfinalizer(lambda: assistant.index.close())
     report = assistant.ingest([SAMPLE_DIR])
     assert report.ok, report.problems
     return assistant

@@ -10,16 +10,19 @@ import pytest
 from assistant.facade import Assistant
 from assistant.settings import load_settings
 
-from .conftest import SAMPLE_DIR
+from .conftest import BACKENDS, SAMPLE_DIR, backend_settings, release_backend
 from .test_answer import check_citations
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory, real_embedder) -> Assistant:
-    settings = load_settings(environ={}, indexes_dir=tmp_path_factory.mktemp("indexes"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def assistant(request, tmp_path_factory, real_embedder) -> Assistant:
+    """The real model over the embedded index and over PostgreSQL + milvus-lite."""
+    settings = backend_settings(request.param, tmp_path_factory.mktemp("backend"))
+    request.addfinalizer(lambda: release_backend(settings))
     assistant = Assistant(settings, embedder=real_embedder)
+    request.addfinalizer(lambda: assistant.index.close())
     report = assistant.ingest([SAMPLE_DIR])
     assert report.ok, report.problems
     return assistant

@@ -9,7 +9,7 @@ from assistant.embed import HashingEmbedder
 from assistant.facade import Assistant
 from assistant.settings import load_settings
 
-from .conftest import SAMPLE_DIR
+from .conftest import BACKENDS, SAMPLE_DIR, backend_settings, release_backend
 
 SPEAKERS = ["Dmitry Peskov", "Yevgeny Prigozhin", "Russia's Defense Ministry", "Russian military officials",
             "Dana Whitcombe", "Kessler Terminals", "Elena Varga"]
@@ -74,10 +74,14 @@ def test_names_in_order_and_people_versus_organisations():
     assert is_person("Dana Whitcombe") and not is_person("Kessler Terminals") and not is_person("Fox News")
 
 
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory) -> Assistant:
-    settings = load_settings(environ={}, indexes_dir=tmp_path_factory.mktemp("indexes"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def assistant(request, tmp_path_factory) -> Assistant:
+    """The sample coverage in the embedded index and in PostgreSQL + milvus-lite: every test
+    below runs against both backends."""
+    settings = backend_settings(request.param, tmp_path_factory.mktemp("backend"))
+    request.addfinalizer(lambda: release_backend(settings))
     assistant = Assistant(settings, embedder=HashingEmbedder())
+    request.addfinalizer(lambda: assistant.index.close())
     assistant.ingest([SAMPLE_DIR])
     return assistant
 
