@@ -461,6 +461,38 @@ def format_answer(answer: Answer) -> str:
 # ----------------------------------------------------------------------------- eval
 
 
+@cli.command()
+@index_option
+@click.option("--to", "vectors_uri", required=True, metavar="URI",
+              help="Milvus: milvus://host:19530 (server or cluster) or a milvus-lite file such as ./chunks.db.")
+@click.option("--records", "records_url", required=True, metavar="URL",
+              help="PostgreSQL: postgresql://user:password@host:5432/database (an empty database).")
+@click.option("--token", default="", help="Milvus token (user:password or API key), if the server needs one.")
+@click.option("--collection", default=None, help="Milvus collection name (default: newsdesk_chunks).")
+@click.pass_context
+def migrate(ctx: click.Context, index: str | None, vectors_uri: str, records_url: str, token: str,
+            collection: str | None) -> None:
+    """Copy an embedded index into PostgreSQL + Milvus (the scale-out setup), keeping every id.
+
+    \b
+    Example:
+      newsdesk migrate --index default --to milvus://localhost:19530 \\
+          --records postgresql://newsdesk:secret@localhost:5432/newsdesk
+    """
+    from .index import ScaleOut
+    from .migrate import migrate as migrate_index
+
+    settings: Settings = ctx.obj
+    source = settings.index_path(index)
+    target = ScaleOut(records_url, vectors_uri, token, collection or settings.vectors_collection)
+    report = migrate_index(source, target)
+    click.echo(f"Copied {source} to {report.target} in {report.seconds:.1f} s:")
+    for table, count in report.rows.items():
+        click.echo(f"  {table:<12} {count}")
+    click.echo(f"  vectors in Milvus: {report.vectors}")
+    click.echo("Use it with: NEWSDESK_RECORDS_URL=<the --records URL> NEWSDESK_VECTORS_URI=" + vectors_uri)
+
+
 @cli.group(name="eval")
 def eval_() -> None:
     """Measure quality: retrieval and answers on MultiHop-RAG, statements on annotations.

@@ -721,6 +721,19 @@ class Index:
         finally:
             db.close()
 
+    def apply_pending_vectors(self, lock_timeout_s: float = 600.0) -> int:
+        """Scale-out: apply chunk changes committed but not yet in Milvus (a migration's, or a
+        worker's that died after its commit). Returns how many were applied."""
+        db = self._new_connection()
+        try:
+            db.hold_writer_lock(lock_timeout_s)
+            try:
+                return self._apply_outbox(db)
+            finally:
+                db.release_writer_lock()
+        finally:
+            db.close()
+
     def _apply_outbox(self, db: Database, batch: int = 2000) -> int:
         """Apply committed chunk changes to Milvus, then clear them from the outbox."""
         assert self.milvus is not None

@@ -51,9 +51,13 @@ class VectorRow:
 
 
 def milvus_uri(uri: str) -> str:
-    """The URI pymilvus takes: milvus://host:port becomes http://host:port; a lite file is absolute."""
+    """The URI pymilvus takes: milvus://host:port becomes http://host:port; a lite file
+    (./file.db, /path/file.db or milvus:///path/file.db) becomes an absolute path."""
     if uri.startswith("milvus://"):
-        return "http://" + uri[len("milvus://"):]
+        rest = uri[len("milvus://"):]
+        if not rest.endswith(".db"):
+            return "http://" + rest
+        uri = rest
     if uri.startswith(("http://", "https://", "tcp://", "unix:")):
         return uri
     return str(Path(uri).expanduser().resolve())
@@ -109,9 +113,10 @@ class MilvusChunks:
             rows = self.client.query(self.collection, filter="", output_fields=["count(*)"])
         return int(rows[0]["count(*)"]) if rows else 0
 
-    def drop(self) -> None:
+    def drop_all(self) -> None:
+        """Delete every row (the collection and its indexes stay)."""
         with self._lock:
-            self.client.drop_collection(self.collection)
+            self.client.delete(self.collection, filter="rowid >= 0")
 
     def close(self) -> None:
         try:
