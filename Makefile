@@ -26,12 +26,15 @@ setup-test: $(VENV)/.installed-test
 run: setup
 	GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 $(PY) app.py
 
-## Every test: unit, integration (real model, index, app), browser, LLM server.
+## Every test: unit, integration (real model, index, app), browser, LLM server, and the scale-out
+## backend (PostgreSQL from Debian, started here; milvus-lite in-process).
 test: setup-test
+	scripts/start-postgres.sh
 	$(PY) -m pytest
 
 ## Unit tests only (fake embedder; seconds).
 test-fast: setup-test
+	scripts/start-postgres.sh
 	$(PY) -m pytest -m "not integration and not browser and not llm"
 
 bench: setup-test

@@ -214,26 +214,34 @@ class Index:
         the schema and collection when the database is empty (safe when several workers race)."""
         db = connect_postgresql(scale_out.records_url)
         try:
-            if create and db.schema_version() == 0:
-                if not dimension:
-                    raise IndexError_("Creating a scale-out index needs the embedding dimension.")
-                db.hold_writer_lock(60)
-                try:
-                    if db.schema_version() == 0:  # another worker may have created it meanwhile
-                        db.begin_write()
-                        _initialise_records(db, model_id, dimension)
-                        db.commit()
-                finally:
-                    db.rollback()
-                    db.release_writer_lock()
-            if db.schema_version() == 0:
-                raise IndexNotFound(
-                    f"No index in {scale_out.describe()}. Create one with: newsdesk migrate or newsdesk ingest "
-                    "with NEWSDESK_RECORDS_URL and NEWSDESK_VECTORS_URI set."
-                )
-            manifest = _manifest_from(Path(scale_out.describe()), db)
+            if not create:
+                return cls._connected(db, scale_out, model_id, dimension, path)
+            if not dimension:
+                raise IndexError_("Creating a scale-out index needs the embedding dimension.")
+            # Under the writer lock: workers starting together create the schema and the Milvus
+            # collection (with its indexes) once, not each half of it.
+            db.hold_writer_lock(600)
+            try:
+                if db.schema_version() == 0:
+                    db.begin_write()
+                    _initialise_records(db, model_id, dimension)
+                    db.commit()
+                return cls._connected(db, scale_out, model_id, dimension, path)
+            finally:
+                db.rollback()
+                db.release_writer_lock()
         finally:
             db.close()
+
+    @classmethod
+    def _connected(cls, db: Database, scale_out: "ScaleOut", model_id: str, dimension: int | None,
+                   path: Path | None) -> "Index":
+        if db.schema_version() == 0:
+            raise IndexNotFound(
+                f"No index in {scale_out.describe()}. Create one with `newsdesk migrate`, or with "
+                "`newsdesk ingest` while NEWSDESK_RECORDS_URL and NEWSDESK_VECTORS_URI are set."
+            )
+        manifest = _manifest_from(Path(scale_out.describe()), db)
         _check_compatible(Path(scale_out.describe()), manifest, model_id, dimension)
         return cls(Path(path or scale_out.describe()), manifest, scale_out)
 

@@ -39,3 +39,12 @@ def test_index_path_name_or_directory(tmp_path):
     assert s.index_path("wagner") == (tmp_path / "wagner").resolve()
     assert s.index_path(str(tmp_path / "elsewhere")) == (tmp_path / "elsewhere").resolve()
     assert s.index_path() == (tmp_path / "default").resolve()
+
+
+def test_half_a_scale_out_setup_is_a_clear_error():
+    settings = load_settings(environ={"NEWSDESK_RECORDS_URL": "postgresql://u:p@h/db"})
+    with pytest.raises(SettingsError, match="NEWSDESK_VECTORS_URI is not"):
+        settings.scale_out
+    assert load_settings(environ={}).scale_out is False
+    both = load_settings(environ={"NEWSDESK_RECORDS_URL": "postgresql://u:p@h/db", "NEWSDESK_VECTORS_URI": "./v.db"})
+    assert both.scale_out is True

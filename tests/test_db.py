@@ -1,0 +1,89 @@
+"""The records data-access layer: the same SQL and migrations on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.db import SCHEMA_VERSION, connect_postgresql, connect_sqlite, redact
+from assistant.errors import IndexError_, IndexLocked
+
+from .conftest import drop_postgres_database, fresh_postgres_database
+
+
+@pytest.fixture
+def both(tmp_path):
+    url = fresh_postgres_database()
+    dbs = {"sqlite": connect_sqlite(str(tmp_path / "records.sqlite")), "postgresql": connect_postgresql(url)}
+    dbs["postgresql"].url = url  # for a second connection
+    yield dbs
+    for db in dbs.values():
+        db.close()
+    drop_postgres_database(url)
+
+
+def _columns(db, table: str) -> list[str]:
+    cursor = db.execute(f"SELECT * FROM {table} WHERE 1=0")
+    return [d[0] for d in cursor.description]
+
+
+def test_migrations_give_both_engines_the_same_tables_and_columns(both):
+    for db in both.values():
+        db.begin_write()
+        assert db.migrate() == SCHEMA_VERSION
+        db.commit()
+    for table in ("meta", "articles", "sentences", "chunks", "statements", "dedup_bands", "ingest_log", "vector_outbox"):
+        assert _columns(both["sqlite"], table) == _columns(both["postgresql"], table), table
+
+
+def test_the_same_query_text_runs_on_both_engines(both):
+    for db in both.values():
+        db.begin_write()
+        db.migrate()
+        db.executemany('INSERT INTO sentences (article_id, idx, start, "end") VALUES (?,?,?,?)',
+                       [("a", 0, 0, 10), ("a", 1, 11, 25), ("b", 0, 0, 5)])
+        rowid = db.one('INSERT INTO chunks (id, article_id, idx, start, "end", text_hash, vector) '
+                       "VALUES (?,?,?,?,?,?,?) RETURNING rowid", ("a:0", "a", 0, 0, 25, "h", b"\x00" * 8))[0]
+        db.commit()
+        assert rowid == 1
+        assert db.execute('SELECT idx, start, "end" FROM sentences WHERE article_id=? ORDER BY idx', ("a",)).fetchall() == [
+            (0, 0, 10), (1, 11, 25)]
+        assert db.one("SELECT COUNT(*) FROM sentences WHERE article_id LIKE 'a%'")[0] == 2  # a literal % survives
+        assert bytes(db.one("SELECT vector FROM chunks WHERE rowid=?", (rowid,))[0]) == b"\x00" * 8
+
+
+def test_a_rolled_back_write_leaves_nothing(both):
+    for db in both.values():
+        db.begin_write()
+        db.migrate()
+        db.commit()
+        db.begin_write()
+        db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", ("k", "v"))
+        db.rollback()
+        assert db.one("SELECT value FROM meta WHERE key='k'") is None
+
+
+def test_the_postgresql_writer_lock_is_exclusive_across_connections(both):
+    url_db = both["postgresql"]
+    other = connect_postgresql(url_db.url)  # a second worker on the same database
+    try:
+        url_db.hold_writer_lock(1)
+        with pytest.raises(IndexLocked, match="another ingest worker"):
+            other.hold_writer_lock(0.3)
+        url_db.release_writer_lock()
+        other.hold_writer_lock(1)  # free again
+        other.release_writer_lock()
+    finally:
+        other.close()
+
+
+def test_an_unreachable_database_is_named_without_its_password():
+    with pytest.raises(IndexError_) as failure:
+        connect_postgresql("postgresql://newsdesk:s3cret@127.0.0.1:1/nothing")
+    message = str(failure.value)
+    assert "postgresql://newsdesk:***@127.0.0.1:1/nothing" in message and "s3cret" not in message
+    assert "NEWSDESK_RECORDS_URL" in message
+
+
+def test_redact_keeps_urls_without_credentials():
+    assert redact("postgresql://localhost/db") == "postgresql://localhost/db"
+    assert redact("postgresql://u:p@h/db") == "postgresql://u:***@h/db"
