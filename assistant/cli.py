@@ -536,9 +536,11 @@ def _default_multihop_dir() -> str | None:
 @click.option("--limit", type=int, default=None, metavar="N", help="Only N queries (a quick run).")
 @click.option("--no-baselines", is_flag=True, help="Skip the llama-index baselines.")
 @click.option("--no-answers", is_flag=True, help="Retrieval figures only.")
+@click.option("--scale-out", "scale_out_records", metavar="POSTGRES_URL", default=None,
+              help="Also migrate the index into this (empty) PostgreSQL database + milvus-lite and retrieve there.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def eval_multihop(ctx, data_dir, limit, no_baselines, no_answers, as_json) -> None:
+def eval_multihop(ctx, data_dir, limit, no_baselines, no_answers, scale_out_records, as_json) -> None:
     """Retrieval and answer quality on MultiHop-RAG, with llama-index baselines in the same run.
 
     Builds temporary indexes with the configured model through the product's own ingest.
@@ -558,7 +560,8 @@ def eval_multihop(ctx, data_dir, limit, no_baselines, no_answers, as_json) -> No
     embedder = embedder_for(settings)
     say = (lambda message: click.echo(f"... {message}", err=True))
     result = {"retrieval": retrieval_report(data_dir, embedder, settings, limit=limit,
-                                            baselines=not no_baselines, progress=say)}
+                                            baselines=not no_baselines, progress=say,
+                                            scale_out_records=scale_out_records)}
     if not no_answers:
         result["answers"] = answer_report(data_dir, embedder, settings, limit=limit, progress=say)
     if as_json:

@@ -9,6 +9,9 @@ import pytest
 
 from assistant import evaluate
 from assistant.errors import InputError
+from assistant.settings import load_settings
+
+from .conftest import SHARED, drop_postgres_database, fresh_postgres_database
 
 BODY_STRIKE = (
     "Dock workers in Rotterdam walked out on Monday over pay and shift patterns, closing the container "
@@ -105,3 +108,24 @@ def test_the_report_compares_with_both_llama_index_baselines(dataset, fake_embed
         assert report["ratios"][name]["hits@10"] == pytest.approx(1.0 / figures["hits@10"])
     table = evaluate.format_report(report)
     assert "| newsdesk / llama-index BM25 |" in table and "comparison_query" in table
+
+
+MULTIHOP = SHARED / "data" / "multihop-rag"
+
+
+@pytest.mark.skipif(not MULTIHOP.is_dir(), reason="../shared/data/multihop-rag is not beside the checkout")
+def test_multihop_retrieval_figures_match_on_both_backends(tmp_path):
+    """The same index migrated into PostgreSQL + milvus-lite retrieves as well as the embedded one
+    (within noise: Milvus' BM25 uses Lucene's IDF, FTS5 the classic one)."""
+    from assistant.embed import HashingEmbedder
+    from assistant.evaluate import retrieval_report
+
+    url = fresh_postgres_database()
+    try:
+        report = retrieval_report(MULTIHOP, HashingEmbedder(), load_settings(environ={}), limit=60,
+                                  baselines=False, workdir=tmp_path, scale_out_records=url)
+    finally:
+        drop_postgres_database(url)
+    ours, theirs = report["newsdesk"], report["scale_out"]
+    for metric in ("hits@4", "hits@10", "mrr@10", "all_evidence@10"):
+        assert abs(ours[metric] - theirs[metric]) <= 0.05, (metric, ours[metric], theirs[metric])
