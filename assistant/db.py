@@ -155,9 +155,17 @@ class Database:
         self.in_transaction = False
 
     def rollback(self) -> None:
-        if self.in_transaction:
+        # Ask the engine, not our flag: SQLite rolls back by itself on some errors (a full disk).
+        if self._engine_in_transaction():
             self.raw.execute("ROLLBACK")
-            self.in_transaction = False
+        self.in_transaction = False
+
+    def _engine_in_transaction(self) -> bool:
+        if self.dialect == SQLITE:
+            return self.raw.in_transaction
+        from psycopg.pq import TransactionStatus
+
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
 
     def hold_writer_lock(self, timeout_s: float) -> None:
         """PostgreSQL: the cross-machine writer lock, held across the transaction and what follows
