@@ -592,10 +592,16 @@ def doctor(ctx: click.Context, index: str | None, do_repair: bool, as_json: bool
     """
     from . import doctor as doctor_stage
 
-    path = ctx.obj.index_path(index)
-    findings = doctor_stage.diagnose(path)
-    actions = doctor_stage.repair(path) if do_repair and findings else []
-    remaining = doctor_stage.diagnose(path) if do_repair and findings else findings
+    if ctx.obj.scale_out:  # PostgreSQL + Milvus: check the collection against the records
+        opened = _assistant(ctx, index).index
+        path = opened.location
+        diagnose, fix = (lambda: doctor_stage.diagnose_scale_out(opened)), (lambda: doctor_stage.repair_scale_out(opened))
+    else:
+        path = ctx.obj.index_path(index)
+        diagnose, fix = (lambda: doctor_stage.diagnose(path)), (lambda: doctor_stage.repair(path))
+    findings = diagnose()
+    actions = fix() if do_repair and findings else []
+    remaining = diagnose() if do_repair and findings else findings
     if as_json:
         _echo_json({"index": str(path), "findings": [f.as_dict() for f in findings], "repairs": actions,
                     "remaining": [f.as_dict() for f in remaining]})

@@ -23,13 +23,16 @@ import shutil
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import TYPE_CHECKING, Iterator, Literal
 
 import faiss
 import numpy as np
 
 from .errors import IndexCorrupt, IndexNotFound, NewsdeskError
 from .db import SCHEMA_VERSION, SQLITE, schema_statements
+
+if TYPE_CHECKING:
+    from .index import Index
 from .index import (
     _disk_nearly_full,
     MANIFEST,
@@ -935,3 +938,39 @@ def _table_names(db: sqlite3.Connection) -> set[str]:
 
 
 __all__ = ["Finding", "diagnose", "repair", "NEEDS_REINGEST"]
+
+
+# --------------------------------------------------------------------- scale-out (PostgreSQL + Milvus)
+
+
+def diagnose_scale_out(index: "Index") -> list[Finding]:
+    """The Milvus collection against the records: chunk changes left in the outbox, and chunk
+    counts that differ (vectors lost or left behind)."""
+    db = index._db()
+    pending = int(db.one("SELECT COUNT(*) FROM vector_outbox")[0])
+    chunks = int(db.one("SELECT COUNT(*) FROM chunks")[0])
+    in_milvus = index.milvus.count() if index.milvus else 0
+    findings = []
+    if pending:
+        findings.append(Finding(
+            "warning", index.scale_out.vectors_uri,
+            f"{pending} committed chunk change(s) have not reached Milvus yet (a worker stopped after its commit).",
+            "apply them from the records (the next ingest does this too).", "outbox_pending"))
+    if in_milvus != chunks and not pending:
+        findings.append(Finding(
+            "error", index.scale_out.vectors_uri,
+            f"Milvus holds {in_milvus} chunks but the records hold {chunks}: searches miss or return stale chunks.",
+            "re-send every chunk from the records to Milvus (the records are the source of truth).", "milvus_out_of_sync"))
+    return findings
+
+
+def repair_scale_out(index: "Index") -> list[str]:
+    """Apply the outbox; if Milvus still disagrees with the records, rebuild the collection's rows."""
+    actions = []
+    applied = index.apply_pending_vectors()
+    if applied:
+        actions.append(f"applied {applied} pending chunk change(s) to Milvus")
+    if any(f.code == "milvus_out_of_sync" for f in diagnose_scale_out(index)):
+        sent = index.resync_vectors()
+        actions.append(f"re-sent all {sent} chunks from the records to Milvus")
+    return actions

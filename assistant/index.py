@@ -742,6 +742,22 @@ class Index:
         finally:
             db.close()
 
+    def resync_vectors(self, lock_timeout_s: float = 600.0) -> int:
+        """Scale-out repair: empty the Milvus collection and send every chunk again from the records."""
+        assert self.milvus is not None
+        db = self._new_connection()
+        try:
+            db.hold_writer_lock(lock_timeout_s)
+            try:
+                self.milvus.drop_all()
+                db.execute("INSERT INTO vector_outbox (rowid, op) SELECT rowid, 'put' FROM chunks "
+                           "ON CONFLICT (rowid) DO UPDATE SET op=excluded.op")
+                return self._apply_outbox(db)
+            finally:
+                db.release_writer_lock()
+        finally:
+            db.close()
+
     def _apply_outbox(self, db: Database, batch: int = 2000) -> int:
         """Apply committed chunk changes to Milvus, then clear them from the outbox."""
         assert self.milvus is not None

@@ -114,3 +114,21 @@ def test_a_migration_interrupted_after_its_commit_is_finished_by_running_it_agai
 def test_migrating_a_missing_index_names_it(tmp_path, target):
     with pytest.raises(IndexNotFound, match=str(tmp_path / "nowhere")):
         migrate(tmp_path / "nowhere", target)
+
+
+def test_doctor_finds_and_repairs_a_milvus_collection_out_of_step_with_the_records(embedded, target, tmp_path):
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    migrate(embedded.index_path, target)
+    migrated = scale_out_assistant(target, tmp_path)
+    migrated.index.milvus.delete([1, 2, 3])  # vectors lost behind the records' back
+    migrated.index.close()
+    env = {"NEWSDESK_RECORDS_URL": target.records_url, "NEWSDESK_VECTORS_URI": target.vectors_uri,
+           "NEWSDESK_MODEL_PATH": "hashing"}
+    found = CliRunner().invoke(cli, ["doctor"], env=env)
+    assert found.exit_code == 1 and "Milvus holds 21 chunks but the records hold 24" in found.output
+    repaired = CliRunner().invoke(cli, ["doctor", "--repair"], env=env)
+    assert repaired.exit_code == 0, repaired.output
+    assert "re-sent all 24 chunks" in repaired.output and "Healthy now." in repaired.output
