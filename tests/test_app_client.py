@@ -56,15 +56,15 @@ def app_environment(indexes_dir: Path, port: int, **extra: str) -> dict[str, str
 
 
 @contextlib.contextmanager
-def start_app(workdir: Path, log_name: str = "app.log") -> Iterator[RunningApp]:
-    """`python app.py` over `workdir`/indexes; yields once the page answers, stops it after."""
+def start_app(workdir: Path, log_name: str = "app.log", **env: str) -> Iterator[RunningApp]:
+    """`python app.py` over `workdir`/indexes (plus NEWSDESK_* `env`); yields once the page answers."""
     port = free_port()
     log_path = workdir / log_name
     started = time.perf_counter()
     with open(log_path, "w", encoding="utf-8") as log_file:
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py")], cwd=str(workdir),
-            env=app_environment(workdir / "indexes", port), stdout=log_file, stderr=subprocess.STDOUT,
+            env=app_environment(workdir / "indexes", port, **env), stdout=log_file, stderr=subprocess.STDOUT,
         )
     app = RunningApp(f"http://127.0.0.1:{port}/", process, log_path, started, workdir)
     try:
