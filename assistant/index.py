@@ -429,17 +429,12 @@ class Index:
         found: dict[int, Chunk] = {}
         db = self._db()
         texts: dict[str, str] = {}
-        for part in _batches([int(r) for r in rowids], 500):
-            marks = ",".join("?" * len(part))
-            rows = db.execute(
-                f'SELECT c.rowid, c.id, c.article_id, c.idx, c.start, c."end" FROM chunks c '
-                f"WHERE c.rowid IN ({marks})",
-                part,
-            ).fetchall()
-            for rowid, cid, aid, idx, start, end in rows:
-                if aid not in texts:
-                    texts[aid] = self.article_text(aid) or ""
-                found[rowid] = Chunk(cid, aid, idx, start, end, texts[aid][start:end])
+        rows = _rows_in(db, 'SELECT c.rowid, c.id, c.article_id, c.idx, c.start, c."end" FROM chunks c '
+                            "WHERE c.rowid IN ({marks})", rowids)
+        for rowid, cid, aid, idx, start, end in rows:
+            if aid not in texts:
+                texts[aid] = self.article_text(aid) or ""
+            found[rowid] = Chunk(cid, aid, idx, start, end, texts[aid][start:end])
         return {r: found[r] for r in rowids if r in found}
 
     def statements(
@@ -782,23 +777,17 @@ class Index:
         db = db or self._db()
         out: dict[int, VectorRow] = {}
         texts: dict[str, tuple[str, str]] = {}
-        for part in _batches([int(r) for r in rowids], 500):
-            marks = ",".join("?" * len(part))
-            rows = db.execute(
-                f'SELECT c.rowid, c.article_id, c.start, c."end", c.vector, a.outlet, a.published_at '
-                f"FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.rowid IN ({marks})",
-                part,
-            ).fetchall()
-            for rowid, article_id, start, end, blob, outlet, published in rows:
-                if article_id not in texts:
-                    row = db.one("SELECT title, text FROM articles WHERE id=?", (article_id,))
-                    texts[article_id] = (row[0], row[1])
-                title, text = texts[article_id]
-                out[int(rowid)] = VectorRow(
-                    rowid=int(rowid), article_id=article_id, text=fts_text(title, text[start:end]),
-                    vector=np.frombuffer(bytes(blob), dtype=np.float32), outlet=outlet or "",
-                    day=(published or "")[:10],
-                )
+        rows = _rows_in(db, 'SELECT c.rowid, c.article_id, c.start, c."end", c.vector, a.outlet, a.published_at '
+                            "FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.rowid IN ({marks})", rowids)
+        for rowid, article_id, start, end, blob, outlet, published in rows:
+            if article_id not in texts:
+                row = db.one("SELECT title, text FROM articles WHERE id=?", (article_id,))
+                texts[article_id] = (row[0], row[1])
+            title, text = texts[article_id]
+            out[int(rowid)] = VectorRow(
+                rowid=int(rowid), article_id=article_id, text=fts_text(title, text[start:end]),
+                vector=np.frombuffer(bytes(blob), dtype=np.float32), outlet=outlet or "", day=(published or "")[:10],
+            )
         return out
 
     def _apply_to_faiss(self, base: faiss.Index, writer: "IndexWriter", generation: int) -> None:
@@ -1336,6 +1325,12 @@ def _query_words(text: str) -> list[str]:
 def _fts_query(text: str) -> str:
     """Turn free text into an FTS5 OR-query of quoted terms (no FTS syntax from users)."""
     return " OR ".join(f'"{w}"' for w in _query_words(text))
+
+
+def _rows_in(db: Database, sql: str, rowids: Iterable[int]) -> Iterator[tuple]:
+    """Rows of `sql`, whose `{marks}` is an IN list, for every rowid (500 placeholders a query)."""
+    for part in _batches([int(r) for r in rowids], 500):
+        yield from db.execute(sql.format(marks=",".join("?" * len(part))), part).fetchall()
 
 
 def _batches(items: Sequence, size: int) -> Iterator[list]:

@@ -9,6 +9,10 @@ search), with its defaults that are wrong for us overridden:
   extra metadata in one JSON field), so outlet/date/article filters are pushed down into the search;
 - sparse search: `drop_ratio_search=0` (the store hard-codes 0.2, which milvus-lite refuses).
 
+milvus-lite ignores index build parameters (it searches exactly) and the scalar indexes; a Milvus
+server or cluster builds them. milvus-lite also allows one process per .db file: several processes
+(ingest workers, app replicas) need `milvus-lite server` or a real Milvus.
+
 Rows: id = str(chunk rowid) (the records' chunk key, so deletes and upserts are by chunk and by
 article), rowid, article_id, text (headline + chunk, what BM25 reads), vector, outlet, day.
 
