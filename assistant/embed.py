@@ -9,13 +9,14 @@ Two embedders share one small interface (`model_id`, `dimension`, `embed(texts)`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import re
 import threading
 from pathlib import Path
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 
@@ -36,7 +37,7 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """sentence-transformers model loaded from a local folder, on the CPU."""
 
-    def __init__(self, model_path: str, batch_size: int = 64, threads: int = 0) -> None:
+    def __init__(self, model_path: str, batch_size: int = 64, threads: int = 0, query_threads: int = 1) -> None:
         if not model_path:
             raise ModelError(
                 "No embedding model is configured and the bundled model package "
@@ -46,6 +47,7 @@ class SentenceTransformerEmbedder:
         self.model_path = model_path
         self.batch_size = batch_size
         self.threads = threads
+        self.query_threads = query_threads
         self._model = None
         self._lock = threading.Lock()
         self.model_id = _model_id_for(model_path)
@@ -65,6 +67,14 @@ class SentenceTransformerEmbedder:
         # first avoids encoding padding (the order is restored below).
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         ordered = [texts[i] for i in order]
+        if len(texts) <= FEW_TEXTS and self.query_threads:
+            # A question and its parts: on one thread, a short text encodes nearly as fast as on
+            # all cores when idle, and 20x faster when the cores are busy (see bench/query_threads.py).
+            with _TORCH_THREADS.narrowed_to(self.query_threads):
+                return self._encode_in_batches(ordered, order, progress)
+        return self._encode_in_batches(ordered, order, progress)
+
+    def _encode_in_batches(self, ordered: list[str], order: list[int], progress: ProgressCallback | None) -> np.ndarray:
         parts = []
         for start in range(0, len(ordered), self.batch_size):
             batch = ordered[start : start + self.batch_size]
@@ -82,6 +92,39 @@ class SentenceTransformerEmbedder:
         restored = np.empty_like(vectors)
         restored[order] = vectors
         return restored
+
+
+FEW_TEXTS = 8  # up to this many texts is a question being answered, not an ingest batch
+
+
+class _TorchThreads:
+    """torch's intra-op thread count is per process: narrow it while any question is being
+    encoded, restore it when the last one is done (an ingest batch in between runs narrower)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved = 0
+
+    @contextlib.contextmanager
+    def narrowed_to(self, threads: int) -> Iterator[None]:
+        import torch
+
+        with self._lock:
+            if self._users == 0:
+                self._saved = torch.get_num_threads()
+                torch.set_num_threads(min(threads, self._saved))
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    torch.set_num_threads(self._saved)
+
+
+_TORCH_THREADS = _TorchThreads()
 
 
 def _load_sentence_transformer(model_path: str, threads: int):
@@ -166,5 +209,5 @@ class HashingEmbedder:
 
 def make_embedder(settings) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(
-        settings.resolved_model_path, settings.embed_batch_size, settings.embed_threads
+        settings.resolved_model_path, settings.embed_batch_size, settings.embed_threads, settings.query_threads
     )

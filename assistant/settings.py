@@ -46,6 +46,7 @@ class Settings:
     model_path: str = ""
     embed_batch_size: int = 64
     embed_threads: int = 0  # 0: let torch decide (all cores)
+    query_threads: int = 1  # torch threads while encoding a question (0: as embed_threads)
     # Chunking: sentence-aligned chunks of at most this many characters, overlapping by N sentences.
     chunk_max_chars: int = 900
     chunk_overlap_sentences: int = 1
