@@ -44,7 +44,8 @@ def migrate(source: Path, target: ScaleOut, progress: Progress | None = None) ->
     try:
         rows = _copy_records(Path(source) / RECORDS, index, progress)
         index.apply_pending_vectors()
-        vectors = index.milvus.count() if index.milvus else 0
+        index.milvus.flush()  # a bulk load: index it now, not on the first searches
+        vectors = index.milvus.count()
     finally:
         index.close()
     if vectors != rows.get("chunks", 0):

@@ -112,6 +112,12 @@ class MilvusChunks:
         with self._lock:
             self.client.delete(self.collection, filter=f"article_id == {json.dumps(article_id)}")
 
+    def flush(self) -> None:
+        """Seal what was written into indexed segments (after a bulk load: unsealed rows are
+        searched by brute force, and milvus-lite rebuilds their BM25 statistics on every query)."""
+        with self._lock:
+            self.client.flush(self.collection)
+
     def count(self) -> int:
         with self._lock:
             rows = self.client.query(self.collection, filter="", output_fields=["count(*)"])
