@@ -44,7 +44,7 @@ from .index import (
     _write_faiss_atomically,
     _write_json_atomically,
     _write_lock,
-    new_faiss_index,
+    build_faiss_from_records,
     now_iso,
 )
 
@@ -470,8 +470,18 @@ def _check_vectors(path: Path, records: _Records | None) -> list[Finding]:
 
 
 def _faiss_ids(index: faiss.Index) -> np.ndarray | None:
+    """The chunk rowids a FAISS index holds: its id map (exact index) or its inverted lists (IVF)."""
     id_map = getattr(faiss.downcast_index(index), "id_map", None)
-    return None if id_map is None else faiss.vector_to_array(id_map).astype(np.int64)
+    if id_map is not None:
+        return faiss.vector_to_array(id_map).astype(np.int64)
+    try:
+        ivf = faiss.extract_index_ivf(index)
+    except RuntimeError:
+        return None
+    lists = ivf.invlists
+    parts = [faiss.rev_swig_ptr(lists.get_ids(n), lists.list_size(n)).astype(np.int64)
+             for n in range(ivf.nlist) if lists.list_size(n)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _first_line(exc: Exception) -> str:
@@ -909,16 +919,9 @@ def _rewrite_manifest(path: Path) -> list[str]:
 def _rebuild_vectors(path: Path) -> list[str]:
     with _reader(path / RECORDS) as db:
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        dimension = int(meta["dimension"])
-        index = new_faiss_index(dimension)
-        ids, vectors = [], []
-        for rowid, blob in db.execute("SELECT rowid, vector FROM chunks ORDER BY rowid"):
-            ids.append(rowid)
-            vectors.append(np.frombuffer(blob, dtype=np.float32))
-        if ids:
-            index.add_with_ids(np.vstack(vectors), np.asarray(ids, dtype=np.int64))
+        index = build_faiss_from_records(db, int(meta["dimension"]))
     _write_faiss_atomically(index, path / VECTORS, int(meta.get("vectors_generation", 0)))
-    return [f"Rebuilt {VECTORS} from {len(ids)} stored vector(s)."]
+    return [f"Rebuilt {VECTORS} from {index.ntotal} stored vector(s)."]
 
 
 # ------------------------------------------------------------------------------ helpers

@@ -49,6 +49,7 @@ from .db import SCHEMA_VERSION, SQLITE, Database, connect_postgresql, connect_sq
 from .errors import IndexCorrupt, IndexError_, IndexIncompatible, IndexLocked, IndexNotFound
 from .milvus_store import MilvusChunks, VectorRow
 from .records import Article, ArticleInfo, Chunk, Filters, Sentence, Statement
+from .vector_index import choose_faiss_index, describe, search_parameters, train, train_sample_size
 
 log = logging.getLogger(__name__)
 
@@ -491,21 +492,7 @@ class Index:
 
     def search_dense(self, vector: np.ndarray, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
         """(chunk rowid, cosine similarity), best first."""
-        if self.milvus is not None:
-            return self.search_dense_many(np.asarray(vector).reshape(1, -1), k, filters)[0]
-        index = self._faiss_index()
-        if index.ntotal == 0 or k <= 0:
-            return []
-        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        allowed = self.allowed_rowids(filters)
-        params = None
-        if allowed is not None:
-            if allowed.size == 0:
-                return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-        with self._faiss_lock:
-            scores, ids = index.search(query, min(k, index.ntotal), params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return self.search_dense_many(np.asarray(vector).reshape(1, -1), k, filters)[0]
 
     def search_dense_many(
         self, vectors: np.ndarray, k: int, filters: Filters = Filters()
@@ -517,8 +504,6 @@ class Index:
         queries = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension)
         if index.ntotal == 0 or k <= 0 or len(queries) == 0:
             return [[] for _ in range(len(queries))]
-        from .vector_index import search_parameters  # IVF indexes need their own parameters
-
         allowed = self.allowed_rowids(filters)
         if allowed is not None and allowed.size == 0:
             return [[] for _ in range(len(queries))]
@@ -621,7 +606,8 @@ class Index:
         if stored == generation:
             try:
                 index = faiss.read_index(str(path))
-                if index.d == self.dimension and index.ntotal == self._chunk_count():
+                count = self._chunk_count()
+                if index.d == self.dimension and index.ntotal == count and _right_type(index, count, self.dimension):
                     return index
                 log.warning("%s does not match the records; rebuilding it", path)
             except RuntimeError as exc:
@@ -639,17 +625,7 @@ class Index:
         return int(self._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
     def _build_faiss_from_records(self) -> faiss.Index:
-        index = new_faiss_index(self.dimension)
-        ids, vectors = [], []
-        for rowid, blob in self._db().execute("SELECT rowid, vector FROM chunks ORDER BY rowid"):
-            ids.append(rowid)
-            vectors.append(np.frombuffer(blob, dtype=np.float32))
-            if len(ids) >= 50_000:
-                index.add_with_ids(np.vstack(vectors), np.asarray(ids, dtype=np.int64))
-                ids, vectors = [], []
-        if ids:
-            index.add_with_ids(np.vstack(vectors), np.asarray(ids, dtype=np.int64))
-        return index
+        return build_faiss_from_records(self._db(), self.dimension)
 
     def refresh(self) -> None:
         """Make the next search see what another process committed (cheap if nothing changed)."""
@@ -798,6 +774,11 @@ class Index:
                 index.remove_ids(np.asarray(sorted(writer.removed_rowids), dtype=np.int64))
             if writer.added_ids:
                 index.add_with_ids(np.vstack(writer.added_vectors), np.asarray(writer.added_ids, dtype=np.int64))
+            if not _right_type(index, index.ntotal, self.dimension):
+                # Past FLAT_MAX_VECTORS, or grown enough for more IVF lists: build it again (seconds).
+                log.info("%d vectors: rebuilding %s as %s", index.ntotal, VECTORS,
+                         describe(choose_faiss_index(index.ntotal, self.dimension)))
+                index = self._build_faiss_from_records()
             self._faiss = index
             self._faiss_generation = generation
         try:
@@ -1047,10 +1028,32 @@ def _write_failure(path: Path, exc: BaseException, consequence: str) -> IndexErr
     )
 
 
-def new_faiss_index(dimension: int) -> faiss.Index:
-    # Exact inner product over unit vectors (= cosine). Exact search stays under the latency
-    # targets up to a few hundred thousand chunks on 2 cores; ids are the chunk rowids.
-    return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+def build_faiss_from_records(db, dimension: int, batch: int = 50_000) -> faiss.Index:
+    """The FAISS index of every stored chunk vector, of the type vector_index chooses for their
+    number (exact up to FLAT_MAX_VECTORS, IVF above: trained first on a random sample)."""
+    rowids = np.fromiter((r[0] for r in db.execute("SELECT rowid FROM chunks")), dtype=np.int64)
+    index = choose_faiss_index(len(rowids), dimension)
+    size = train_sample_size(index, len(rowids))
+    if size:
+        sample = np.random.default_rng(0).choice(rowids, size, replace=False)
+        vectors = [np.frombuffer(bytes(r[0]), dtype=np.float32)
+                   for r in _rows_in(db, "SELECT vector FROM chunks WHERE rowid IN ({marks})", sample)]
+        train(index, np.vstack(vectors))
+    ids, vectors = [], []
+    for rowid, blob in db.execute("SELECT rowid, vector FROM chunks ORDER BY rowid"):
+        ids.append(rowid)
+        vectors.append(np.frombuffer(bytes(blob), dtype=np.float32))
+        if len(ids) >= batch:
+            index.add_with_ids(np.vstack(vectors), np.asarray(ids, dtype=np.int64))
+            ids, vectors = [], []
+    if ids:
+        index.add_with_ids(np.vstack(vectors), np.asarray(ids, dtype=np.int64))
+    return index
+
+
+def _right_type(index: faiss.Index, count: int, dimension: int) -> bool:
+    """Whether `index` is the type (and IVF list count) chosen for `count` vectors."""
+    return describe(index) == describe(choose_faiss_index(count, dimension))
 
 
 def _connect(path: Path) -> Database:
@@ -1109,7 +1112,7 @@ def _manifest_from(path: Path, db: Database) -> dict:
         "embedding_model": meta["embedding_model"],
         "dimension": int(meta["dimension"]),
         "generation": int(meta["generation"]),
-        "faiss_index": "IndexIDMap2(IndexFlatIP)",
+        "faiss_index": describe(choose_faiss_index(count("SELECT COUNT(*) FROM chunks"), int(meta["dimension"]))),
         "counts": {
             "articles": count("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NULL"),
             "duplicates": count("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NOT NULL"),

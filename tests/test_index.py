@@ -151,3 +151,39 @@ def test_remove_article_removes_vectors_and_bm25(index, fake_embedder):
     assert index.search_bm25("ministry", 5) == []
     assert index.search_dense(fake_embedder.embed(["ministry"])[0], 5) == []
     assert sqlite3.connect(index.path / RECORDS).execute("SELECT COUNT(*) FROM sentences").fetchone()[0] == 0
+
+
+def test_past_the_flat_limit_the_vectors_move_to_ivf_and_stay_searchable(tmp_path, monkeypatch):
+    """The FAISS type follows the collection size (vector_index.choose_faiss_index): exact search up
+    to FLAT_MAX_VECTORS, IVF above, rebuilt when a write crosses the line; doctor accepts both."""
+    import subprocess
+    import sys
+
+    from assistant import doctor, vector_index
+    from assistant.embed import HashingEmbedder
+    from assistant.facade import Assistant
+    from assistant.records import Filters
+    from assistant.settings import load_settings
+
+    from .conftest import ROOT, SAMPLE_DIR
+
+    monkeypatch.setattr(vector_index, "FLAT_MAX_VECTORS", 60)
+    corpus = tmp_path / "corpus"
+    subprocess.run([sys.executable, "-m", "bench.corpus", str(corpus), "--n", "40", "--seed", "3", "--format", "md"],
+                   cwd=ROOT, check=True, capture_output=True)
+    assistant = Assistant(load_settings(environ={}, indexes_dir=tmp_path / "indexes"), embedder=HashingEmbedder())
+    assistant.ingest([SAMPLE_DIR])
+    assert assistant.index.manifest["faiss_index"] == "IndexIDMap2(IndexFlatIP)"  # 24 chunks: exact
+    assistant.ingest([corpus])
+    index = assistant.index
+    assert index.stats().chunks > 60
+    assert index.manifest["faiss_index"].startswith("IVF64,Flat")
+    assert vector_index.describe(index._faiss_index()).startswith("IVF64,Flat")
+    assert not [f for f in doctor.diagnose(index.path) if f.file == "vectors.faiss"]
+    question = "Who denied that the solvent reached the river?"
+    hits = index.search_dense(assistant.embedder.embed([question])[0], 5, Filters(outlets=("Harbor Ledger (fictional)",)))
+    assert hits and {index.chunk_articles([r for r, _ in hits])[r][2][0] for r, _ in hits} == {"Harbor Ledger (fictional)"}
+    answer = assistant.ask(question)
+    assert answer.answerable and "Whitcombe" in answer.text
+    reopened = Index.open(index.path)  # the saved file is the IVF index, not rebuilt on open
+    assert vector_index.describe(reopened._faiss_index()) == vector_index.describe(index._faiss_index())
