@@ -484,13 +484,33 @@ def _retrieval_parts(index, embedder, questions: Sequence[str], k: int) -> dict[
 
 
 def faiss_vectors(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, vectors) of the index's FAISS copy, read straight from vectors.faiss."""
+    """(ids, vectors): from vectors.faiss when it is the exact index, else from the records
+    (above 200k vectors the index keeps an IVF copy, which does not hand its vectors back in order)."""
     import faiss
 
     stored = faiss.read_index(str(path / "vectors.faiss"))
+    if not hasattr(stored, "id_map"):
+        return _record_vectors(path)
     ids = faiss.vector_to_array(stored.id_map).astype(np.int64)
     flat = faiss.downcast_index(stored.index)
     vectors = faiss.rev_swig_ptr(flat.get_xb(), stored.ntotal * stored.d).reshape(stored.ntotal, stored.d).copy()
+    return ids, vectors
+
+
+def _record_vectors(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    import sqlite3
+
+    db = sqlite3.connect(str(path / "records.sqlite"))
+    try:
+        count = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        dimension = int(db.execute("SELECT value FROM meta WHERE key='dimension'").fetchone()[0])
+        ids = np.empty(count, dtype=np.int64)
+        vectors = np.empty((count, dimension), dtype=np.float32)
+        for row, (rowid, blob) in enumerate(db.execute("SELECT rowid, vector FROM chunks ORDER BY rowid")):
+            ids[row] = rowid
+            vectors[row] = np.frombuffer(blob, dtype=np.float32)
+    finally:
+        db.close()
     return ids, vectors
 
 
