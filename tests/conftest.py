@@ -87,3 +87,17 @@ def backend_settings(backend: str, folder: Path, **overrides) -> Settings:
 def release_backend(settings: Settings) -> None:
     if settings.records_url:
         drop_postgres_database(settings.records_url)
+
+
+def sample_on_backend(request, folder: Path, embedder):
+    """An Assistant over the bundled sample on `request.param` ("embedded" or "scale-out"),
+    closed and its database dropped when the requesting fixture ends."""
+    from assistant.facade import Assistant
+
+    settings = backend_settings(request.param, folder)
+    request.addfinalizer(lambda: release_backend(settings))
+    assistant = Assistant(settings, embedder=embedder)
+    request.addfinalizer(lambda: assistant.index.close())
+    report = assistant.ingest([SAMPLE_DIR])
+    assert report.ok, report.problems
+    return assistant

@@ -21,9 +21,8 @@ from assistant.embed import HashingEmbedder
 from assistant.errors import NewsdeskError
 from assistant.facade import Assistant
 from assistant.records import Answer, ArticleInfo, Filters, Sentence
-from assistant.settings import load_settings
 
-from .conftest import BACKENDS, SAMPLE_DIR, backend_settings, release_backend
+from .conftest import BACKENDS, sample_on_backend
 
 HARBOR = "Harbor Ledger (fictional)"
 SENTINEL = "The Daily Sentinel (fictional)"
@@ -33,13 +32,7 @@ SENTINEL = "The Daily Sentinel (fictional)"
 def assistant(request, tmp_path_factory) -> Assistant:
     """The sample coverage in the embedded index and in PostgreSQL + milvus-lite: every test
     below runs against both backends."""
-    settings = backend_settings(request.param, tmp_path_factory.mktemp("backend"))
-    request.addfinalizer(lambda: release_backend(settings))
-    assistant = Assistant(settings, embedder=HashingEmbedder())
-    request.addfinalizer(lambda: assistant.index.close())
-    report = assistant.ingest([SAMPLE_DIR])
-    assert report.ok, report.problems
-    return assistant
+    return sample_on_backend(request, tmp_path_factory.mktemp("backend"), HashingEmbedder())
 
 
 def check_citations(assistant: Assistant, answer: Answer) -> None:

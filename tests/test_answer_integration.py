@@ -8,9 +8,8 @@ import re
 import pytest
 
 from assistant.facade import Assistant
-from assistant.settings import load_settings
 
-from .conftest import BACKENDS, SAMPLE_DIR, backend_settings, release_backend
+from .conftest import BACKENDS, sample_on_backend
 from .test_answer import check_citations
 
 pytestmark = pytest.mark.integration
@@ -19,13 +18,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module", params=BACKENDS)
 def assistant(request, tmp_path_factory, real_embedder) -> Assistant:
     """The real model over the embedded index and over PostgreSQL + milvus-lite."""
-    settings = backend_settings(request.param, tmp_path_factory.mktemp("backend"))
-    request.addfinalizer(lambda: release_backend(settings))
-    assistant = Assistant(settings, embedder=real_embedder)
-    request.addfinalizer(lambda: assistant.index.close())
-    report = assistant.ingest([SAMPLE_DIR])
-    assert report.ok, report.problems
-    return assistant
+    return sample_on_backend(request, tmp_path_factory.mktemp("backend"), real_embedder)
 
 
 def test_who_denied_attacking_wagner_leads_with_the_russian_side(assistant):

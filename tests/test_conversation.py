@@ -7,9 +7,8 @@ import pytest
 from assistant.conversation import is_person, named_in, resolve
 from assistant.embed import HashingEmbedder
 from assistant.facade import Assistant
-from assistant.settings import load_settings
 
-from .conftest import BACKENDS, SAMPLE_DIR, backend_settings, release_backend
+from .conftest import BACKENDS, sample_on_backend
 
 SPEAKERS = ["Dmitry Peskov", "Yevgeny Prigozhin", "Russia's Defense Ministry", "Russian military officials",
             "Dana Whitcombe", "Kessler Terminals", "Elena Varga"]
@@ -78,12 +77,7 @@ def test_names_in_order_and_people_versus_organisations():
 def assistant(request, tmp_path_factory) -> Assistant:
     """The sample coverage in the embedded index and in PostgreSQL + milvus-lite: every test
     below runs against both backends."""
-    settings = backend_settings(request.param, tmp_path_factory.mktemp("backend"))
-    request.addfinalizer(lambda: release_backend(settings))
-    assistant = Assistant(settings, embedder=HashingEmbedder())
-    request.addfinalizer(lambda: assistant.index.close())
-    assistant.ingest([SAMPLE_DIR])
-    return assistant
+    return sample_on_backend(request, tmp_path_factory.mktemp("backend"), HashingEmbedder())
 
 
 def test_engine_answers_the_rewritten_question_and_says_so(assistant):
