@@ -235,11 +235,7 @@ def _embed_new_texts(
     """Vectors for the chunk texts the index does not hold yet (by text hash), embedded once each."""
     hashes = [h for item in prepared for h in item.chunk_hashes]
     known = index.vectors_by_text_hash(hashes)
-    to_embed: dict[str, str] = {}
-    for item in prepared:
-        for chunk, h in zip(item.chunks, item.chunk_hashes):
-            if h not in known and h not in to_embed:
-                to_embed[h] = chunk.text
+    to_embed = _texts_to_embed(prepared, known)
     done = len(hashes) - len(to_embed)
     if progress and done:
         progress("embed", done, len(hashes))
@@ -254,6 +250,16 @@ def _embed_new_texts(
         known.update(zip(to_embed.keys(), embedder.embed(list(to_embed.values()), progress=on_batch)))
         tally.embedded += len(to_embed)
     return known
+
+
+def _texts_to_embed(items: Sequence[Prepared], known: dict[str, np.ndarray]) -> dict[str, str]:
+    """text hash -> chunk text for every chunk text without a vector yet, each once."""
+    to_embed: dict[str, str] = {}
+    for item in items:
+        for chunk, h in zip(item.chunks, item.chunk_hashes):
+            if h not in known and h not in to_embed:
+                to_embed[h] = chunk.text
+    return to_embed
 
 
 def _store_all(
@@ -360,11 +366,7 @@ def _embed_and_put(
     known = dict(vectors or {})
     hashes = [h for item, _ in pending for h in item.chunk_hashes if h not in known]
     known.update(writer.vectors_by_text_hash(hashes))
-    to_embed: dict[str, str] = {}
-    for item, _ in pending:
-        for chunk, h in zip(item.chunks, item.chunk_hashes):
-            if h not in known and h not in to_embed:
-                to_embed[h] = chunk.text
+    to_embed = _texts_to_embed([item for item, _ in pending], known)
     if to_embed:
         known.update(zip(to_embed.keys(), embedder.embed(list(to_embed.values()))))
         tally.embedded += len(to_embed)
