@@ -246,6 +246,26 @@ def connect_postgresql(url: str) -> Database:
     return Database(raw, POSTGRESQL, redact(url))
 
 
+def create_database(server_url: str, name: str) -> str:
+    """A new, empty database `name` on the PostgreSQL server of `server_url` (any database there
+    the user may connect to and CREATE DATABASE from); returns its URL. For tests, benchmarks and
+    evals, which each want a scratch database; an existing one of that name is dropped first."""
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True, connect_timeout=10) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(server_url: str, url: str) -> None:
+    """Drop the database `url` names, connected through `server_url` (another database)."""
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True, connect_timeout=10) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
 def redact(url: str) -> str:
     """The URL without its password, for messages and logs."""
     if "://" not in url or "@" not in url:

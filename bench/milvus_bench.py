@@ -91,20 +91,15 @@ def load_questions(scale_dir: Path, count: int) -> tuple[list[str], np.ndarray |
 
 def create_database(name: str) -> str:
     """A new, empty database on the benchmark's PostgreSQL server; returns its URL."""
-    import psycopg
+    from assistant import db
 
-    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=10) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    return db.create_database(ADMIN_URL, name)
 
 
 def drop_database(url: str) -> None:
-    import psycopg
+    from assistant import db
 
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=10) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    db.drop_database(ADMIN_URL, url)
 
 
 def database_sizes(url: str) -> dict[str, Any]:

@@ -57,21 +57,18 @@ def fresh_postgres_database() -> str:
 
     import psycopg
 
-    name = f"nd_{uuid.uuid4().hex[:12]}"
+    from assistant.db import create_database
+
     try:
-        with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=10) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
+        return create_database(POSTGRES_URL, f"nd_{uuid.uuid4().hex[:12]}")
     except psycopg.OperationalError as exc:
         pytest.fail(f"The scale-out tests need PostgreSQL at {POSTGRES_URL} (run scripts/start-postgres.sh): {exc}")
-    return POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
 
 
 def drop_postgres_database(url: str) -> None:
-    import psycopg
+    from assistant.db import drop_database
 
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=10) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(POSTGRES_URL, url)
 
 
 def backend_settings(backend: str, folder: Path, **overrides) -> Settings:
