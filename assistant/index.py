@@ -512,20 +512,20 @@ class Index:
             scores, ids = index.search(queries, min(k, index.ntotal), params=params)
         return [[(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i >= 0] for row_ids, row_scores in zip(ids, scores)]
 
-    def common_bm25_terms(self, share: float) -> tuple[int, frozenset[str]]:
-        """(number of chunks, the BM25 terms, as stored: lower case and Porter-stemmed, held by
-        more than `share` of the chunks). One pass over the FTS vocabulary (~0.3 s at 100k chunks);
-        retrieval leaves these words out: they cost the most BM25 time and rank little.
-        Scale-out: (0, empty): Milvus' BM25 has no such cost to save.
+    def bm25_term_counts(self, share: float) -> tuple[int, dict[str, int]]:
+        """(number of chunks, {BM25 term: chunks holding it}) for the terms, as stored (lower case,
+        Porter-stemmed), in more than `share` of the chunks. One pass over the FTS vocabulary
+        (0.3 s at 100k chunks, 3.5 s at 1M); retrieval uses it to keep BM25 queries cheap.
+        Scale-out: (0, {}): Milvus' BM25 has no such cost to save.
         """
         if self.milvus is not None:
-            return 0, frozenset()
+            return 0, {}
         db = self._db()
         # fts5vocab reads the FTS index in place; a TEMP table changes nothing in the index file.
         db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_fts_vocab USING fts5vocab(main, 'chunks_fts', 'row')")
         total = int(db.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0])
-        rows = db.execute("SELECT term FROM temp.chunks_fts_vocab WHERE doc > ?", (share * total,))
-        return total, frozenset(r[0] for r in rows)
+        rows = db.execute("SELECT term, doc FROM temp.chunks_fts_vocab WHERE doc > ?", (share * total,))
+        return total, {term: int(doc) for term, doc in rows}
 
     def chunk_articles(self, rowids: Sequence[int]) -> dict[int, tuple[str, str, tuple[str, ...], str | None]]:
         """rowid -> (chunk id, article id, outlets, published_at), reading no text: what ranking needs.
@@ -558,7 +558,7 @@ class Index:
     def search_bm25(self, query: str, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
         """(chunk rowid, BM25 score, higher is better), best first. Words are OR-ed."""
         if self.milvus is not None:  # the same words FTS5 would get (no stop words, at most 64)
-            return self._committed(self.milvus.search_bm25(" ".join(_query_words(query)), k, filters))
+            return self._committed(self.milvus.search_bm25(" ".join(bm25_query_words(query)), k, filters))
         match = _fts_query(query)
         if not match or k <= 0:
             return []
@@ -578,7 +578,7 @@ class Index:
         """Scale-out only: dense + BM25 fused by Milvus itself (RRF), (rowid, RRF score)."""
         if self.milvus is None:
             raise IndexError_("Server-side hybrid search needs the Milvus backend (NEWSDESK_VECTORS_URI).")
-        return self._committed(self.milvus.search_hybrid(vector, " ".join(_query_words(query)), k, filters))
+        return self._committed(self.milvus.search_hybrid(vector, " ".join(bm25_query_words(query)), k, filters))
 
     def _committed(self, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Milvus hits whose chunk is in the records (a change being applied may leave others)."""
@@ -1319,7 +1319,7 @@ def fts_text(title: str, chunk_text: str) -> str:
     return f"{title}\n{chunk_text}" if title else chunk_text
 
 
-def _query_words(text: str) -> list[str]:
+def bm25_query_words(text: str) -> list[str]:
     """The words of a keyword search: lower case, no stop words, each once, at most 64."""
     words = [w for w in _FTS_WORD.findall(text.lower()) if w not in _STOPWORDS]
     return list(dict.fromkeys(words))[:64]
@@ -1327,7 +1327,7 @@ def _query_words(text: str) -> list[str]:
 
 def _fts_query(text: str) -> str:
     """Turn free text into an FTS5 OR-query of quoted terms (no FTS syntax from users)."""
-    return " OR ".join(f'"{w}"' for w in _query_words(text))
+    return " OR ".join(f'"{w}"' for w in bm25_query_words(text))
 
 
 def _rows_in(db: Database, sql: str, rowids: Iterable[int]) -> Iterator[tuple]:

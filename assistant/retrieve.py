@@ -38,7 +38,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .embed import Embedder
-from .index import Index
+from .index import Index, bm25_query_words
 from .query import QueryHints, understand
 from .records import Filters, Passage
 from .settings import Settings
@@ -46,14 +46,18 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_CHUNKS_PER_ARTICLE = 2
-# In an index of at least PRUNE_FROM_CHUNKS chunks, BM25 leaves out words held by more than
-# COMMON_WORD_SHARE of them (unless fewer than MIN_BM25_WORDS words would be left): they rank
-# little (idf below ~3 against ~9 for a rare word) but cost the most, since every chunk holding
-# them is scored. Measured at 100k chunks: one BM25 query from 15-190 ms to 0.3-40 ms; on
-# MultiHop-RAG (were it applied there) all_evidence@4 0.644 -> 0.639. Smaller indexes are fast
-# enough as they are.
+# BM25 (FTS5) scores every chunk holding any of the question's words, so its time grows with the
+# chunks those words are in ("postings"). In an index of at least PRUNE_FROM_CHUNKS chunks the
+# question's words go in rarest first while their postings add up to at most BM25_POSTINGS_BUDGET
+# (the rarest word always, unless even it is in more than COMMON_WORD_SHARE of the chunks: such a
+# word ranks almost nothing, idf < 3, and dense search carries the question). Common words rank
+# little (idf below ~3 against ~9 for a rare word) but cost the most. Measured at 100k chunks: one
+# BM25 query from 12-92 ms p50-p95 with the older rule (drop words in > 5 %, unless < 3 words were
+# left) to the figures in docs/benchmarks.md. Document counts are read for words in more than
+# COUNTED_WORD_SHARE of the chunks; a word not among them is rare and counted at that share.
+BM25_POSTINGS_BUDGET = 10_000
 COMMON_WORD_SHARE = 0.05
-MIN_BM25_WORDS = 3
+COUNTED_WORD_SHARE = 0.001
 PRUNE_FROM_CHUNKS = 10_000
 
 try:  # SQLite's FTS5 "porter" tokenizer stems with Porter's algorithm; PyStemmer's "porter" is it
@@ -136,7 +140,7 @@ class Retriever:
         self.tuning = tuning
         self._vocabulary_lock = threading.Lock()
         self._vocabulary: tuple[int, list[str], list[str]] | None = None  # (generation, outlets, dates)
-        self._common: tuple[int, frozenset[str]] | None = None  # (generation, common BM25 terms)
+        self._counts: tuple[int, int, Mapping[str, int]] | None = None  # (generation, chunks, term counts)
 
     def retrieve(self, question: str, filters: Filters = Filters(), k: int = 10) -> Retrieval:
         hints = self.understand(question)
@@ -192,27 +196,26 @@ class Retriever:
             return self._vocabulary[1], self._vocabulary[2]
 
     def _bm25_text(self, text: str) -> str:
-        """The words worth a BM25 search: no reporting words; in a big index, no common words."""
+        """The words worth a BM25 search: no reporting words; in a big index, the rarest words
+        within the postings budget (see BM25_POSTINGS_BUDGET)."""
         words = [w for w in _WORD.findall(text) if len(w) > 1 and w.lower() not in _REPORTING_WORDS]
-        common = self._common_terms()
-        if not common:
+        total, counts = self._term_counts()
+        if total < PRUNE_FROM_CHUNKS:
             return " ".join(words)
-        kept = [w for w in words if _stem(w.lower()) not in common]
-        if len({w.lower() for w in kept}) < MIN_BM25_WORDS:  # a question of common words only
-            return " ".join(words)
-        return " ".join(kept)
+        return " ".join(_rarest_within_budget(bm25_query_words(" ".join(words)), counts, total))
 
-    def _common_terms(self) -> frozenset[str]:
-        """Stems held by more than COMMON_WORD_SHARE of the chunks, once per index generation
-        (empty for an index under PRUNE_FROM_CHUNKS chunks, or without a stemmer installed)."""
+    def _term_counts(self) -> tuple[int, Mapping[str, int]]:
+        """(chunks, stem -> chunks holding it for stems in more than COUNTED_WORD_SHARE of them),
+        read once per index generation; (0, {}) without a stemmer (every word is searched then:
+        slower in a big index, same ranking)."""
         if _STEMMER is None:
-            return frozenset()
+            return 0, {}
         generation = self.index.generation
         with self._vocabulary_lock:
-            if self._common is None or self._common[0] != generation:
-                total, common = self.index.common_bm25_terms(COMMON_WORD_SHARE)
-                self._common = (generation, common if total >= PRUNE_FROM_CHUNKS else frozenset())
-            return self._common[1]
+            if self._counts is None or self._counts[0] != generation:
+                total, counts = self.index.bm25_term_counts(COUNTED_WORD_SHARE)
+                self._counts = (generation, total, counts)
+            return self._counts[1], self._counts[2]
 
     def _all_cosines(self, rowids: list[int], vectors: np.ndarray) -> tuple[dict[int, float], ...]:
         """Cosine of every candidate with every query (BM25 finds chunks dense search did not)."""
@@ -254,6 +257,23 @@ def _queries_for(question: str, hints: QueryHints) -> list[_Query]:
         since, until = (part.since, part.until) if (part.since or part.until) else (hints.since, hints.until)
         queries.append(_Query(part.search_text or part.text, frozenset(outlets), since, until))
     return queries
+
+
+def _rarest_within_budget(words: Sequence[str], counts: Mapping[str, int], total: int) -> list[str]:
+    """`words` (distinct, lower case; in their order) whose postings, rarest first, fit
+    BM25_POSTINGS_BUDGET."""
+    rare = total * COUNTED_WORD_SHARE
+    by_rarity = sorted(((w, counts.get(_stem(w), rare)) for w in words), key=lambda item: item[1])
+    kept: set[str] = set()
+    spent = 0
+    for word, postings in by_rarity:
+        if spent + postings > BM25_POSTINGS_BUDGET and kept:
+            break
+        if postings > total * COMMON_WORD_SHARE:
+            break
+        kept.add(word)
+        spent += postings
+    return [w for w in words if w in kept]
 
 
 # Words about the reporting rather than the story: every article "reports", so as BM25 terms they

@@ -194,15 +194,23 @@ def test_one_long_article_cannot_fill_the_result(tmp_path, fake_embedder, settin
 # ------------------------------------------------------------------------- BM25 word pruning
 
 
-def test_bm25_leaves_out_words_most_chunks_hold_in_a_big_index(news, fake_embedder, settings, monkeypatch):
+def test_bm25_searches_the_rarest_words_within_a_postings_budget_in_a_big_index(news, fake_embedder, settings, monkeypatch):
     retriever = Retriever(news, fake_embedder, settings)
     assert retriever._bm25_text("workers striking in Berlin, the article says") == "workers striking in Berlin the says"
     monkeypatch.setattr(retrieve, "PRUNE_FROM_CHUNKS", 1)  # pretend the 5-chunk index is big
-    monkeypatch.setattr(retrieve, "COMMON_WORD_SHARE", 0.5)  # "went", "on", "strike", "wages": 3 of 5
+    monkeypatch.setattr(retrieve, "COUNTED_WORD_SHARE", 0.0)  # count every word
+    monkeypatch.setattr(retrieve, "BM25_POSTINGS_BUDGET", 4)
+    monkeypatch.setattr(retrieve, "COMMON_WORD_SHARE", 0.7)
     retriever = Retriever(news, fake_embedder, settings)
-    assert retriever._bm25_text("Who went striking for wages in Berlin with delivery riders?") == \
-        "Who for in Berlin with delivery riders"
-    assert retriever._bm25_text("went striking") == "went striking"  # nothing rare left: keep all
+    # "went", "on", "strike", "wages" are each in 3 of the 5 chunks; "Berlin", "riders" in one
+    question = "Who went striking for wages in Berlin with delivery riders?"
+    kept = retriever._bm25_text(question).split()  # as FTS5 gets them: lower case, no stop words
+    assert "berlin" in kept and "riders" in kept and not {"who", "went", "striking", "wages"} & set(kept)
+    assert kept == [w for w in question.lower().rstrip("?").split() if w in kept]  # the question's order
+    monkeypatch.setattr(retrieve, "BM25_POSTINGS_BUDGET", 1)
+    assert retriever._bm25_text("went striking") in ("went", "striking")  # over budget: the rarest only
+    monkeypatch.setattr(retrieve, "COMMON_WORD_SHARE", 0.5)
+    assert retriever._bm25_text("went striking") == ""  # in most chunks: no BM25 at all
 
 
 # ------------------------------------------------------------------------- index lookups added for retrieval
@@ -218,8 +226,8 @@ def test_index_lookups_for_retrieval(tmp_path, fake_embedder):
     meta = index.chunk_articles([rowid for rowid, _ in many[1]])
     by_article = {article: (chunk_id, outlets, date) for chunk_id, article, outlets, date in meta.values()}
     assert by_article["fortune-strike"] == ("fortune-strike:0", ("Fortune", "The Age"), "2023-11-02")
-    total, common = index.common_bm25_terms(0.5)
-    assert total == 5 and {"strike", "went", "on", "wage"} <= common and "berlin" not in common
+    total, counts = index.bm25_term_counts(0.5)
+    assert total == 5 and counts["strike"] == 3 and counts["wage"] == 3 and "berlin" not in counts
 
 
 # ------------------------------------------------------------------------- real model
