@@ -39,19 +39,29 @@ def normalize_characters(text: str) -> str:
     every Unicode space (no-break, thin, ideographic ...) and tab as a plain space."""
     text = unicodedata.normalize("NFC", text)
     text = _LINE_BREAK_PATTERN.sub(lambda match: _LINE_BREAKS[match.group(0)], text)
-    characters: list[str] = []
-    for character in text:
-        if character == "\n":
-            characters.append(character)
-            continue
+    # str.translate looks every character up in C; only a character not seen before calls Python.
+    return text.translate(_CHARACTER_TABLE)
+
+
+class _CharacterTable(dict):
+    """Code point -> what normalize_characters makes of it, filled in on first sight."""
+
+    def __missing__(self, code: int) -> str | None:
+        character = chr(code)
         category = unicodedata.category(character)
-        if character == "\t" or category == "Zs":
-            characters.append(" ")
+        if character == "\n":
+            replacement: str | None = character
+        elif character == "\t" or category == "Zs":
+            replacement = " "
         elif category == "Cc" or (category == "Cf" and character not in _KEPT_FORMAT_CHARS):
-            continue  # control characters, zero-width space, soft hyphen, BOM, bidi marks
+            replacement = None  # control characters, zero-width space, soft hyphen, BOM, bidi marks
         else:
-            characters.append(character)
-    return "".join(characters)
+            replacement = character
+        self[code] = replacement
+        return replacement
+
+
+_CHARACTER_TABLE = _CharacterTable()
 
 
 def _collapse_spaces(line: str) -> str:
@@ -164,11 +174,10 @@ def _is_caps_headline(lines: Sequence[str], index: int) -> bool:
     line (that is the article's own headline or kicker).
     """
     line = lines[index]
-    letters = [character for character in line if character.isalpha()]
-    if len(letters) < 20 or len(line.split()) < 4:
+    letters = sum(map(str.isalpha, line))  # map over str methods: counted in C, every line is tested
+    if letters < 20 or len(line.split()) < 4:
         return False
-    lower = sum(1 for character in letters if character.islower())
-    if lower > len(letters) * 0.05:
+    if sum(map(str.islower, line)) > letters * 0.05:
         return False
     if line.endswith(_LEAD_IN_END) or line.endswith(".") or _WIRE_CREDIT.search(line):
         return False

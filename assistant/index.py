@@ -938,15 +938,24 @@ class IndexWriter:
         return [r[0] for r in rows]
 
     def dedup_candidates(self, bands: Sequence[str], other_than: str) -> list[tuple[str, bytes]]:
+        """(id, signature) of the stories sharing a band with `bands`. Two queries on purpose: as
+        one join, SQLite's planner walked every original article (via the duplicate_of index)
+        and checked its bands, 13 ms a call at 2,000 articles and growing with the index."""
         if not bands:
             return []
         marks = ",".join("?" * len(bands))
-        rows = self.db.execute(
-            f"SELECT DISTINCT a.id, a.signature FROM dedup_bands b JOIN articles a ON a.id = b.article_id "
-            f"WHERE b.band IN ({marks}) AND a.duplicate_of IS NULL AND a.signature IS NOT NULL AND a.id<>?",
+        ids = [r[0] for r in self.db.execute(
+            f"SELECT DISTINCT article_id FROM dedup_bands WHERE band IN ({marks}) AND article_id <> ?",
             [*bands, other_than],
-        )
-        return [(r[0], r[1]) for r in rows]
+        )]
+        if not ids:
+            return []
+        rows = []
+        for part in _batches(ids, 500):
+            rows += self.db.execute(
+                f"SELECT id, signature FROM articles WHERE id IN ({','.join('?' * len(part))}) "
+                "AND duplicate_of IS NULL AND signature IS NOT NULL", part).fetchall()
+        return sorted((r[0], r[1]) for r in rows)
 
     def vectors_by_text_hash(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         return _vectors_by_text_hash(self.db, hashes)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import queue
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -74,8 +76,7 @@ def ingest(
     # (no cleaning, attribution or embedding at all), the rest is cleaned, derived and embedded.
     # Only classifying and writing hold the lock, so ingest workers embed in parallel.
     fresh = [raw for raw in raws if not _skip_unchanged(raw, index, tally)]
-    prepared = _prepare_all(fresh, settings, tally)
-    vectors = _embed_new_texts(prepared, index, embedder, tally, progress)
+    prepared, vectors = _prepare_and_embed(fresh, index, embedder, settings, tally, progress)
     with index.writer() as writer:
         _store_all(prepared, writer, embedder, settings, tally, vectors)
         writer.log_ingest(
@@ -136,20 +137,18 @@ def _skip_unchanged(raw: RawArticle, index: Index, tally: _Tally) -> bool:
     return True
 
 
-def _prepare_all(raws: Sequence[RawArticle], settings: Settings, tally: _Tally) -> list[Prepared]:
-    prepared: list[Prepared] = []
-    for raw in raws:
-        try:
-            item = prepare(raw, settings)
-        except Exception as exc:  # a bug on odd input must not cost the user the whole batch
-            log.exception("could not process %s %s", raw.source, raw.where)
-            tally.problems.append(Problem(raw.source, f"could not be processed ({exc.__class__.__name__}: {exc})", raw.where))
-            continue
-        if isinstance(item, Problem):
-            tally.problems.append(item)
-        else:
-            prepared.append(item)
-    return prepared
+def _prepare_one(raw: RawArticle, settings: Settings, tally: _Tally) -> Prepared | None:
+    """`prepare`, with a bad article recorded as a problem (None) rather than raised."""
+    try:
+        item = prepare(raw, settings)
+    except Exception as exc:  # a bug on odd input must not cost the user the whole batch
+        log.exception("could not process %s %s", raw.source, raw.where)
+        tally.problems.append(Problem(raw.source, f"could not be processed ({exc.__class__.__name__}: {exc})", raw.where))
+        return None
+    if isinstance(item, Problem):
+        tally.problems.append(item)
+        return None
+    return item
 
 
 def prepare(raw: RawArticle, settings: Settings) -> Prepared | Problem:
@@ -229,27 +228,86 @@ def _text_hash(text: str) -> str:
 # ------------------------------------------------------------------------- classify and store
 
 
-def _embed_new_texts(
-    prepared: Sequence[Prepared], index: Index, embedder: Embedder, tally: _Tally, progress: Progress | None
-) -> dict[str, np.ndarray]:
-    """Vectors for the chunk texts the index does not hold yet (by text hash), embedded once each."""
-    hashes = [h for item in prepared for h in item.chunk_hashes]
-    known = index.vectors_by_text_hash(hashes)
-    to_embed = _texts_to_embed(prepared, known)
-    done = len(hashes) - len(to_embed)
-    if progress and done:
-        progress("embed", done, len(hashes))
+EMBED_WINDOW = 512  # chunk texts embedded together (length-sorted within it: little padding)
+_PREPARED_ALL = object()  # what the preparing thread puts last
 
-    def on_batch(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress("embed", done, len(hashes))
 
+def _prepare_and_embed(
+    raws: Sequence[RawArticle], index: Index, embedder: Embedder, settings: Settings, tally: _Tally,
+    progress: Progress | None,
+) -> tuple[list[Prepared], dict[str, np.ndarray]]:
+    """Prepare the articles in a worker thread while this thread embeds the chunk texts of those
+    already prepared, EMBED_WINDOW texts at a time. Cleaning and attribution are Python (they
+    hold the GIL), encoding is torch (it lets go of it): overlapped, much of the preparing hides
+    behind the encoder instead of preceding it. Only this thread touches the index."""
+    ready: queue.Queue = queue.Queue()
+    worker = threading.Thread(target=_prepare_into, args=(raws, settings, tally, ready), name="newsdesk-prepare", daemon=True)
+    worker.start()
+    prepared: list[Prepared] = []
+    vectors: dict[str, np.ndarray] = {}
+    window: list[Prepared] = []
+    counter = _EmbedProgress(progress)
+    while (item := ready.get()) is not _PREPARED_ALL:
+        if isinstance(item, BaseException):
+            raise item
+        prepared.append(item)
+        window.append(item)
+        counter.found(len(item.chunk_hashes))
+        if sum(len(w.chunks) for w in window) >= EMBED_WINDOW:
+            _embed_window(window, index, embedder, tally, vectors, counter)
+            window = []
+    worker.join()
+    counter.all_found = True
+    _embed_window(window, index, embedder, tally, vectors, counter)
+    return prepared, vectors
+
+
+def _prepare_into(raws: Sequence[RawArticle], settings: Settings, tally: _Tally, ready: queue.Queue) -> None:
+    """The preparing thread: each prepared article onto `ready`, then _PREPARED_ALL (or the error)."""
+    try:
+        for raw in raws:
+            item = _prepare_one(raw, settings, tally)
+            if item is not None:
+                ready.put(item)
+    except BaseException as exc:  # reaches the caller's thread: a worker must not fail silently
+        ready.put(exc)
+    finally:
+        ready.put(_PREPARED_ALL)
+
+
+class _EmbedProgress:
+    """Reports ("embed", done, total) while the total still grows with each prepared article;
+    `done` reaches `total` only once every article is prepared (a bar closes there)."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.done = 0
+        self.total = 0
+        self.all_found = False
+
+    def found(self, chunks: int) -> None:
+        self.total += chunks
+
+    def add(self, chunks: int) -> None:
+        self.done += chunks
+        if self.progress and (self.done or self.all_found):
+            total = self.total if self.all_found else max(self.total, self.done + 1)
+            self.progress("embed", self.done, total)
+
+
+def _embed_window(
+    window: Sequence[Prepared], index: Index, embedder: Embedder, tally: _Tally, vectors: dict[str, np.ndarray],
+    counter: _EmbedProgress,
+) -> None:
+    """Vectors for the window's chunk texts the index and `vectors` lack (by text hash), each
+    embedded once; texts already held count as done."""
+    hashes = [h for item in window for h in item.chunk_hashes]
+    vectors.update(index.vectors_by_text_hash([h for h in hashes if h not in vectors]))
+    to_embed = _texts_to_embed(window, vectors)
+    counter.add(len(hashes) - len(to_embed))
     if to_embed:
-        known.update(zip(to_embed.keys(), embedder.embed(list(to_embed.values()), progress=on_batch)))
+        vectors.update(zip(to_embed.keys(), embedder.embed(list(to_embed.values()), progress=counter.add)))
         tally.embedded += len(to_embed)
-    return known
 
 
 def _texts_to_embed(items: Sequence[Prepared], known: dict[str, np.ndarray]) -> dict[str, str]:
