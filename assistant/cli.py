@@ -21,6 +21,7 @@ import click
 from .errors import NewsdeskError
 from .facade import MODES, Assistant
 from .records import Answer, Filters, IngestReport
+from .render import answer_dict
 from .settings import Settings, load_settings
 
 EXIT_ERROR = 1
@@ -381,54 +382,6 @@ def _date_option(name: str, value: str | None, parse) -> str | None:
     if not parsed:
         raise NewsdeskError(f"{name} {value!r} is not a date; use YYYY-MM-DD.")
     return parsed[:10]
-
-
-def answer_dict(answer: Answer) -> dict:
-    """The stable JSON shape of an answer."""
-    return {
-        "question": answer.question,
-        "mode": answer.mode,
-        "answerable": answer.answerable,
-        "engine": answer.engine,
-        "notice": answer.notice,
-        "text": answer.text,
-        "citations": [
-            {
-                "number": c.number,
-                "article_id": c.article.id,
-                "title": c.article.title,
-                "outlet": c.article.outlet,
-                "published_at": c.article.published_at,
-                "url": c.article.url,
-                "also_published_by": list(c.article.also_published_by),
-                "start": c.start,
-                "end": c.end,
-                "text": c.text,
-            }
-            for c in answer.citations
-        ],
-        "table": None if answer.table is None else {
-            "columns": list(answer.table.columns),
-            "rows": [list(r) for r in answer.table.rows],
-            "notes": list(answer.table.notes),
-        },
-        "statements": [asdict(s) for s in answer.statements],
-        "passages": [
-            {
-                "chunk_id": p.chunk.id,
-                "article_id": p.article.id,
-                "title": p.article.title,
-                "outlet": p.article.outlet,
-                "published_at": p.article.published_at,
-                "score": round(p.score, 6),
-                "start": p.chunk.start,
-                "end": p.chunk.end,
-                "text": p.chunk.text,
-            }
-            for p in answer.passages
-        ],
-        "filters": asdict(answer.filters),
-    }
 
 
 def format_answer(answer: Answer) -> str:

@@ -26,6 +26,10 @@ class InputError(NewsdeskError):
         super().__init__(f"{location}: {reason}")
 
 
+class RequestError(NewsdeskError):
+    """A request to the JSON API (POST /api/ask) is malformed; the message names the field."""
+
+
 class IndexError_(NewsdeskError):
     """Base for problems with an index on disk (named with a trailing _ to keep the builtin)."""
 

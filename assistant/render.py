@@ -18,7 +18,7 @@ import csv
 import html
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -625,8 +625,56 @@ def filters_markdown(filters: Filters) -> str:
     return "**Active filters:** " + "; ".join(parts)
 
 
+def answer_dict(answer: Answer) -> dict:
+    """The stable JSON shape of an answer."""
+    return {
+        "question": answer.question,
+        "mode": answer.mode,
+        "answerable": answer.answerable,
+        "engine": answer.engine,
+        "notice": answer.notice,
+        "text": answer.text,
+        "citations": [
+            {
+                "number": c.number,
+                "article_id": c.article.id,
+                "title": c.article.title,
+                "outlet": c.article.outlet,
+                "published_at": c.article.published_at,
+                "url": c.article.url,
+                "also_published_by": list(c.article.also_published_by),
+                "start": c.start,
+                "end": c.end,
+                "text": c.text,
+            }
+            for c in answer.citations
+        ],
+        "table": None if answer.table is None else {
+            "columns": list(answer.table.columns),
+            "rows": [list(r) for r in answer.table.rows],
+            "notes": list(answer.table.notes),
+        },
+        "statements": [asdict(s) for s in answer.statements],
+        "passages": [
+            {
+                "chunk_id": p.chunk.id,
+                "article_id": p.article.id,
+                "title": p.article.title,
+                "outlet": p.article.outlet,
+                "published_at": p.article.published_at,
+                "score": round(p.score, 6),
+                "start": p.chunk.start,
+                "end": p.chunk.end,
+                "text": p.chunk.text,
+            }
+            for p in answer.passages
+        ],
+        "filters": asdict(answer.filters),
+    }
+
+
 __all__ = [
-    "STATEMENT_COLUMNS", "SourceView", "answer_body_markdown", "answer_markdown", "answer_table",
+    "STATEMENT_COLUMNS", "SourceView", "answer_body_markdown", "answer_dict", "answer_markdown", "answer_table",
     "cite_key", "citation_link", "display_date", "engine_html", "error_markdown", "escape_html",
     "escape_markdown", "filters_markdown", "ingest_summary", "link_html", "neutralise_formula",
     "parse_key", "passage_key", "question_markdown", "safe_url", "source_missing_html",

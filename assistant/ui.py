@@ -34,6 +34,7 @@ from typing import Callable, Iterator, Sequence  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from . import render  # noqa: E402
+from .api import add_json_api  # noqa: E402
 from .errors import NewsdeskError, SettingsError  # noqa: E402
 from .facade import Assistant  # noqa: E402
 from .read import SUPPORTED_EXTENSIONS  # noqa: E402
@@ -778,6 +779,7 @@ def serve(settings: Settings, index: str | None = None, host: str | None = None,
     note = prepare_assistant(assistant)
     app = build_app(assistant, startup_note=note)
     launch_app(app, settings, host, port, auth, block=False)
+    add_json_api(app.app, assistant, auth)  # POST /api/ask: stateless, for scripts and replicas
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     log.info("Newsdesk is running at http://%s:%d (ready in %.1f s; Ctrl+C to stop)",
              shown_host, port, time.perf_counter() - started)

@@ -7,12 +7,15 @@ answerable at once, and an open address without credentials is refused.
 
 from __future__ import annotations
 
+import json
+
 import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,6 +174,28 @@ def test_follow_ups_keep_the_session_and_concurrent_clients_are_independent(runn
     assert len(separate["chat"]) == 2
     assert separate["chat"][0]["content"].startswith("Who denied")
     assert "Who said what" in separate["chat"][0]["content"]
+
+
+def post_ask(app_url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
+    """POST /api/ask on a running app: (status, parsed JSON)."""
+    request = urllib.request.Request(app_url + "api/ask", data=json.dumps(body).encode(), method="POST",
+                                     headers={"content-type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.mark.integration
+def test_the_json_endpoint_answers_statelessly_beside_the_chat(running_app):
+    status, first = post_ask(running_app.url, {"question": "What did Peskov say?", "mode": "who"})
+    assert status == 200 and first["answerable"] and first["citations"], first
+    status, follow = post_ask(running_app.url, {"question": "and what did he say about Putin?", "mode": "who",
+                                                "history": [["What did Peskov say?", first["text"]]]})
+    assert status == 200 and "Dmitry Peskov" in follow["notice"], follow
+    status, error = post_ask(running_app.url, {"question": "Who?", "mode": "poem"})
+    assert status == 400 and "'mode' must be one of" in error["error"]
 
 
 @pytest.mark.integration

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import drop_postgres_database, fresh_postgres_database
-from .test_app_client import HOSTILE, ask, start_app
+from .test_app_client import HOSTILE, ask, post_ask, start_app
 from .test_ingest_workers import milvus_server  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.integration
@@ -37,3 +37,10 @@ def test_what_one_replica_ingests_the_other_answers(tmp_path, records_url, milvu
             assert "1 article added" in summary, summary
             result = ask(one, "Why did the ferry operator suspend river crossings?")
             assert "Ferry &amp; River &lt;Times&gt;" in result["sources"], result["sources"]
+
+            # The JSON endpoint needs no session affinity: a conversation can hop between replicas.
+            status, opening = post_ask(first.url, {"question": "What did Peskov say?", "mode": "who"})
+            assert status == 200 and opening["answerable"], opening
+            status, follow = post_ask(second.url, {"question": "and what did he say about Putin?", "mode": "who",
+                                                   "history": [["What did Peskov say?", opening["text"]]]})
+            assert status == 200 and "Dmitry Peskov" in follow["notice"], follow
