@@ -191,7 +191,8 @@ class OutletMatcher:
         ordered = sorted(self._outlets, key=len, reverse=True)
         self._pattern = (
             re.compile(
-                r"(?<![\w])(?:the\s+)?(" + "|".join(re.escape(a) for a in ordered) + r")(?:'s|')?(?![\w])",
+                r"(?<![\w])(?:the\s+)?(" + "|".join(re.escape(a) for a in ordered) + r")"
+                + _WEB_SUFFIX + r"?(?:'s|')?(?![\w])",
                 re.IGNORECASE,
             )
             if ordered
@@ -213,6 +214,9 @@ class OutletMatcher:
 
 
 _SECTION_SEPARATOR = re.compile(r"\s+[-|–—:]\s+")
+# An outlet written as its site ("CBSSports.com" for "CBS Sports"): the suffix belongs to the
+# mention, or cutting the name out of the question would leave ".com" behind.
+_WEB_SUFFIX = r"(?:\.(?:com|org|net|news|co\.uk|com\.au|co|io))"
 
 
 def _aliases(outlet: str) -> list[tuple[str, bool]]:

@@ -159,5 +159,13 @@ def test_the_search_text_leaves_out_outlet_names_and_dates():
     assert comparison.parts[0].search_text == "Does article say that McCarthy was removed"
 
 
+def test_an_outlet_written_as_its_site_is_cut_out_whole():
+    found = hints("Did CBSSports.com report that the Chiefs won, and did Sporting News agree?")
+    assert "CBS Sports" in found.outlets
+    assert ".com" not in found.search_text and "CBSSports" not in found.search_text
+    told = hints("What did the coach tell CBS Sports. Was it true?")
+    assert "CBS Sports" in told.outlets and "Was it true?" in told.search_text  # a full stop is no suffix
+
+
 def test_a_question_that_is_only_an_outlet_name_is_searched_as_written():
     assert hints("TechCrunch?").search_text == "TechCrunch?"
