@@ -290,7 +290,7 @@ class _EmbedProgress:
 
     def add(self, chunks: int) -> None:
         self.done += chunks
-        if self.progress and (self.done or self.all_found):
+        if self.progress and self.total and (self.done or self.all_found):
             total = self.total if self.all_found else max(self.total, self.done + 1)
             self.progress("embed", self.done, total)
 

@@ -178,3 +178,33 @@ def test_real_model_ingest_of_the_sample(settings, real_embedder, tmp_path):
     # A second process opening the index sees the same data and model.
     reopened = Index.open(assistant.index_path, real_embedder.model_id, 384)
     assert reopened.stats().chunks == stats.chunks
+
+
+def test_articles_are_embedded_in_windows_while_others_are_prepared_and_progress_ends_at_the_total(
+        assistant, embedder, monkeypatch):
+    from assistant import ingest as ingest_stage
+
+    monkeypatch.setattr(ingest_stage, "EMBED_WINDOW", 5)  # several windows from the 25 sample chunks
+    calls = []
+    report = assistant.ingest([SAMPLE_DIR], progress=lambda stage, done, total: calls.append((stage, done, total)))
+    embedded = [(done, total) for stage, done, total in calls if stage == "embed"]
+    chunks = assistant.stats().chunks
+    assert embedder.calls > 1 and report.chunks_embedded == embedder.texts
+    assert embedded[-1][0] == embedded[-1][1] >= chunks  # the bar closes at its total, once
+    assert all(done < total for done, total in embedded[:-1])  # never "finished" before the end
+    assert [d for d, _ in embedded] == sorted(d for d, _ in embedded)
+    calls.clear()
+    again = assistant.ingest([SAMPLE_DIR], progress=lambda stage, done, total: calls.append((stage, done, total)))
+    assert len(again.unchanged) == 8 and not [c for c in calls if c[0] == "embed"]  # nothing to embed: no bar
+
+
+def test_a_failure_in_the_preparing_thread_reaches_the_caller(assistant, monkeypatch):
+    from assistant import ingest as ingest_stage
+
+    def broken(raw, settings, tally):
+        raise MemoryError("out of memory while preparing")
+
+    monkeypatch.setattr(ingest_stage, "_prepare_one", broken)
+    with pytest.raises(MemoryError, match="preparing"):
+        assistant.ingest([SAMPLE_DIR])
+    assert not Index.exists(assistant.index_path) or assistant.stats().articles == 0  # nothing half-written
