@@ -948,13 +948,8 @@ class IndexWriter:
             f"SELECT DISTINCT article_id FROM dedup_bands WHERE band IN ({marks}) AND article_id <> ?",
             [*bands, other_than],
         )]
-        if not ids:
-            return []
-        rows = []
-        for part in _batches(ids, 500):
-            rows += self.db.execute(
-                f"SELECT id, signature FROM articles WHERE id IN ({','.join('?' * len(part))}) "
-                "AND duplicate_of IS NULL AND signature IS NOT NULL", part).fetchall()
+        rows = _rows_in(self.db, "SELECT id, signature FROM articles WHERE id IN ({marks}) "
+                                 "AND duplicate_of IS NULL AND signature IS NOT NULL", ids)
         return sorted((r[0], r[1]) for r in rows)
 
     def vectors_by_text_hash(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
@@ -1339,9 +1334,10 @@ def _fts_query(text: str) -> str:
     return " OR ".join(f'"{w}"' for w in bm25_query_words(text))
 
 
-def _rows_in(db: Database, sql: str, rowids: Iterable[int]) -> Iterator[tuple]:
-    """Rows of `sql`, whose `{marks}` is an IN list, for every rowid (500 placeholders a query)."""
-    for part in _batches([int(r) for r in rowids], 500):
+def _rows_in(db: Database, sql: str, keys: Iterable[int | str]) -> Iterator[tuple]:
+    """Rows of `sql`, whose `{marks}` is an IN list, for every key (rowids or article ids; 500
+    placeholders a query). NumPy integers become Python ints: neither driver takes them."""
+    for part in _batches([k.item() if isinstance(k, np.generic) else k for k in keys], 500):
         yield from db.execute(sql.format(marks=",".join("?" * len(part))), part).fetchall()
 
 

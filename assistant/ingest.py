@@ -246,16 +246,18 @@ def _prepare_and_embed(
     prepared: list[Prepared] = []
     vectors: dict[str, np.ndarray] = {}
     window: list[Prepared] = []
+    window_chunks = 0
     counter = _EmbedProgress(progress)
     while (item := ready.get()) is not _PREPARED_ALL:
         if isinstance(item, BaseException):
             raise item
         prepared.append(item)
         window.append(item)
+        window_chunks += len(item.chunks)
         counter.found(len(item.chunk_hashes))
-        if sum(len(w.chunks) for w in window) >= EMBED_WINDOW:
+        if window_chunks >= EMBED_WINDOW:
             _embed_window(window, index, embedder, tally, vectors, counter)
-            window = []
+            window, window_chunks = [], 0
     worker.join()
     counter.all_found = True
     _embed_window(window, index, embedder, tally, vectors, counter)

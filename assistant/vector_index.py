@@ -5,9 +5,10 @@
   and exact search needs no training.
 - Above: IVF-Flat (inner product), nlist ~ 2*sqrt(n) rounded to a power of two, searched with
   IVF_NPROBE lists. Measured recall@10 against exact search at that setting: 0.96 at 10k, 0.97
-  at 100k (0.9 ms), 0.96 at 1M (2-3 ms); see docs/benchmarks.md. IVF rather than HNSW because the index must support `remove_ids` (updated
-  and removed articles) and ID-selector filters, which FAISS's HNSW does not, and IVF builds in
-  seconds where HNSW takes many minutes on 2 cores at a million vectors.
+  at 100k (0.9 ms), 0.96 at 1M (2-3 ms); see docs/benchmarks.md. IVF rather than HNSW because
+  the index must support `remove_ids` (updated and removed articles) and ID-selector filters,
+  which FAISS's HNSW does not, and IVF builds in seconds where HNSW takes many minutes on 2 cores
+  at a million vectors.
 
 An IVF index must be trained before vectors are added: `train_sample_size` says how many of the
 collection's vectors to train on. Searches with a filter must pass the parameters from
