@@ -97,6 +97,11 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         # written in the same transaction as the chunks, applied after the commit, then deleted.
         "CREATE TABLE IF NOT EXISTS vector_outbox (rowid BIGINT PRIMARY KEY, op TEXT NOT NULL)",
     ]),
+    # Keyword statistics of our own (see bm25.py): chunks holding each term. The totals (chunks,
+    # terms) are meta keys bm25_chunks / bm25_tokens. An index of version 1 gets them on open.
+    (2, [
+        "CREATE TABLE IF NOT EXISTS bm25_terms (term TEXT PRIMARY KEY, chunks BIGINT NOT NULL) {WITHOUT_ROWID}",
+    ]),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -46,6 +46,7 @@ from .index import (
     _write_lock,
     build_faiss_from_records,
     now_iso,
+    rebuild_term_stats,
 )
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ DAMAGED_SUFFIX = ".damaged"
 NEEDS_REINGEST = "needs-reingest"
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
-_TABLES = ("meta", "articles", "sentences", "chunks", "chunks_fts", "statements", "dedup_bands", "ingest_log")
+_TABLES = ("meta", "articles", "sentences", "chunks", "chunks_fts", "statements", "dedup_bands", "ingest_log",
+           "bm25_terms")
 _ARTICLE_TABLES = ("chunks", "sentences", "statements", "dedup_bands")  # rows that belong to an article
 _REQUIRED_META = ("schema_version", "embedding_model", "dimension", "generation")
 _MANIFEST_FIELDS = ("format", "schema_version", "embedding_model", "dimension", "generation", "counts")
@@ -67,7 +69,7 @@ _SHOWN = 5  # how many examples a finding names
 _RECORD_REPAIRS = frozenset({
     "records-damaged", "records-missing", "records-tables-missing", "records-meta-missing",
     "orphan-chunks", "orphan-sentences", "orphan-statements", "orphan-dedup_bands", "chunks-invalid",
-    "copies-without-original", "fts-mismatch", "fts-damaged", "articles-unsearchable",
+    "copies-without-original", "fts-mismatch", "fts-damaged", "articles-unsearchable", "keyword-stats-mismatch",
 })
 
 
@@ -212,6 +214,7 @@ def _check_records(path: Path, findings: list[Finding]) -> _Records | None:
         try:
             findings += _check_rows(db, meta)
             findings += _check_fts(db)
+            findings += _check_keyword_stats(db)
             return _Records(meta=meta, counts=_counts(db), chunk_rowids=_chunk_rowids(db))
         except sqlite3.DatabaseError as exc:  # e.g. a table that lost a column
             findings.append(Finding(
@@ -335,6 +338,18 @@ def _bad_chunk_articles(db: sqlite3.Connection, meta: dict[str, str]) -> list[st
         bad.update(r[0] for r in db.execute(sql, args))
     known = {r[0] for r in db.execute("SELECT id FROM articles")}
     return sorted(bad & known)  # rows of unknown articles are orphans, reported separately
+
+
+def _check_keyword_stats(db: sqlite3.Connection) -> list[Finding]:
+    """The keyword statistics (bm25_terms, meta bm25_chunks) must count every chunk. (Only the
+    count is compared: recounting every term is the repair, minutes at a million chunks.)"""
+    chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    row = db.execute("SELECT value FROM meta WHERE key='bm25_chunks'").fetchone()
+    counted = int(row[0]) if row and str(row[0]).lstrip("-").isdigit() else 0
+    if counted == chunks:
+        return []
+    return [Finding("error", RECORDS, f"The keyword statistics count {counted} chunk(s) but the records hold "
+                    f"{chunks}: keyword scores are off.", "Recounts them from the chunks.", "keyword-stats-mismatch")]
 
 
 def _check_fts(db: sqlite3.Connection) -> list[Finding]:
@@ -630,6 +645,7 @@ def _repair_records(path: Path) -> list[str]:
                            "on their next ingest.")
         actions += _mark_unsearchable(db)
         actions += _rebuild_fts(db)
+        actions.append(f"Recounted the keyword statistics of {rebuild_term_stats(db)} chunk(s).")
         generation = int(db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0]) + 1
         # A new vectors generation makes every open copy of the index (the app) reload its vectors.
         _set_meta(db, generation=generation, vectors_generation=generation, updated_at=now_iso())

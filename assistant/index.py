@@ -14,7 +14,9 @@ state, a crash after it leaves the new one. vectors.faiss and manifest.json are 
 written after the commit by atomic rename; if a crash leaves them behind the SQLite generation,
 opening the index rebuilds them from SQLite. BM25 lives in an SQLite FTS5 table for the same
 reason: it is updated incrementally inside the same transaction (adding one article costs one
-article's work, not a rebuild of a bm25s matrix).
+article's work, not a rebuild of a bm25s matrix). FTS5 (or Milvus) only finds the keyword
+candidates; they are scored with the statistics of bm25.py, kept in the records (`bm25_terms`), so
+both backends rank a question's passages the same way.
 
 Scale-out (settings records_url + vectors_uri): the same records in PostgreSQL (the same SQL and
 migrations, through db.Database) and chunk vectors + BM25 in Milvus (milvus_store). PostgreSQL is
@@ -45,6 +47,7 @@ from typing import Iterable, Iterator, Sequence
 import faiss
 import numpy as np
 
+from . import bm25
 from .db import SCHEMA_VERSION, SQLITE, Database, connect_postgresql, connect_sqlite, redact, schema_statements
 from .errors import IndexCorrupt, IndexError_, IndexIncompatible, IndexLocked, IndexNotFound
 from .milvus_store import MilvusChunks, VectorRow
@@ -57,6 +60,9 @@ MANIFEST = "manifest.json"
 RECORDS = "records.sqlite"
 VECTORS = "vectors.faiss"
 LOCK = "write.lock"
+# Keyword candidates fetched per result wanted, then scored with our own BM25 statistics: a
+# backend's own ranking may put a passage ours ranks in the top k just below its own top k.
+KEYWORD_CANDIDATES_PER_RESULT = 2
 
 
 
@@ -195,6 +201,8 @@ class Index:
                 f"No index at {path}. Create one with: newsdesk ingest data/sample --index {path}"
             )
         manifest = _read_manifest(path)
+        if int(manifest["schema_version"]) in UPGRADABLE_VERSIONS:
+            manifest = _upgrade_embedded(path)
         _check_compatible(path, manifest, model_id, dimension)
         index = cls(path, manifest)
         index._check_records()
@@ -213,6 +221,14 @@ class Index:
                 path: Path | None = None) -> "Index":
         """The scale-out index: records in PostgreSQL, vectors in Milvus. With `create`, set up
         the schema and collection when the database is empty (safe when several workers race)."""
+        index = cls._connect_records(scale_out, model_id, dimension, create, path)
+        if index.milvus.keyword_analyzer_outdated():
+            index.resync_vectors(recreate=True)
+        return index
+
+    @classmethod
+    def _connect_records(cls, scale_out: "ScaleOut", model_id: str, dimension: int | None, create: bool,
+                         path: Path | None) -> "Index":
         db = connect_postgresql(scale_out.records_url)
         try:
             if not create:
@@ -242,6 +258,12 @@ class Index:
                 f"No index in {scale_out.describe()}. Create one with `newsdesk migrate`, or with "
                 "`newsdesk ingest` while NEWSDESK_RECORDS_URL and NEWSDESK_VECTORS_URI are set."
             )
+        if db.schema_version() in UPGRADABLE_VERSIONS:
+            db.hold_writer_lock(600)
+            try:
+                _upgrade_records(db)
+            finally:
+                db.release_writer_lock()
         manifest = _manifest_from(Path(scale_out.describe()), db)
         _check_compatible(Path(scale_out.describe()), manifest, model_id, dimension)
         return cls(Path(path or scale_out.describe()), manifest, scale_out)
@@ -513,19 +535,23 @@ class Index:
         return [[(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i >= 0] for row_ids, row_scores in zip(ids, scores)]
 
     def bm25_term_counts(self, share: float) -> tuple[int, dict[str, int]]:
-        """(number of chunks, {BM25 term: chunks holding it}) for the terms, as stored (lower case,
-        Porter-stemmed), in more than `share` of the chunks. One pass over the FTS vocabulary
-        (0.3 s at 100k chunks, 3.5 s at 1M); retrieval uses it to keep BM25 queries cheap.
-        Scale-out: (0, {}): Milvus' BM25 has no such cost to save.
-        """
-        if self.milvus is not None:
-            return 0, {}
+        """(number of chunks, {BM25 term: chunks holding it}) for the terms (bm25.terms) in more
+        than `share` of the chunks, from the records' keyword statistics (one pass over
+        bm25_terms); retrieval uses it to keep keyword queries cheap, on both backends."""
+        stats = self.term_stats(())
+        rows = self._db().execute("SELECT term, chunks FROM bm25_terms WHERE chunks > ?", (share * stats.chunks,))
+        return stats.chunks, {term: int(n) for term, n in rows}
+
+    def term_stats(self, terms: Sequence[str]) -> bm25.TermStats:
+        """The keyword statistics for scoring `terms`: chunks, their total terms, holders of each."""
         db = self._db()
-        # fts5vocab reads the FTS index in place; a TEMP table changes nothing in the index file.
-        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_fts_vocab USING fts5vocab(main, 'chunks_fts', 'row')")
-        total = int(db.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0])
-        rows = db.execute("SELECT term, doc FROM temp.chunks_fts_vocab WHERE doc > ?", (share * total,))
-        return total, {term: int(doc) for term, doc in rows}
+        totals = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('bm25_chunks', 'bm25_tokens')").fetchall())
+        holding = {t: int(n) for t, n in _rows_in(db, "SELECT term, chunks FROM bm25_terms WHERE term IN ({marks})", terms)}
+        return bm25.TermStats(int(totals.get("bm25_chunks", 0)), int(totals.get("bm25_tokens", 0)), holding)
+
+    def keyword_texts(self, rowids: Sequence[int], db: Database | None = None) -> dict[int, str]:
+        """rowid -> the chunk's keyword text (fts_text: title, line break, chunk text)."""
+        return _keyword_texts_of(db or self._db(), rowids)
 
     def chunk_articles(self, rowids: Sequence[int]) -> dict[int, tuple[str, str, tuple[str, ...], str | None]]:
         """rowid -> (chunk id, article id, outlets, published_at), reading no text: what ranking needs.
@@ -556,12 +582,22 @@ class Index:
         return out
 
     def search_bm25(self, query: str, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
-        """(chunk rowid, BM25 score, higher is better), best first. Words are OR-ed."""
-        if self.milvus is not None:  # the same words FTS5 would get (no stop words, at most 64)
-            return self._committed(self.milvus.search_bm25(" ".join(bm25_query_words(query)), k, filters))
-        match = _fts_query(query)
-        if not match or k <= 0:
+        """(chunk rowid, BM25 score, higher is better), best first. Words are OR-ed. The backend
+        (FTS5, or Milvus scale-out) finds candidates; bm25.py scores them (same on both)."""
+        words = bm25_query_words(query)
+        if not words or k <= 0:
             return []
+        wanted = k * KEYWORD_CANDIDATES_PER_RESULT
+        terms = bm25.query_terms(words)
+        if self.milvus is not None:  # Milvus indexes our terms (vector_rows), not the raw text
+            found = self._committed(self.milvus.search_bm25(" ".join(terms), wanted, filters))
+        else:
+            found = self._search_fts(words, wanted, filters)
+        return bm25.ranked(terms, self.keyword_texts([r for r, _ in found]), self.term_stats(terms), k)
+
+    def _search_fts(self, words: Sequence[str], k: int, filters: Filters) -> list[tuple[int, float]]:
+        """FTS5's own BM25 ranking of the chunks holding any of `words`."""
+        match = " OR ".join(f'"{w}"' for w in words)
         sql = "SELECT f.rowid, bm25(chunks_fts) AS score FROM chunks_fts f"
         args: list = [match]
         where = "chunks_fts MATCH ?"
@@ -578,7 +614,8 @@ class Index:
         """Scale-out only: dense + BM25 fused by Milvus itself (RRF), (rowid, RRF score)."""
         if self.milvus is None:
             raise IndexError_("Server-side hybrid search needs the Milvus backend (NEWSDESK_VECTORS_URI).")
-        return self._committed(self.milvus.search_hybrid(vector, " ".join(bm25_query_words(query)), k, filters))
+        terms = bm25.query_terms(bm25_query_words(query))
+        return self._committed(self.milvus.search_hybrid(vector, " ".join(terms), k, filters))
 
     def _committed(self, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Milvus hits whose chunk is in the records (a change being applied may leave others)."""
@@ -713,14 +750,23 @@ class Index:
         finally:
             db.close()
 
-    def resync_vectors(self, lock_timeout_s: float = 600.0) -> int:
-        """Scale-out repair: empty the Milvus collection and send every chunk again from the records."""
+    def resync_vectors(self, lock_timeout_s: float = 600.0, recreate: bool = False) -> int:
+        """Scale-out repair: empty the Milvus collection and send every chunk again from the
+        records. With `recreate`: only if the collection indexes keywords the old way (before
+        bm25.py), make it anew with the current schema first (derived data, so nothing is lost)."""
         assert self.milvus is not None
         db = self._new_connection()
         try:
             db.hold_writer_lock(lock_timeout_s)
             try:
-                self.milvus.drop_all()
+                if recreate:
+                    if not self.milvus.keyword_analyzer_outdated():
+                        return 0  # another process rebuilt it while this one waited for the lock
+                    log.warning("the Milvus collection %s indexes keywords the old way; rebuilding it from the "
+                                "records", self.milvus.collection)
+                    self.milvus.recreate()
+                else:
+                    self.milvus.drop_all()
                 db.execute("INSERT INTO vector_outbox (rowid, op) SELECT rowid, 'put' FROM chunks "
                            "ON CONFLICT (rowid) DO UPDATE SET op=excluded.op")
                 return self._apply_outbox(db)
@@ -761,7 +807,7 @@ class Index:
                 texts[article_id] = (row[0], row[1])
             title, text = texts[article_id]
             out[int(rowid)] = VectorRow(
-                rowid=int(rowid), article_id=article_id, text=fts_text(title, text[start:end]),
+                rowid=int(rowid), article_id=article_id, text=" ".join(bm25.terms(fts_text(title, text[start:end]))),
                 vector=np.frombuffer(bytes(blob), dtype=np.float32), outlet=outlet or "", day=(published or "")[:10],
             )
         return out
@@ -809,6 +855,7 @@ class IndexWriter:
         self.added_ids: list[int] = []
         self.added_vectors: list[np.ndarray] = []
         self.removed_rowids: set[int] = set()
+        self.term_change = bm25.TermTally()  # saved to bm25_terms once, before the commit
         self.changed = False
 
     @property
@@ -821,6 +868,8 @@ class IndexWriter:
         self.changed = True
         existed = db.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is not None
         rowids = [r[0] for r in db.execute("SELECT rowid FROM chunks WHERE article_id=?", (article_id,))]
+        if rowids:
+            self.term_change.add(_keyword_texts_of(db, rowids).values(), sign=-1)
         if self.outbox:
             self._queue(rowids, "delete")
         else:
@@ -895,6 +944,7 @@ class IndexWriter:
             self.db.execute("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", (rowid, fts_text(article.title, chunk.text)))
             self.added_ids.append(rowid)
             self.added_vectors.append(vector)
+        self.term_change.add(fts_text(article.title, chunk.text) for chunk in chunks)
         self.db.executemany(
             "INSERT INTO statements VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
@@ -1092,12 +1142,85 @@ def _initialise_records(db: Database, model_id: str, dimension: int) -> None:
 
 
 def _next_generation(db: Database, writer: "IndexWriter") -> int:
-    """Count this write as a new generation (inside its transaction); returns the number."""
+    """Count this write as a new generation (inside its transaction), with the keyword statistics
+    it changed; returns the number."""
+    apply_term_change(db, writer.term_change)
     generation = int(db.one("SELECT value FROM meta WHERE key='generation'")[0]) + 1
     _set_meta(db, generation=generation, updated_at=now_iso())
     if writer.vectors_changed:
         _set_meta(db, vectors_generation=generation)
     return generation
+
+
+# ---------------------------------------------------------------- keyword statistics (bm25.py)
+
+# Schema versions an index is brought up to date from when opened (1: before bm25_terms).
+UPGRADABLE_VERSIONS = (1,)
+
+
+def apply_term_change(db: Database, change: bm25.TermTally) -> None:
+    """Add a change to bm25_terms and the totals (inside the caller's write transaction)."""
+    if change.empty:
+        return
+    rows = sorted(change.changes().items())  # one order for every writer (PostgreSQL row locks)
+    db.executemany("INSERT INTO bm25_terms (term, chunks) VALUES (?, ?) "
+                   "ON CONFLICT (term) DO UPDATE SET chunks = bm25_terms.chunks + excluded.chunks", rows)
+    emptied = [t for t, n in rows if n < 0]
+    for part in _batches(emptied, 500):
+        db.execute(f"DELETE FROM bm25_terms WHERE chunks <= 0 AND term IN ({','.join('?' * len(part))})", part)
+    totals = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('bm25_chunks', 'bm25_tokens')").fetchall())
+    _set_meta(db, bm25_chunks=int(totals.get("bm25_chunks", 0)) + change.chunks,
+              bm25_tokens=int(totals.get("bm25_tokens", 0)) + change.tokens)
+
+
+def rebuild_term_stats(db: Database, batch: int = 5000) -> int:
+    """Recount bm25_terms and the totals from every chunk (upgrade, repair). Returns the chunks."""
+    db.execute("DELETE FROM bm25_terms")
+    _set_meta(db, bm25_chunks=0, bm25_tokens=0)
+    rowids = [int(r[0]) for r in db.execute("SELECT rowid FROM chunks ORDER BY rowid").fetchall()]
+    change = bm25.TermTally()
+    for part in _batches(rowids, batch):
+        change.add(_keyword_texts_of(db, part).values())
+    apply_term_change(db, change)
+    return len(rowids)
+
+
+def _keyword_texts_of(db: Database, rowids: Sequence[int]) -> dict[int, str]:
+    rows = _rows_in(db, 'SELECT c.rowid, a.title, substr(a.text, c.start + 1, c."end" - c.start) '
+                    "FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.rowid IN ({marks})", rowids)
+    return {int(rowid): fts_text(title, text) for rowid, title, text in rows}
+
+
+def _upgrade_records(db: Database) -> None:
+    """Bring records of an older schema version up to date (under the caller's writer lock)."""
+    version = db.schema_version()
+    if version not in UPGRADABLE_VERSIONS:
+        return  # another process upgraded them while this one waited for the lock
+    started = time.perf_counter()
+    db.begin_write()
+    try:
+        db.migrate()
+        chunks = rebuild_term_stats(db)
+        _set_meta(db, schema_version=SCHEMA_VERSION)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    log.info("upgraded the records from schema %d to %d (keyword statistics of %d chunks) in %.1f s",
+             version, SCHEMA_VERSION, chunks, time.perf_counter() - started)
+
+
+def _upgrade_embedded(path: Path) -> dict:
+    """Upgrade an embedded index's records in place (under its write lock); the new manifest."""
+    with _write_lock(path):
+        db = _connect(path / RECORDS)
+        try:
+            _upgrade_records(db)
+            manifest = _manifest_from(path, db)
+        finally:
+            db.close()
+        _write_json_atomically(path / MANIFEST, manifest)
+    return manifest
 
 
 def _set_meta(db: Database, **values) -> None:
@@ -1327,11 +1450,6 @@ def bm25_query_words(text: str) -> list[str]:
     """The words of a keyword search: lower case, no stop words, each once, at most 64."""
     words = [w for w in _FTS_WORD.findall(text.lower()) if w not in _STOPWORDS]
     return list(dict.fromkeys(words))[:64]
-
-
-def _fts_query(text: str) -> str:
-    """Turn free text into an FTS5 OR-query of quoted terms (no FTS syntax from users)."""
-    return " OR ".join(f'"{w}"' for w in bm25_query_words(text))
 
 
 def _rows_in(db: Database, sql: str, keys: Iterable[int | str]) -> Iterator[tuple]:

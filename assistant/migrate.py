@@ -22,7 +22,7 @@ from .index import RECORDS, Index, ScaleOut
 log = logging.getLogger(__name__)
 
 # Tables in copy order; meta is handled on its own (the target's own timestamps stay).
-TABLES = ("articles", "sentences", "chunks", "statements", "dedup_bands", "ingest_log")
+TABLES = ("articles", "sentences", "chunks", "statements", "dedup_bands", "ingest_log", "bm25_terms")
 BATCH = 1000
 
 Progress = Callable[[str, int, int], None]
@@ -114,7 +114,7 @@ def _copy_table(source, target, table: str, progress: Progress | None) -> int:
 
 def _copy_meta(source, target) -> None:
     meta = dict(source.execute("SELECT key, value FROM meta").fetchall())
-    for key in ("generation", "vectors_generation", "created_at", "updated_at"):
+    for key in ("generation", "vectors_generation", "created_at", "updated_at", "bm25_chunks", "bm25_tokens"):
         if key in meta:
             target.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",

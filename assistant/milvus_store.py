@@ -14,7 +14,10 @@ server or cluster builds them. milvus-lite also allows one process per .db file:
 (ingest workers, app replicas) need `milvus-lite server` or a real Milvus.
 
 Rows: id = str(chunk rowid) (the records' chunk key, so deletes and upserts are by chunk and by
-article), rowid, article_id, text (headline + chunk, what BM25 reads), vector, outlet, day.
+article), rowid, article_id, text, vector, outlet, day. `text` is the chunk's keyword terms
+(bm25.terms of headline + chunk: lower case, Porter-stemmed), analysed by Milvus with no stemmer of
+its own, so its BM25 finds candidates by exactly the terms the embedded index's statistics count
+(Milvus' English stemmer did not even match "accounts" to "account" in milvus-lite).
 
 URIs: a path ending in .db is milvus-lite in this process (one process per file: a second process
 gets a clear error, run a server for several); http(s)://host:port or milvus://host:port is a
@@ -39,6 +42,7 @@ log = logging.getLogger(__name__)
 
 TEXT_MAX_BYTES = 65_535  # Milvus VARCHAR limit; a chunk plus its headline stays far below it
 HNSW = {"index_type": "HNSW", "M": 16, "efConstruction": 200}
+KEYWORD_ANALYZER = {"tokenizer": "standard", "filter": ["lowercase"]}  # the text is stemmed already
 SEARCH_EF = 128
 
 
@@ -48,7 +52,7 @@ class VectorRow:
 
     rowid: int
     article_id: str
-    text: str
+    text: str  # keyword terms, space-separated
     vector: np.ndarray
     outlet: str
     day: str  # YYYY-MM-DD or "" when undated
@@ -76,6 +80,7 @@ class MilvusChunks:
         self.uri = uri
         self.collection = collection
         self.dimension = dimension
+        self.token = token
         self._lock = threading.Lock()  # milvus-lite's in-process engine is not shared across threads safely
         if is_lite(uri):
             # pymilvus asks for timestamps (AllocTimestamp) that milvus-lite's in-process server
@@ -127,6 +132,24 @@ class MilvusChunks:
         """Delete every row (the collection and its indexes stay)."""
         with self._lock:
             self.client.delete(self.collection, filter="rowid >= 0")
+
+    def keyword_analyzer_outdated(self) -> bool:
+        """Whether the collection analyses `text` otherwise than KEYWORD_ANALYZER (made by an
+        older Newsdesk)."""
+        with self._lock:
+            fields = self.client.describe_collection(self.collection).get("fields", [])
+        params = next((f.get("params", {}) for f in fields if f.get("name") == "text"), {})
+        analyzer = params.get("analyzer_params")
+        return analyzer is not None and json.loads(analyzer) != KEYWORD_ANALYZER
+
+    def recreate(self) -> None:
+        """Drop the collection and make it again, empty, with the current schema and indexes."""
+        with self._lock:
+            self.client.drop_collection(self.collection)
+        self.store = _open_store(self.uri, self.token, self.collection, self.dimension)
+        self.client = self.store.client
+        self._ensure_scalar_indexes()
+        self.client.load_collection(self.collection)
 
     def close(self) -> None:
         try:
@@ -220,11 +243,8 @@ def _open_store(uri: str, token: str, collection: str, dimension: int):
     target = milvus_uri(uri)
     if is_lite(uri):
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-    # English stemming, like the embedded index's FTS5 porter tokenizer.
-    bm25 = BM25BuiltInFunction(
-        input_field_names="text", output_field_names="sparse",
-        analyzer_params={"tokenizer": "standard", "filter": ["lowercase", {"type": "stemmer", "language": "english"}]},
-    )
+    bm25 = BM25BuiltInFunction(input_field_names="text", output_field_names="sparse",
+                               analyzer_params=dict(KEYWORD_ANALYZER))
     try:
         return MilvusVectorStore(
             uri=target, token=token or "", collection_name=collection, dim=dimension,

@@ -297,7 +297,7 @@ def _write_batches(index, batches: Iterator[list[PreparedArticle]], chunks: int,
 
 def _insert_rows(writer, items: Sequence[PreparedArticle], next_rowid: int) -> int:
     """The rows put_article writes (articles, sentences, chunks + vectors, FTS), in bulk."""
-    from assistant.index import now_iso
+    from assistant.index import fts_text, now_iso
 
     stamp = now_iso()
     articles, sentences, chunk_rows, fts_rows = [], [], [], []
@@ -312,7 +312,7 @@ def _insert_rows(writer, items: Sequence[PreparedArticle], next_rowid: int) -> i
             chunk_text = text[start:end]
             chunk_rows.append((next_rowid, f"{f['id']}:{i}", f["id"], i, int(start), int(end),
                                hashlib.sha1(chunk_text.encode("utf-8")).hexdigest(), item.vectors[i].tobytes()))
-            fts_rows.append((next_rowid, chunk_text))
+            fts_rows.append((next_rowid, fts_text(f["title"], chunk_text)))
             writer.added_ids.append(next_rowid)
             next_rowid += 1
         writer.added_vectors.append(np.asarray(item.vectors, dtype=np.float32))
@@ -324,6 +324,7 @@ def _insert_rows(writer, items: Sequence[PreparedArticle], next_rowid: int) -> i
     db.executemany("INSERT INTO chunks (rowid, id, article_id, idx, start, end, text_hash, vector) "
                    "VALUES (?,?,?,?,?,?,?,?)", chunk_rows)
     db.executemany("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", fts_rows)
+    writer.term_change.add(text for _, text in fts_rows)  # the keyword statistics (bm25.py), saved on commit
     writer.changed = True
     return next_rowid
 

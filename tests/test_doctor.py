@@ -167,6 +167,23 @@ def test_bm25_table_out_of_step_with_the_chunks_is_rebuilt(built):
     assert snapshot(open_index(assistant)) == expected
 
 
+def test_keyword_statistics_out_of_step_with_the_chunks_are_recounted(built):
+    assistant, _ = built
+    path = assistant.index_path
+    expected = snapshot(open_index(assistant))
+    db = sqlite3.connect(path / RECORDS)
+    db.execute("DELETE FROM bm25_terms WHERE term IN ('grain', 'export')")  # as a crashed bulk tool might
+    db.execute("UPDATE meta SET value = value + 5 WHERE key = 'bm25_chunks'")
+    db.commit()
+    db.close()
+    assert open_index(assistant).search_bm25("grain exports", 5) != expected["bm25"][1]  # scores are off
+    (finding,) = doctor.diagnose(path)
+    assert finding.code == "keyword-stats-mismatch" and "count" in finding.problem
+    assert any("Recounted the keyword statistics" in a for a in doctor.repair(path))
+    assert doctor.diagnose(path) == []
+    assert snapshot(open_index(assistant)) == expected
+
+
 def test_rows_without_an_article_are_found_and_deleted(built):
     assistant, _ = built
     path = assistant.index_path

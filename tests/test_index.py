@@ -7,9 +7,10 @@ import sqlite3
 import numpy as np
 import pytest
 
-from assistant import segment
+from assistant import bm25, segment
 from assistant.errors import IndexCorrupt, IndexIncompatible, IndexLocked, IndexNotFound
-from assistant.index import MANIFEST, RECORDS, VECTORS, Index, _write_lock
+from assistant.db import SCHEMA_VERSION
+from assistant.index import MANIFEST, RECORDS, VECTORS, Index, _write_lock, rebuild_term_stats
 from assistant.records import Article, Filters
 
 TEXT = "The ministry denied the strike. Prigozhin said his camps were hit. He vowed revenge on everyone."
@@ -39,7 +40,7 @@ def test_manifest_describes_the_index(index, fake_embedder):
     manifest = json.loads((index.path / MANIFEST).read_text())
     assert manifest["embedding_model"] == fake_embedder.model_id
     assert manifest["dimension"] == fake_embedder.dimension
-    assert manifest["schema_version"] == 1
+    assert manifest["schema_version"] == SCHEMA_VERSION == 2
     assert manifest["counts"]["articles"] == 1 and manifest["counts"]["chunks"] == 3
     assert manifest["generation"] == 1
 
@@ -187,3 +188,58 @@ def test_past_the_flat_limit_the_vectors_move_to_ivf_and_stay_searchable(tmp_pat
     assert answer.answerable and "Whitcombe" in answer.text
     reopened = Index.open(index.path)  # the saved file is the IVF index, not rebuilt on open
     assert vector_index.describe(reopened._faiss_index()) == vector_index.describe(index._faiss_index())
+
+
+def _keyword_stats(index) -> tuple[dict, dict]:
+    db = index._db()
+    terms = dict(db.execute("SELECT term, chunks FROM bm25_terms").fetchall())
+    totals = dict(db.execute("SELECT key, value FROM meta WHERE key LIKE 'bm25_%'").fetchall())
+    return terms, totals
+
+
+def _recounted(index) -> tuple[dict, dict]:
+    with index.writer() as w:
+        rebuild_term_stats(w.db)
+        w.changed = True
+    return _keyword_stats(index)
+
+
+def test_keyword_statistics_follow_every_add_update_and_remove(index, fake_embedder):
+    _put(index, fake_embedder, _article())
+    _put(index, fake_embedder, _article("b2", "Reuters reported that grain exports resumed in Odesa.", "Reuters"))
+    _put(index, fake_embedder, _article("a1", "The ministry denied everything again."))  # a new version
+    with index.writer() as w:
+        w.remove_article("b2")
+    kept = _keyword_stats(index)
+    assert kept[0]["deni"] == 1 and "grain" not in kept[0] and "prigozhin" not in kept[0]
+    assert kept[1] == {"bm25_chunks": "1", "bm25_tokens": str(bm25.length("Wagner\nThe ministry denied everything again."))}
+    assert kept == _recounted(index)
+
+
+def test_keyword_scores_use_the_stored_statistics(index, fake_embedder):
+    _put(index, fake_embedder, _article())
+    _put(index, fake_embedder, _article("b2", "Reuters reported that grain exports resumed in Odesa.", "Reuters"))
+    hits = index.search_bm25("grain camps", 5)
+    texts = index.keyword_texts([r for r, _ in hits])
+    stats = index.term_stats(["grain", "camp"])
+    assert stats.chunks == 4 and stats.holding == {"grain": 1, "camp": 1}
+    assert hits == [(r, pytest.approx(bm25.score(["grain", "camp"], texts[r], stats))) for r, _ in hits]
+    assert len(hits) == 2
+
+
+def test_an_index_from_before_keyword_statistics_is_upgraded_on_open(index, fake_embedder):
+    _put(index, fake_embedder, _article())
+    expected, hits = _keyword_stats(index), index.search_bm25("camps revenge", 5)
+    db = sqlite3.connect(index.path / RECORDS)  # what schema version 1 looked like
+    db.execute("DROP TABLE bm25_terms")
+    db.execute("DELETE FROM meta WHERE key LIKE 'bm25_%'")
+    db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    db.commit()
+    db.close()
+    manifest = json.loads((index.path / MANIFEST).read_text())
+    (index.path / MANIFEST).write_text(json.dumps({**manifest, "schema_version": 1}))
+    index.close()
+    upgraded = Index.open(index.path, fake_embedder.model_id, fake_embedder.dimension)
+    assert json.loads((index.path / MANIFEST).read_text())["schema_version"] == SCHEMA_VERSION
+    assert _keyword_stats(upgraded) == expected
+    assert upgraded.search_bm25("camps revenge", 5) == hits

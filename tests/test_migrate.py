@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import index as index_module
+from assistant import milvus_store
 from assistant.embed import HashingEmbedder
 from assistant.errors import IndexIncompatible, IndexNotFound
 from assistant.facade import Assistant
@@ -55,20 +56,31 @@ def test_answers_match_before_and_after_migration(embedded, target, tmp_path):
     assert (after.articles, after.duplicates, after.chunks, after.statements) == (
         before.articles, before.duplicates, before.chunks, before.statements)
     assert after.outlets == before.outlets
-    identical = 0
     for question, mode in QUESTIONS:
         old, new = embedded.ask(question, mode=mode), migrated.ask(question, mode=mode)
-        assert new.answerable == old.answerable, question  # the same questions are refused
         check_citations(migrated, new)
-        if new.answerable:  # the same coverage is cited, if not always the same sentence first
-            assert {c.article_id for c in new.citations} & {c.article_id for c in old.citations}, question
-        identical += new.text == old.text and new.citations == old.citations
-    # Dense search and the records are the same; BM25 is not: Milvus scores with Lucene's IDF
-    # (log(1 + ...)), FTS5 with the classic one, so close calls can order differently.
-    assert identical >= len(QUESTIONS) // 2, f"only {identical} of {len(QUESTIONS)} answers identical"
+        # Word for word: the keyword backends differ (FTS5, Milvus' BM25) but only find
+        # candidates; both score them with the same statistics (bm25.py), copied by migrate.
+        assert (new.answerable, new.text, new.citations) == (old.answerable, old.text, old.citations), question
     filtered = Filters(outlets=("Harbor Ledger (fictional)",))
     assert migrated.ask("What happened at the port?", filters=filtered).text == embedded.ask(
         "What happened at the port?", filters=filtered).text
+    for words in ("accounts of the solvent", "Wagner camps strikes denied", "river", "zzz unheard-of"):
+        for chosen in (Filters(), filtered):  # the same chunks with the same keyword scores
+            assert migrated.index.search_bm25(words, 8, chosen) == embedded.index.search_bm25(words, 8, chosen), words
+    migrated.index.close()
+
+
+def test_a_collection_from_before_our_keyword_terms_is_rebuilt_when_the_index_is_opened(embedded, target, tmp_path, monkeypatch):
+    old_analyzer = {"tokenizer": "standard", "filter": ["lowercase", {"type": "stemmer", "language": "english"}]}
+    monkeypatch.setattr(milvus_store, "KEYWORD_ANALYZER", old_analyzer)
+    migrate(embedded.index_path, target)
+    monkeypatch.undo()
+    migrated = scale_out_assistant(target, tmp_path)
+    assert not migrated.index.milvus.keyword_analyzer_outdated()
+    assert migrated.index.milvus.count() == embedded.stats().chunks
+    question = "How do the outlets' accounts of whether the solvent reached the river differ?"
+    assert migrated.ask(question, mode="compare").text == embedded.ask(question, mode="compare").text
     migrated.index.close()
 
 

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+from assistant import bm25, milvus_store
 from assistant.errors import IndexLocked
 from assistant.milvus_store import MilvusChunks, VectorRow, filter_expression, is_lite, milvus_uri
 from assistant.records import Filters
@@ -30,10 +31,15 @@ def chunks(tmp_path):
     rows = []
     for rowid, (article, text, outlet, day) in enumerate(TEXTS, start=1):
         vector = rng.normal(size=16).astype(np.float32)
-        rows.append(VectorRow(rowid, article, text, vector / np.linalg.norm(vector), outlet, day))
+        rows.append(VectorRow(rowid, article, keywords(text), vector / np.linalg.norm(vector), outlet, day))
     store.upsert(rows)
     yield store, rows
     store.close()
+
+
+def keywords(text: str) -> str:
+    """What the index stage stores and searches for a text: its bm25 terms."""
+    return " ".join(bm25.terms(text))
 
 
 def test_dense_search_finds_the_same_vector_first(chunks):
@@ -43,16 +49,31 @@ def test_dense_search_finds_the_same_vector_first(chunks):
     assert hits[0][0][1] == pytest.approx(1.0, abs=1e-4)  # cosine
 
 
-def test_bm25_search_stems_and_ranks_higher_is_better(chunks):
+def test_bm25_search_matches_our_stems_and_ranks_higher_is_better(chunks):
     store, _ = chunks
-    hits = store.search_bm25("denies solvent", 3)  # "denies" matches "denied" through the stemmer
+    hits = store.search_bm25(keywords("denies solvents"), 3)  # stems: "deni", "solvent"
     assert hits[0][0] == 1 and hits[0][1] > 0
+    assert store.search_bm25("denies", 3) == []  # Milvus stems nothing itself: the terms are ours
+
+
+def test_a_collection_analysing_keywords_the_old_way_is_found_and_made_again(tmp_path, monkeypatch):
+    old = {"tokenizer": "standard", "filter": ["lowercase", {"type": "stemmer", "language": "english"}]}
+    monkeypatch.setattr(milvus_store, "KEYWORD_ANALYZER", old)
+    store = MilvusChunks(str(tmp_path / "old.db"), "", "old_chunks", 4)
+    store.upsert([VectorRow(1, "a1", "The mayor denied it", np.ones(4, dtype=np.float32) / 2, "", "")])
+    store.close()
+    monkeypatch.undo()
+    store = MilvusChunks(str(tmp_path / "old.db"), "", "old_chunks", 4)
+    assert store.keyword_analyzer_outdated()
+    store.recreate()
+    assert not store.keyword_analyzer_outdated() and store.count() == 0
+    store.close()
 
 
 def test_filters_are_pushed_into_every_search(chunks):
     store, rows = chunks
     only_harbor = Filters(outlets=("Harbor Ledger",))
-    assert {r for r, _ in store.search_bm25("river drain", 10, only_harbor)} == {1, 2}
+    assert {r for r, _ in store.search_bm25(keywords("river drain"), 10, only_harbor)} == {1, 2}
     in_march_13_on = Filters(since="2024-03-13")
     assert {r for r, _ in store.search_dense_many(rows[0].vector[None, :], 10, in_march_13_on)[0]} == {3, 4}
     until_12 = Filters(until="2024-03-12")  # undated articles do not pass a date filter
@@ -62,7 +83,7 @@ def test_filters_are_pushed_into_every_search(chunks):
 
 def test_hybrid_search_fuses_dense_and_bm25_server_side(chunks):
     store, rows = chunks
-    hits = store.search_hybrid(rows[3].vector, "toluene downstream", 5)
+    hits = store.search_hybrid(rows[3].vector, keywords("toluene downstream"), 5)
     assert {hits[0][0], hits[1][0]} == {4, 3}  # the dense match and the keyword match lead
     assert all(s <= 2 / 61 + 1e-6 for _, s in hits)  # RRF scores (k=60), not cosines
 
@@ -72,7 +93,7 @@ def test_deletes_by_chunk_and_by_article(chunks):
     store.delete([2])
     store.delete_article("a2")
     assert store.count() == 3
-    assert {r for r, _ in store.search_bm25("river drain toluene", 10)} == {1, 4, 5}
+    assert {r for r, _ in store.search_bm25(keywords("river drain toluene"), 10)} == {1, 4, 5}
 
 
 def test_a_second_process_on_a_lite_file_gets_a_clear_message(chunks, tmp_path):
