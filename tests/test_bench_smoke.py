@@ -90,3 +90,9 @@ def test_smoke_run_measures_every_step(tmp_path: Path, capsys: pytest.CaptureFix
     assert size["ann"]["ivf_flat"]["sweep"] and "sweep" in size["ann"]["hnsw_flat"]
     assert 0.0 <= size["ann"]["ivf_flat"]["sweep"][-1]["recall_at_10"] <= 1.0
     assert size["llama"]["nodes"] == size["measure"]["chunks"]
+
+    from bench import keyword_ab
+    from bench.scale_bench import CONFIGS
+
+    ab = keyword_ab.run(CONFIGS["smoke"].sizes[0], rounds=1, workdir=tmp_path / "work", size="smoke")
+    assert ab["baseline"]["n"] == ab["now"]["n"] == 6 and ab["now"]["p50_ms"] > 0
