@@ -1,13 +1,15 @@
 """Keyword scoring of our own: BM25 over statistics the records keep, the same on every backend.
 
 The keyword engines (SQLite FTS5 embedded, Milvus' BM25 function scale-out) only *find*
-candidates; each scores with its own tokenizer and IDF (FTS5: Porter stems, classic IDF; Milvus:
-its analyzer, Lucene's IDF), so the same question ranked passages differently on the two backends
-and answers changed after `newsdesk migrate`. Here every candidate is scored again with one
-formula over one set of statistics (`bm25_terms`: chunks holding each term, plus the number of
+candidates. Each used to tokenise and score its own way (FTS5: its Porter tokenizer, which leaves
+words under 3 letters alone and stems "assembly" like "assembled", classic IDF; Milvus: its
+analyzer, Lucene's IDF), so the same question found and ranked passages differently on the two
+backends and answers changed after `newsdesk migrate`. Now both index our terms (`terms()`,
+space-separated, with no stemmer of their own), so they find the same chunks, and every candidate
+is scored with one formula over one set of statistics (`bm25_terms`: chunks holding each term, plus the number of
 chunks and their total length), kept by the index stage in the same transaction as the chunks.
 
-Terms: lower-case words (`\\w+`), Porter-stemmed (PyStemmer, as FTS5's "porter" tokenizer stems),
+Terms: lower-case words (`\\w+`), Porter-stemmed (PyStemmer),
 the article title included (it is part of every chunk's keyword text). A chunk's length is its
 whitespace-separated words. Scoring is Okapi BM25 with Lucene's IDF,
 ln(1 + (N - df + 0.5) / (df + 0.5)), which stays positive for common words.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
@@ -27,7 +30,7 @@ K1 = 1.2  # term-frequency saturation (the usual value; FTS5's and Lucene's defa
 B = 0.75  # length normalisation
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_STEMMER = Stemmer.Stemmer("porter")
+_STEMMERS = threading.local()  # a PyStemmer object must not be used by two threads at once
 
 
 _STEMS: dict[str, str] = {}  # word -> stem; a plain dict: scoring looks up ~100 words per chunk
@@ -38,10 +41,17 @@ def stem(word: str) -> str:
     """The term a (lower-case) word counts as."""
     term = _STEMS.get(word)
     if term is None:
-        term = _STEMMER.stemWord(word) or word  # ("s" would stem to nothing)
+        term = _stemmer().stemWord(word) or word  # ("s" would stem to nothing)
         if len(_STEMS) < _STEMS_MAX:
             _STEMS[word] = term
     return term
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    stemmer = getattr(_STEMMERS, "porter", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.porter = Stemmer.Stemmer("porter")
+    return stemmer
 
 
 def _words(text: str) -> list[str]:
@@ -61,8 +71,8 @@ def length(text: str) -> int:
 
 @dataclass(frozen=True)
 class TermStats:
-    """Corpus statistics for scoring: chunks, their total length in terms, and for the terms
-    asked about, how many chunks hold each."""
+    """Corpus statistics for scoring: chunks, their total length (bm25.length), and for the
+    terms asked about, how many chunks hold each."""
 
     chunks: int
     tokens: int
@@ -89,11 +99,15 @@ class TermTally:
 
     def add(self, texts: Iterable[str], sign: int = 1) -> "TermTally":
         for text in texts:
-            self.chunks += sign
-            self.tokens += sign * length(text)
-            for term in set(terms(text)):
-                self.holding[term] += sign
+            self.add_chunk(terms(text), length(text), sign)
         return self
+
+    def add_chunk(self, chunk_terms: Sequence[str], chunk_length: int, sign: int = 1) -> None:
+        """One chunk whose terms (bm25.terms) and length (bm25.length) are already known."""
+        self.chunks += sign
+        self.tokens += sign * chunk_length
+        for term in set(chunk_terms):
+            self.holding[term] += sign
 
     def changes(self) -> dict[str, int]:
         """Per term, the change in chunks holding it (terms whose count did not change left out)."""

@@ -98,15 +98,19 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "CREATE TABLE IF NOT EXISTS vector_outbox (rowid BIGINT PRIMARY KEY, op TEXT NOT NULL)",
     ]),
     # Keyword statistics of our own (see bm25.py): chunks holding each term. The totals (chunks,
-    # terms) are meta keys bm25_chunks / bm25_tokens. An index of version 1 gets them on open.
+    # their length) are meta keys bm25_chunks / bm25_tokens. Version 1 indexes are upgraded on
+    # open (statistics counted; embedded: chunks_fts rebuilt with our terms).
     (2, [
         "CREATE TABLE IF NOT EXISTS bm25_terms (term TEXT PRIMARY KEY, chunks BIGINT NOT NULL) {WITHOUT_ROWID}",
     ]),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
-# The embedded engine's keyword index (FTS5) is part of its search stage, not of the records.
-SQLITE_FTS = "CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(text, tokenize = 'porter unicode61')"
+# The embedded engine's keyword index (FTS5) is part of its search stage, not of the records. It
+# holds each chunk's terms (bm25.terms: already lower case and stemmed), so its tokenizer only
+# splits on spaces: no stemming, accents kept, "_" inside words (as in Python's \w).
+SQLITE_FTS = ("CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING "
+              "fts5(text, tokenize = \"unicode61 remove_diacritics 0 tokenchars '_'\")")
 
 
 def schema_statements(dialect: str) -> list[str]:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Iterator, Literal
 import faiss
 import numpy as np
 
+from . import bm25
 from .errors import IndexCorrupt, IndexNotFound, NewsdeskError
 from .db import SCHEMA_VERSION, SQLITE, schema_statements
 
@@ -46,7 +47,10 @@ from .index import (
     _write_lock,
     build_faiss_from_records,
     now_iso,
-    rebuild_term_stats,
+    UPGRADABLE_VERSIONS,
+    fts_text,
+    rebuild_keywords,
+    upgrade_records_file,
 )
 
 log = logging.getLogger(__name__)
@@ -186,6 +190,13 @@ def _check_records(path: Path, findings: list[Finding]) -> _Records | None:
             "records-damaged"))
         return None
     with _reader(file) as db:
+        version = _schema_version(db)
+        if version in UPGRADABLE_VERSIONS:
+            findings.append(Finding(
+                "warning", RECORDS, f"The records have schema version {version}; this Newsdesk reads "
+                f"{SCHEMA_VERSION} and upgrades them when the index is next opened (counting the keyword "
+                "statistics: about 1.5 minutes per million chunks).", "Upgrades them now.", "records-upgrade"))
+            return None  # judged by the rules of their own version, they would look broken
         missing_tables = [t for t in _TABLES if t not in _table_names(db)]
         if missing_tables:
             findings.append(Finding(
@@ -222,6 +233,14 @@ def _check_records(path: Path, findings: list[Finding]) -> _Records | None:
                 f"Salvages every readable row into a new {RECORDS}, keeps this one as {RECORDS}{DAMAGED_SUFFIX}.",
                 "records-damaged"))
             return None
+
+
+def _schema_version(db: sqlite3.Connection) -> int | None:
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0]) if row else None
+    except (sqlite3.DatabaseError, ValueError, TypeError):
+        return None  # judged below, with the rest of the file
 
 
 def _missing_meta(meta: dict[str, str]) -> list[str]:
@@ -353,17 +372,17 @@ def _check_keyword_stats(db: sqlite3.Connection) -> list[Finding]:
 
 
 def _check_fts(db: sqlite3.Connection) -> list[Finding]:
-    """The BM25 table must hold exactly one row per chunk, with what index.fts_text gives for it
-    (the article title, a line break, the chunk text)."""
+    """The BM25 table must hold exactly one row per chunk, with the chunk's terms (bm25.terms of
+    index.fts_text: the article title, a line break, the chunk text)."""
     repair = "Rebuilds the BM25 table from the chunk spans and the stored article text."
     chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
     try:
         fts = db.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0]
-        mismatched = db.execute(
-            "SELECT COUNT(*) FROM chunks c JOIN articles a ON a.id = c.article_id "
-            "LEFT JOIN chunks_fts f ON f.rowid = c.rowid "
-            "WHERE f.rowid IS NULL OR f.text IS NOT (CASE WHEN a.title <> '' THEN a.title || char(10) ELSE '' END) || substr(a.text, c.start + 1, c.end - c.start)"
-        ).fetchone()[0]
+        rows = db.execute(
+            "SELECT a.title, substr(a.text, c.start + 1, c.end - c.start), f.text FROM chunks c "
+            "JOIN articles a ON a.id = c.article_id LEFT JOIN chunks_fts f ON f.rowid = c.rowid"
+        )
+        mismatched = sum(1 for title, text, stored in rows if stored != " ".join(bm25.terms(fts_text(title, text))))
         extra = db.execute(
             "SELECT COUNT(*) FROM chunks_fts WHERE rowid NOT IN (SELECT rowid FROM chunks)"
         ).fetchone()[0]
@@ -587,6 +606,10 @@ def _repair_locked(path: Path) -> list[str]:
     if "disk-full" in codes:
         raise NewsdeskError(f"{findings[0].problem} Free some disk space, then run `newsdesk doctor --repair` again.")
     actions: list[str] = []
+    if "records-upgrade" in codes:
+        upgrade_records_file(path)
+        actions.append(f"Upgraded the records to schema version {SCHEMA_VERSION}.")
+        return actions + _repair_locked(path)
     if "temp-files" in codes:
         actions += _remove_temp_files(path)
     if "records-missing" in codes:
@@ -644,8 +667,8 @@ def _repair_records(path: Path) -> list[str]:
             actions.append(f"The statements were lost: marked all {marked} article(s) to be derived again "
                            "on their next ingest.")
         actions += _mark_unsearchable(db)
-        actions += _rebuild_fts(db)
-        actions.append(f"Recounted the keyword statistics of {rebuild_term_stats(db)} chunk(s).")
+        chunks = rebuild_keywords(db, fts_table=True)
+        actions.append(f"Rebuilt the BM25 table and recounted the keyword statistics from {chunks} chunk(s).")
         generation = int(db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0]) + 1
         # A new vectors generation makes every open copy of the index (the app) reload its vectors.
         _set_meta(db, generation=generation, vectors_generation=generation, updated_at=now_iso())
@@ -746,17 +769,6 @@ def _mark_unsearchable(db: sqlite3.Connection) -> list[str]:
             f"`newsdesk ingest` again on: {_listed(r[1] for r in rows)}."]
 
 
-def _rebuild_fts(db: sqlite3.Connection) -> list[str]:
-    fts_statement = next(s for s in _schema_statements() if "USING fts5" in s)
-    db.execute("DROP TABLE IF EXISTS chunks_fts")
-    db.execute(fts_statement)
-    added = db.execute(
-        "INSERT INTO chunks_fts (rowid, text) SELECT c.rowid, (CASE WHEN a.title <> '' THEN a.title || char(10) ELSE '' END) || substr(a.text, c.start + 1, c.end - c.start) "
-        "FROM chunks c JOIN articles a ON a.id = c.article_id ORDER BY c.rowid"
-    ).rowcount
-    return [f"Rebuilt the BM25 table from {added} chunk(s)."]
-
-
 # ------------------------------------------------------------------------------ salvage
 
 
@@ -809,8 +821,8 @@ def _copy_rows(source: Path, target: Path) -> dict[str, int]:
         try:
             out.execute("BEGIN")
             for table in _TABLES:  # articles come before the tables that refer to them
-                if table == "chunks_fts" or table not in available:
-                    continue  # BM25 is rebuilt from the chunks afterwards
+                if table in ("chunks_fts", "bm25_terms") or table not in available:
+                    continue  # BM25 and its statistics are rebuilt from the chunks afterwards
                 copied[table] = _copy_table(src, out, table)
             out.execute("COMMIT")
         finally:
@@ -980,6 +992,11 @@ def diagnose_scale_out(index: "Index") -> list[Finding]:
             "error", index.scale_out.vectors_uri,
             f"Milvus holds {in_milvus} chunks but the records hold {chunks}: searches miss or return stale chunks.",
             "re-send every chunk from the records to Milvus (the records are the source of truth).", "milvus_out_of_sync"))
+    counted = index.term_stats(()).chunks
+    if counted != chunks:
+        findings.append(Finding(
+            "error", index.location, f"The keyword statistics count {counted} chunk(s) but the records hold "
+            f"{chunks}: keyword scores are off.", "recount them from the chunks.", "keyword_stats_mismatch"))
     return findings
 
 
@@ -989,7 +1006,13 @@ def repair_scale_out(index: "Index") -> list[str]:
     applied = index.apply_pending_vectors()
     if applied:
         actions.append(f"applied {applied} pending chunk change(s) to Milvus")
-    if any(f.code == "milvus_out_of_sync" for f in diagnose_scale_out(index)):
+    found = {f.code for f in diagnose_scale_out(index)}
+    if "milvus_out_of_sync" in found:
         sent = index.resync_vectors()
         actions.append(f"re-sent all {sent} chunks from the records to Milvus")
+    if "keyword_stats_mismatch" in found:
+        with index.writer() as writer:
+            counted = rebuild_keywords(writer.db, fts_table=False)
+            writer.changed = True
+        actions.append(f"recounted the keyword statistics from {counted} chunk(s)")
     return actions

@@ -48,7 +48,7 @@ import faiss
 import numpy as np
 
 from . import bm25
-from .db import SCHEMA_VERSION, SQLITE, Database, connect_postgresql, connect_sqlite, redact, schema_statements
+from .db import SCHEMA_VERSION, SQLITE, SQLITE_FTS, Database, connect_postgresql, connect_sqlite, redact, schema_statements
 from .errors import IndexCorrupt, IndexError_, IndexIncompatible, IndexLocked, IndexNotFound
 from .milvus_store import MilvusChunks, VectorRow
 from .records import Article, ArticleInfo, Chunk, Filters, Sentence, Statement
@@ -201,9 +201,9 @@ class Index:
                 f"No index at {path}. Create one with: newsdesk ingest data/sample --index {path}"
             )
         manifest = _read_manifest(path)
+        _check_compatible(path, manifest, model_id, dimension)
         if int(manifest["schema_version"]) in UPGRADABLE_VERSIONS:
             manifest = _upgrade_embedded(path)
-        _check_compatible(path, manifest, model_id, dimension)
         index = cls(path, manifest)
         index._check_records()
         return index
@@ -258,14 +258,17 @@ class Index:
                 f"No index in {scale_out.describe()}. Create one with `newsdesk migrate`, or with "
                 "`newsdesk ingest` while NEWSDESK_RECORDS_URL and NEWSDESK_VECTORS_URI are set."
             )
+        manifest = _manifest_from(Path(scale_out.describe()), db)
+        _check_compatible(Path(scale_out.describe()), manifest, model_id, dimension)
         if db.schema_version() in UPGRADABLE_VERSIONS:
-            db.hold_writer_lock(600)
+            log.warning("upgrading %s to schema %d: counting its keyword statistics (about 1.5 minutes per "
+                        "million chunks)", scale_out.describe(), SCHEMA_VERSION)
+            db.hold_writer_lock(UPGRADE_LOCK_TIMEOUT_S)
             try:
                 _upgrade_records(db)
             finally:
                 db.release_writer_lock()
-        manifest = _manifest_from(Path(scale_out.describe()), db)
-        _check_compatible(Path(scale_out.describe()), manifest, model_id, dimension)
+            manifest = _manifest_from(Path(scale_out.describe()), db)
         return cls(Path(path or scale_out.describe()), manifest, scale_out)
 
     def _check_records(self) -> None:
@@ -549,9 +552,9 @@ class Index:
         holding = {t: int(n) for t, n in _rows_in(db, "SELECT term, chunks FROM bm25_terms WHERE term IN ({marks})", terms)}
         return bm25.TermStats(int(totals.get("bm25_chunks", 0)), int(totals.get("bm25_tokens", 0)), holding)
 
-    def keyword_texts(self, rowids: Sequence[int], db: Database | None = None) -> dict[int, str]:
+    def keyword_texts(self, rowids: Sequence[int]) -> dict[int, str]:
         """rowid -> the chunk's keyword text (fts_text: title, line break, chunk text)."""
-        return _keyword_texts_of(db or self._db(), rowids)
+        return _keyword_texts_of(self._db(), rowids)
 
     def chunk_articles(self, rowids: Sequence[int]) -> dict[int, tuple[str, str, tuple[str, ...], str | None]]:
         """rowid -> (chunk id, article id, outlets, published_at), reading no text: what ranking needs.
@@ -592,12 +595,13 @@ class Index:
         if self.milvus is not None:  # Milvus indexes our terms (vector_rows), not the raw text
             found = self._committed(self.milvus.search_bm25(" ".join(terms), wanted, filters))
         else:
-            found = self._search_fts(words, wanted, filters)
+            found = self._search_fts(terms, wanted, filters)
         return bm25.ranked(terms, self.keyword_texts([r for r, _ in found]), self.term_stats(terms), k)
 
-    def _search_fts(self, words: Sequence[str], k: int, filters: Filters) -> list[tuple[int, float]]:
-        """FTS5's own BM25 ranking of the chunks holding any of `words`."""
-        match = " OR ".join(f'"{w}"' for w in words)
+    def _search_fts(self, terms: Sequence[str], k: int, filters: Filters) -> list[tuple[int, float]]:
+        """FTS5's own BM25 ranking of the chunks holding any of `terms` (bm25 terms: `\\w` only,
+        so quoting makes each a plain FTS5 string)."""
+        match = " OR ".join(f'"{t}"' for t in terms)
         sql = "SELECT f.rowid, bm25(chunks_fts) AS score FROM chunks_fts f"
         args: list = [match]
         where = "chunks_fts MATCH ?"
@@ -759,16 +763,18 @@ class Index:
         try:
             db.hold_writer_lock(lock_timeout_s)
             try:
+                if recreate and not self.milvus.keyword_analyzer_outdated():
+                    return 0  # another process rebuilt it while this one waited for the lock
+                # Queued (and committed) before the collection is emptied: if this stops halfway,
+                # the next writer, doctor --repair or connect re-sends every chunk.
+                db.execute("INSERT INTO vector_outbox (rowid, op) SELECT rowid, 'put' FROM chunks "
+                           "ON CONFLICT (rowid) DO UPDATE SET op=excluded.op")
                 if recreate:
-                    if not self.milvus.keyword_analyzer_outdated():
-                        return 0  # another process rebuilt it while this one waited for the lock
                     log.warning("the Milvus collection %s indexes keywords the old way; rebuilding it from the "
                                 "records", self.milvus.collection)
                     self.milvus.recreate()
                 else:
                     self.milvus.drop_all()
-                db.execute("INSERT INTO vector_outbox (rowid, op) SELECT rowid, 'put' FROM chunks "
-                           "ON CONFLICT (rowid) DO UPDATE SET op=excluded.op")
                 return self._apply_outbox(db)
             finally:
                 db.release_writer_lock()
@@ -936,15 +942,17 @@ class IndexWriter:
                 "RETURNING rowid",
                 (chunk.id, chunk.article_id, chunk.index, chunk.start, chunk.end, text_hash, vector.tobytes()),
             )[0])
+            # BM25 sees the headline with every chunk: it names the story the chunk belongs to.
+            keyword_text = fts_text(article.title, chunk.text)
+            chunk_terms = bm25.terms(keyword_text)
+            self.term_change.add_chunk(chunk_terms, bm25.length(keyword_text))
             if self.outbox:
                 self._queue([rowid], "put")
                 self.added_ids.append(rowid)  # counted for vectors_changed; the vector is in the records
                 continue
-            # BM25 sees the headline with every chunk: it names the story the chunk belongs to.
-            self.db.execute("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", (rowid, fts_text(article.title, chunk.text)))
+            self.db.execute("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", (rowid, " ".join(chunk_terms)))
             self.added_ids.append(rowid)
             self.added_vectors.append(vector)
-        self.term_change.add(fts_text(article.title, chunk.text) for chunk in chunks)
         self.db.executemany(
             "INSERT INTO statements VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
@@ -1156,6 +1164,7 @@ def _next_generation(db: Database, writer: "IndexWriter") -> int:
 
 # Schema versions an index is brought up to date from when opened (1: before bm25_terms).
 UPGRADABLE_VERSIONS = (1,)
+UPGRADE_LOCK_TIMEOUT_S = 1800.0  # another process may be upgrading a large index
 
 
 def apply_term_change(db: Database, change: bm25.TermTally) -> None:
@@ -1173,14 +1182,24 @@ def apply_term_change(db: Database, change: bm25.TermTally) -> None:
               bm25_tokens=int(totals.get("bm25_tokens", 0)) + change.tokens)
 
 
-def rebuild_term_stats(db: Database, batch: int = 5000) -> int:
-    """Recount bm25_terms and the totals from every chunk (upgrade, repair). Returns the chunks."""
+def rebuild_keywords(db: Database, fts_table: bool, batch: int = 5000) -> int:
+    """Recount bm25_terms and the totals from every chunk and, with `fts_table` (embedded),
+    refill chunks_fts with each chunk's terms (upgrade, repair). Returns the chunks."""
     db.execute("DELETE FROM bm25_terms")
     _set_meta(db, bm25_chunks=0, bm25_tokens=0)
+    if fts_table:
+        db.execute("DROP TABLE IF EXISTS chunks_fts")
+        db.execute(SQLITE_FTS)
     rowids = [int(r[0]) for r in db.execute("SELECT rowid FROM chunks ORDER BY rowid").fetchall()]
     change = bm25.TermTally()
     for part in _batches(rowids, batch):
-        change.add(_keyword_texts_of(db, part).values())
+        rows = []
+        for rowid, text in _keyword_texts_of(db, part).items():
+            chunk_terms = bm25.terms(text)
+            change.add_chunk(chunk_terms, bm25.length(text))
+            rows.append((rowid, " ".join(chunk_terms)))
+        if fts_table:
+            db.executemany("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", rows)
     apply_term_change(db, change)
     return len(rowids)
 
@@ -1200,26 +1219,41 @@ def _upgrade_records(db: Database) -> None:
     db.begin_write()
     try:
         db.migrate()
-        chunks = rebuild_term_stats(db)
+        chunks = rebuild_keywords(db, fts_table=db.dialect == SQLITE)
         _set_meta(db, schema_version=SCHEMA_VERSION)
         db.commit()
     except BaseException:
         db.rollback()
         raise
-    log.info("upgraded the records from schema %d to %d (keyword statistics of %d chunks) in %.1f s",
-             version, SCHEMA_VERSION, chunks, time.perf_counter() - started)
+    log.warning("upgraded %s from schema %d to %d (keyword terms and statistics of %d chunks) in %.1f s",
+                db.location, version, SCHEMA_VERSION, chunks, time.perf_counter() - started)
 
 
 def _upgrade_embedded(path: Path) -> dict:
-    """Upgrade an embedded index's records in place (under its write lock); the new manifest."""
-    with _write_lock(path):
-        db = _connect(path / RECORDS)
-        try:
-            _upgrade_records(db)
-            manifest = _manifest_from(path, db)
-        finally:
-            db.close()
-        _write_json_atomically(path / MANIFEST, manifest)
+    """Upgrade an embedded index in place under its write lock (waiting for another process that
+    is upgrading it); the new manifest. A failure leaves the index as it was (one transaction)."""
+    log.warning("upgrading the index at %s to schema %d: counting its keyword statistics and rebuilding "
+                "its BM25 table (about 1.5 minutes per million chunks)", path, SCHEMA_VERSION)
+    try:
+        with _write_lock(path, timeout_s=UPGRADE_LOCK_TIMEOUT_S):
+            return upgrade_records_file(path)
+    except (sqlite3.OperationalError, OSError) as exc:
+        failure = _write_failure(path, exc, "the index was not upgraded and is as it was")
+        if failure is None:
+            raise
+        raise failure from exc
+
+
+def upgrade_records_file(path: Path) -> dict:
+    """Upgrade an embedded index's records and rewrite its manifest (the caller holds the write
+    lock); the new manifest."""
+    db = _connect(path / RECORDS)
+    try:
+        _upgrade_records(db)
+        manifest = _manifest_from(path, db)
+    finally:
+        db.close()
+    _write_json_atomically(path / MANIFEST, manifest)
     return manifest
 
 
@@ -1270,7 +1304,7 @@ def _check_compatible(path: Path, manifest: dict, model_id: str | None, dimensio
         f"Rebuild it: move {path} aside and run `newsdesk ingest YOUR_FILES --index {path}` "
         "with the current settings, or set NEWSDESK_MODEL_PATH back to the model it was built with."
     )
-    if int(manifest["schema_version"]) != SCHEMA_VERSION:
+    if int(manifest["schema_version"]) not in (SCHEMA_VERSION, *UPGRADABLE_VERSIONS):
         raise IndexIncompatible(
             f"The index at {path} has schema version {manifest['schema_version']}; this Newsdesk "
             f"reads version {SCHEMA_VERSION}. {rebuild}"

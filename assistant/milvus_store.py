@@ -140,7 +140,11 @@ class MilvusChunks:
             fields = self.client.describe_collection(self.collection).get("fields", [])
         params = next((f.get("params", {}) for f in fields if f.get("name") == "text"), {})
         analyzer = params.get("analyzer_params")
-        return analyzer is not None and json.loads(analyzer) != KEYWORD_ANALYZER
+        if analyzer is None:
+            return False
+        analyzer = json.loads(analyzer) if isinstance(analyzer, str) else analyzer  # lite: JSON text
+        # Only what we set is compared: a server may echo defaults of its own.
+        return any(analyzer.get(key) != value for key, value in KEYWORD_ANALYZER.items())
 
     def recreate(self) -> None:
         """Drop the collection and make it again, empty, with the current schema and indexes."""

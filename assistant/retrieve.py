@@ -132,8 +132,9 @@ class Retriever:
         self._vocabulary_lock = threading.Lock()
         self._vocabulary: tuple[int, list[str], list[str]] | None = None  # (generation, outlets, dates)
         self._counts: tuple[int, int, Mapping[str, int]] | None = None  # (generation, chunks, term counts)
-        # Keyword searches run here while the question is encoded (they do not need its vector;
-        # SQLite and torch both release the GIL). Long-lived threads keep their records
+        # Keyword searches run here while the question is encoded (they do not need its vector).
+        # The SQLite/PostgreSQL part overlaps fully (the GIL is released); the rescoring in
+        # bm25.py is Python and competes with the encoder. Long-lived threads keep their records
         # connection, and its page cache, from one question to the next.
         self._keyword_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="keyword-search")
 

@@ -1,7 +1,8 @@
-"""A/B of the keyword path in one process: FTS5's own BM25 scores searched after the question is
-encoded (the path up to session 3) against candidates rescored by assistant/bm25.py and searched
-while the question is encoded (now). Same index, same questions, the two alternated question by
-question; prints p50/p95 of `Retriever.retrieve` for each and the ratios.
+"""A/B of the keyword path in one process: FTS5's own BM25 scores, searched after the question is
+encoded (how the keyword path worked up to session 3, here over the same FTS5 table of terms),
+against candidates rescored by assistant/bm25.py and searched while the question is encoded (now).
+Same index, same questions, the two alternated question by question; prints p50/p95 of
+`Retriever.retrieve` for each and the ratios.
 
     .venv/bin/python -m bench.keyword_ab --chunks 100000 [--rounds 3] [--size full]
 
@@ -22,6 +23,7 @@ from bench.scale_bench import CONFIGS, bench_embedder, bench_settings
 
 
 def run(chunks: int, rounds: int, workdir: Path | None = None, size: str = "full") -> dict[str, dict[str, float]]:
+    from assistant import bm25
     from assistant.index import Index, bm25_query_words
     from assistant.records import Filters
     from assistant.retrieve import Retriever
@@ -37,8 +39,8 @@ def run(chunks: int, rounds: int, workdir: Path | None = None, size: str = "full
                 self._keyword_threads = threads
 
         def _search_keywords(self, queries, filters):
-            words = [bm25_query_words(self._bm25_text(q.text)) for q in queries]
-            return [self.index._search_fts(w, self.tuning.pool, filters) if w else [] for w in words]
+            terms = [bm25.query_terms(bm25_query_words(self._bm25_text(q.text))) for q in queries]
+            return [self.index._search_fts(t, self.tuning.pool, filters) if t else [] for t in terms]
 
     scale_dir = Path(workdir or default_workdir()) / "scale"
     path = scale_dir / f"index-{chunks}"

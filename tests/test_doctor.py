@@ -155,15 +155,26 @@ def test_bm25_table_out_of_step_with_the_chunks_is_rebuilt(built):
     assistant, _ = built
     path = assistant.index_path
     expected = snapshot(open_index(assistant))
-    db = sqlite3.connect(path / RECORDS)
-    db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks_fts LIMIT 3)")
-    db.execute("INSERT INTO chunks_fts (rowid, text) VALUES (99999, 'a phantom chunk about grain')")
-    db.commit()
-    db.close()
+    change_records(path, "DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks_fts LIMIT 3)",
+                   "INSERT INTO chunks_fts (rowid, text) VALUES (99999, 'a phantom chunk about grain')")
     (finding,) = doctor.diagnose(path)
     assert finding.code == "fts-mismatch" and "3 chunk(s) missing" in finding.problem and "1 row(s) without" in finding.problem
-    assert any("Rebuilt the BM25 table" in a for a in doctor.repair(path))
-    assert doctor.diagnose(path) == []
+    repaired_as_before(assistant, "Rebuilt the BM25 table", expected)
+
+
+def change_records(path, *statements: str) -> None:
+    """Change records.sqlite behind the index's back, as a crash or a buggy tool might."""
+    db = sqlite3.connect(path / RECORDS)
+    for statement in statements:
+        db.execute(statement)
+    db.commit()
+    db.close()
+
+
+def repaired_as_before(assistant, action: str, expected: dict) -> None:
+    """doctor --repair reports `action`, leaves nothing to find, and the index reads as before."""
+    assert any(action in a for a in doctor.repair(assistant.index_path))
+    assert doctor.diagnose(assistant.index_path) == []
     assert snapshot(open_index(assistant)) == expected
 
 
@@ -171,15 +182,27 @@ def test_keyword_statistics_out_of_step_with_the_chunks_are_recounted(built):
     assistant, _ = built
     path = assistant.index_path
     expected = snapshot(open_index(assistant))
-    db = sqlite3.connect(path / RECORDS)
-    db.execute("DELETE FROM bm25_terms WHERE term IN ('grain', 'export')")  # as a crashed bulk tool might
-    db.execute("UPDATE meta SET value = value + 5 WHERE key = 'bm25_chunks'")
-    db.commit()
-    db.close()
+    change_records(path, "DELETE FROM bm25_terms WHERE term IN ('grain', 'export')",
+                   "UPDATE meta SET value = value + 5 WHERE key = 'bm25_chunks'")
     assert open_index(assistant).search_bm25("grain exports", 5) != expected["bm25"][1]  # scores are off
     (finding,) = doctor.diagnose(path)
     assert finding.code == "keyword-stats-mismatch" and "count" in finding.problem
-    assert any("Recounted the keyword statistics" in a for a in doctor.repair(path))
+    repaired_as_before(assistant, "recounted the keyword statistics", expected)
+
+
+def test_an_index_of_the_previous_schema_is_reported_as_upgradable_and_repair_upgrades_it(built):
+    assistant, _ = built
+    path = assistant.index_path
+    expected = snapshot(open_index(assistant))
+    change_records(path, "DROP TABLE bm25_terms", "DROP TABLE chunks_fts",  # schema 1: Porter FTS, no statistics
+                   "CREATE VIRTUAL TABLE chunks_fts USING fts5(text, tokenize = 'porter unicode61')",
+                   "UPDATE meta SET value='1' WHERE key='schema_version'")
+    manifest = json.loads((path / MANIFEST).read_text())
+    (path / MANIFEST).write_text(json.dumps({**manifest, "schema_version": 1}))
+    (finding,) = doctor.diagnose(path)
+    assert (finding.code, finding.severity) == ("records-upgrade", "warning")
+    assert "upgrades them when the index is next opened" in finding.problem
+    assert doctor.repair(path)[0] == "Upgraded the records to schema version 2."
     assert doctor.diagnose(path) == []
     assert snapshot(open_index(assistant)) == expected
 

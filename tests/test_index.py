@@ -10,7 +10,7 @@ import pytest
 from assistant import bm25, segment
 from assistant.errors import IndexCorrupt, IndexIncompatible, IndexLocked, IndexNotFound
 from assistant.db import SCHEMA_VERSION
-from assistant.index import MANIFEST, RECORDS, VECTORS, Index, _write_lock, rebuild_term_stats
+from assistant.index import MANIFEST, RECORDS, VECTORS, Index, _write_lock, rebuild_keywords
 from assistant.records import Article, Filters
 
 TEXT = "The ministry denied the strike. Prigozhin said his camps were hit. He vowed revenge on everyone."
@@ -199,7 +199,7 @@ def _keyword_stats(index) -> tuple[dict, dict]:
 
 def _recounted(index) -> tuple[dict, dict]:
     with index.writer() as w:
-        rebuild_term_stats(w.db)
+        rebuild_keywords(w.db, fts_table=True)
         w.changed = True
     return _keyword_stats(index)
 
@@ -227,11 +227,26 @@ def test_keyword_scores_use_the_stored_statistics(index, fake_embedder):
     assert len(hits) == 2
 
 
+def test_keyword_search_finds_what_the_terms_hold_short_words_and_all(index, fake_embedder):
+    # FTS5's own Porter tokenizer left "us" whole and stemmed "assembly" like "assembled": it found
+    # other chunks than Milvus (which indexes our terms) and crowded out the one that scores.
+    _put(index, fake_embedder, _article("us", "U.S. officials met in Geneva.", "Reuters"))
+    for n in range(4):
+        _put(index, fake_embedder, _article(f"x{n}", f"Crews assembled the crane, part {n}.", "Reuters"))
+    _put(index, fake_embedder, _article("as", "The assembly voted on the crane.", "Reuters"))
+    assert [index.chunks_by_rowid([r])[r].article_id for r, _ in index.search_bm25("US", 3)] == ["us"]
+    assert [index.chunks_by_rowid([r])[r].article_id for r, _ in index.search_bm25("assembly", 1)] == ["as"]
+
+
 def test_an_index_from_before_keyword_statistics_is_upgraded_on_open(index, fake_embedder):
     _put(index, fake_embedder, _article())
     expected, hits = _keyword_stats(index), index.search_bm25("camps revenge", 5)
     db = sqlite3.connect(index.path / RECORDS)  # what schema version 1 looked like
     db.execute("DROP TABLE bm25_terms")
+    db.execute("DROP TABLE chunks_fts")  # version 1: Porter tokenizer over the raw text
+    db.execute("CREATE VIRTUAL TABLE chunks_fts USING fts5(text, tokenize = 'porter unicode61')")
+    db.execute("INSERT INTO chunks_fts (rowid, text) SELECT c.rowid, a.title || char(10) || "
+               "substr(a.text, c.start + 1, c.end - c.start) FROM chunks c JOIN articles a ON a.id = c.article_id")
     db.execute("DELETE FROM meta WHERE key LIKE 'bm25_%'")
     db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
     db.commit()

@@ -65,7 +65,7 @@ def test_answers_match_before_and_after_migration(embedded, target, tmp_path):
     filtered = Filters(outlets=("Harbor Ledger (fictional)",))
     assert migrated.ask("What happened at the port?", filters=filtered).text == embedded.ask(
         "What happened at the port?", filters=filtered).text
-    for words in ("accounts of the solvent", "Wagner camps strikes denied", "river", "zzz unheard-of"):
+    for words in ("accounts of the solvent", "Wagner camps strikes denied", "river", "US assembly", "zzz unheard-of"):
         for chosen in (Filters(), filtered):  # the same chunks with the same keyword scores
             assert migrated.index.search_bm25(words, 8, chosen) == embedded.index.search_bm25(words, 8, chosen), words
     migrated.index.close()
@@ -128,19 +128,42 @@ def test_migrating_a_missing_index_names_it(tmp_path, target):
         migrate(tmp_path / "nowhere", target)
 
 
-def test_doctor_finds_and_repairs_a_milvus_collection_out_of_step_with_the_records(embedded, target, tmp_path):
+def doctor_then_repair(target: ScaleOut):
+    """`newsdesk doctor`, then `newsdesk doctor --repair`, on the scale-out index (CLI results)."""
     from click.testing import CliRunner
 
     from assistant.cli import cli
 
+    env = {"NEWSDESK_RECORDS_URL": target.records_url, "NEWSDESK_VECTORS_URI": target.vectors_uri,
+           "NEWSDESK_MODEL_PATH": "hashing"}
+    return CliRunner().invoke(cli, ["doctor"], env=env), CliRunner().invoke(cli, ["doctor", "--repair"], env=env)
+
+
+def test_doctor_finds_and_repairs_a_milvus_collection_out_of_step_with_the_records(embedded, target, tmp_path):
     migrate(embedded.index_path, target)
     migrated = scale_out_assistant(target, tmp_path)
     migrated.index.milvus.delete([1, 2, 3])  # vectors lost behind the records' back
     migrated.index.close()
-    env = {"NEWSDESK_RECORDS_URL": target.records_url, "NEWSDESK_VECTORS_URI": target.vectors_uri,
-           "NEWSDESK_MODEL_PATH": "hashing"}
-    found = CliRunner().invoke(cli, ["doctor"], env=env)
+    found, repaired = doctor_then_repair(target)
     assert found.exit_code == 1 and "Milvus holds 21 chunks but the records hold 24" in found.output
-    repaired = CliRunner().invoke(cli, ["doctor", "--repair"], env=env)
     assert repaired.exit_code == 0, repaired.output
     assert "re-sent all 24 chunks" in repaired.output and "Healthy now." in repaired.output
+
+
+def test_doctor_finds_and_recounts_keyword_statistics_out_of_step_on_postgresql(embedded, target, tmp_path):
+    from assistant.db import connect_postgresql
+
+    migrate(embedded.index_path, target)
+    question = "Who denied that the solvent reached the river?"
+    expected = embedded.ask(question).text
+    db = connect_postgresql(target.records_url)  # as a crashed bulk tool might leave them
+    db.execute("DELETE FROM bm25_terms WHERE term IN ('solvent', 'river')")
+    db.execute("UPDATE meta SET value = '3' WHERE key = 'bm25_chunks'")
+    db.close()
+    found, repaired = doctor_then_repair(target)
+    assert found.exit_code == 1 and "keyword statistics count 3 chunk(s) but the records hold 24" in found.output
+    assert repaired.exit_code == 0, repaired.output
+    assert "recounted the keyword statistics from 24 chunk(s)" in repaired.output
+    migrated = scale_out_assistant(target, tmp_path)
+    assert migrated.ask(question).text == expected
+    migrated.index.close()
