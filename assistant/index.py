@@ -1233,7 +1233,7 @@ def _upgrade_embedded(path: Path) -> dict:
     """Upgrade an embedded index in place under its write lock (waiting for another process that
     is upgrading it); the new manifest. A failure leaves the index as it was (one transaction)."""
     log.warning("upgrading the index at %s to schema %d: counting its keyword statistics and rebuilding "
-                "its BM25 table (about 1.5 minutes per million chunks)", path, SCHEMA_VERSION)
+                "its BM25 table (about 2.5 minutes per million chunks)", path, SCHEMA_VERSION)
     try:
         with _write_lock(path, timeout_s=UPGRADE_LOCK_TIMEOUT_S):
             return upgrade_records_file(path)
