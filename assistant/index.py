@@ -546,7 +546,7 @@ class Index:
         return stats.chunks, {term: int(n) for term, n in rows}
 
     def term_stats(self, terms: Sequence[str]) -> bm25.TermStats:
-        """The keyword statistics for scoring `terms`: chunks, their total terms, holders of each."""
+        """The keyword statistics for scoring `terms`: chunks, their total length, holders of each."""
         db = self._db()
         totals = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('bm25_chunks', 'bm25_tokens')").fetchall())
         holding = {t: int(n) for t, n in _rows_in(db, "SELECT term, chunks FROM bm25_terms WHERE term IN ({marks})", terms)}
