@@ -342,9 +342,9 @@ def test_speed_one_thousand_sentences() -> None:
     text = "\n".join([seed_text()] * 100)  # 100 x 11 sentences, dense with attribution
     sentences = split_sentences("big", text)
     assert len(sentences) >= 1000
-    started = time.process_time()  # CPU time: other processes on the machine do not count
+    started = time.thread_time()  # this thread's CPU time: other threads and processes do not count
     statements = extract_statements("big", text, sentences)
-    elapsed = time.process_time() - started
+    elapsed = time.thread_time() - started
     assert len(statements) >= 100 * 14
     assert elapsed < 1.0, f"{elapsed:.2f} s of CPU for {len(sentences)} sentences"
 
