@@ -2,9 +2,8 @@
 
 One request in, the answer out, in the shape `newsdesk ask --json` prints (`render.answer_dict`).
 The client sends the conversation so far (`history`), so the server keeps nothing between
-requests and any replica can answer any request. Gradio's own protocol cannot do that: a call is a
-`queue/join` followed by a stream from the same server, so the chat page behind a load balancer
-needs session affinity (docs/scaling.md); this endpoint does not.
+requests and any replica can answer any request (the chat page can too, with
+`app_protocol = "direct"`: docs/scaling.md).
 
 Request body (JSON object):
     question  text, required
@@ -25,9 +24,9 @@ import binascii
 import hmac
 import logging
 from datetime import date
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -101,15 +100,34 @@ def _history(body: dict) -> tuple[tuple[str, str], ...]:
 
 def authorised(header: str | None, credentials: Sequence[tuple[str, str]]) -> bool:
     """Whether an HTTP Basic `Authorization` header carries one of `credentials` (or none are set)."""
-    if not credentials:
-        return True
+    return not credentials or signed_in_user(header, credentials) is not None
+
+
+def signed_in_user(header: str | None, credentials: Sequence[tuple[str, str]]) -> str | None:
+    """The user whose name and password an HTTP Basic `Authorization` header carries, if any."""
     if not header or not header.lower().startswith("basic "):
-        return False
+        return None
     try:
         user, _, password = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        return False
-    return any(hmac.compare_digest(user, u) and hmac.compare_digest(password, p) for u, p in credentials)
+        return None
+    matches = [hmac.compare_digest(user, u) and hmac.compare_digest(password, p) for u, p in credentials]
+    return user if any(matches) else None
+
+
+SIGN_IN_CHALLENGE = {"WWW-Authenticate": 'Basic realm="Newsdesk", charset="UTF-8"'}
+
+
+def basic_auth_user(credentials: Sequence[tuple[str, str]]) -> Callable[[Request], str]:
+    """Gradio's `auth_dependency` for HTTP Basic sign-in: checked on every request, so no replica
+    keeps a login session (Gradio's own login form keeps its tokens in the serving process)."""
+    def user_of(request: Request) -> str:
+        user = signed_in_user(request.headers.get("authorization"), credentials)
+        if user is None:  # the challenge makes the browser ask for the user name and password
+            raise HTTPException(status_code=401, detail="Sign in with the credentials set in NEWSDESK_AUTH.",
+                                headers=SIGN_IN_CHALLENGE)
+        return user
+    return user_of
 
 
 def add_json_api(app: Any, assistant: Assistant, credentials: Sequence[tuple[str, str]] = ()) -> None:
@@ -117,7 +135,7 @@ def add_json_api(app: Any, assistant: Assistant, credentials: Sequence[tuple[str
     def ask(request_body: Any, request: Request) -> JSONResponse:
         if not authorised(request.headers.get("authorization"), credentials):
             return JSONResponse({"error": "Sign in with the credentials set in NEWSDESK_AUTH (HTTP Basic)."},
-                                status_code=401, headers={"WWW-Authenticate": 'Basic realm="Newsdesk"'})
+                                status_code=401, headers=SIGN_IN_CHALLENGE)
         try:
             return JSONResponse(ask_from_body(assistant, request_body))
         except RequestError as error:

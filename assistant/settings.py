@@ -68,6 +68,11 @@ class Settings:
     port: int = 7860
     auth: str = ""  # "user:password[,user2:password2]"; required to listen beyond loopback
     upload_max_bytes: int = 10_000_000
+    # How the chat page talks to the server: "queue" (Gradio's queue: streamed answers, an upload
+    # progress bar; each call is two requests that must reach the same server), "direct" (one plain
+    # request per event: replicas behind a load balancer need no session affinity), or "auto"
+    # (direct for the scale-out setup, queue otherwise). See docs/scaling.md.
+    app_protocol: str = "auto"
 
     @property
     def resolved_model_path(self) -> str:

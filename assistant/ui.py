@@ -1,9 +1,15 @@
 """The Gradio chat app: layout and thin event handlers over the Assistant facade.
 
-Handlers never touch the index or models: they call the facade, turn its records into view values
-with `render`, and keep each browser session's conversation in its own gr.State (no globals hold
-chat state, so concurrent users get independent answers). Errors from the facade become a message
-in the chat; anything else is logged with its traceback and shown as a short apology.
+Handlers never touch the index or models: they call the facade and turn its records into view
+values with `render`. The conversation travels with the page (a hidden field holding it as JSON,
+`codec`), not in the server: no globals or per-session server state hold chat state, so concurrent
+users get independent answers and any replica can answer any request. Errors from the facade become
+a message in the chat; anything else is logged with its traceback and shown as a short apology.
+
+Two ways to serve the events (setting `app_protocol`): "queue", Gradio's queue, which streams the
+answer into the chat and shows an upload progress bar, but makes each call two requests that must
+reach the same server; and "direct", one plain request per event, which any replica behind a load
+balancer can serve. "auto" picks "direct" for the scale-out setup and "queue" otherwise.
 
 Entry points: `serve(settings, index, host, port)` (app.py, `newsdesk serve`) and
 `build_app(assistant)` + `launch_app(...)` (tests).
@@ -21,9 +27,11 @@ import dataclasses  # noqa: E402
 import filecmp  # noqa: E402
 import ipaddress  # noqa: E402
 import logging  # noqa: E402
+import json  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
 import unicodedata  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -33,9 +41,9 @@ from typing import Callable, Iterator, Sequence  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from . import render  # noqa: E402
-from .api import add_json_api  # noqa: E402
-from .errors import NewsdeskError, SettingsError  # noqa: E402
+from . import codec, render  # noqa: E402
+from .api import add_json_api, basic_auth_user  # noqa: E402
+from .errors import NewsdeskError, RequestError, SettingsError  # noqa: E402
 from .facade import Assistant  # noqa: E402
 from .read import SUPPORTED_EXTENSIONS  # noqa: E402
 from .records import Answer, Filters, IngestReport, Problem  # noqa: E402
@@ -56,6 +64,8 @@ EXAMPLES: list[list[str]] = [
     ["Did Russia's Defense Ministry deny attacking the Wagner Group?", "ask"],
 ]
 HISTORY_TURNS = 6  # earlier turns passed to ask() for follow-ups
+ASK_CONCURRENCY = 2  # answers computed at once (the queue's limit, or a semaphore without it)
+APP_PROTOCOLS = ("auto", "queue", "direct")
 STREAM_DELAY_S = 0.03  # pause between streamed pieces of an answer
 UNEXPECTED_ERROR = ("Something went wrong while answering. The details are in the server log; "
                     "try again or rephrase the question.")
@@ -77,7 +87,7 @@ class Turn:
 
 @dataclass(frozen=True)
 class ChatSession:
-    """The conversation of one browser session (kept in gr.State; never shared)."""
+    """The conversation of one browser tab (carried by the page as JSON; never kept on a server)."""
 
     turns: tuple[Turn, ...] = ()
 
@@ -95,6 +105,22 @@ class ChatSession:
             if self.turns[number].answer is not None:
                 return number, self.turns[number].answer  # type: ignore[return-value]
         return None
+
+
+def session_json(session: ChatSession) -> str:
+    """The conversation as the page carries it between requests."""
+    return json.dumps(codec.encode(session), ensure_ascii=False, separators=(",", ":"))
+
+
+def restore_session(value: str | None) -> ChatSession:
+    """The conversation the page sent back; RequestError if it is not one (changed or cut)."""
+    if not value:
+        return ChatSession()
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise RequestError(f"The page's conversation is not valid JSON ({error.msg}).") from None
+    return codec.decode(ChatSession, data, "conversation")
 
 
 def chat_messages(session: ChatSession, pending: str | None = None) -> list[dict[str, str]]:
@@ -159,6 +185,7 @@ class AnswerView:
     table_rows: list[list[str]]
     csv_path: str | None
     viewer: str | None = None  # the source viewer for a finished answer; None leaves it as it is
+    partial: bool = False  # a step while answering: the conversation is not final yet
 
 
 def respond(
@@ -169,8 +196,10 @@ def respond(
     since: str | None,
     until: str | None,
     session: ChatSession | None,
+    stream: bool = True,
 ) -> Iterator[AnswerView]:
-    """Ask the facade and stream the answer into the chat, then fill sources and table."""
+    """Ask the facade and stream the answer into the chat, then fill sources and table.
+    Without `stream`, only the finished view is yielded (one request, one response)."""
     session = session or ChatSession()
     question = (question or "").strip()
     if not question:
@@ -183,7 +212,8 @@ def respond(
         yield _view(session.add(Turn(question, mode, Filters(), error=str(error))))
         return
     asking = session.add(Turn(question, mode, filters))
-    yield _view(asking, pending=render.working_markdown(MODE_LABELS[mode], filters))
+    if stream:
+        yield _view(asking, pending=render.working_markdown(MODE_LABELS[mode], filters))
     try:
         answer = assistant.ask(question, mode=mode, filters=filters, history=session.history())
     except NewsdeskError as error:
@@ -195,7 +225,7 @@ def respond(
         return
     answered = session.add(Turn(question, mode, filters, answer=answer))
     turn = len(answered.turns) - 1
-    pieces = render.stream_chunks(render.answer_markdown(answer, turn))
+    pieces = render.stream_chunks(render.answer_markdown(answer, turn)) if stream else []
     for piece in pieces[:-1]:
         yield _view(asking, pending=piece)
         time.sleep(STREAM_DELAY_S)
@@ -211,8 +241,9 @@ def _view(session: ChatSession, pending: str | None = None) -> AnswerView:
     if pending is not None or latest is None or latest[0] != len(session.turns) - 1:
         # While answering, or after an error, the panels keep showing the last real answer.
         sources = render.sources_html(latest[1], latest[0]) if latest else render.sources_html(None, 0)
-        headers, rows, csv_path = _table_for(latest)
-        return AnswerView(chat_messages(session, pending), session, sources, headers, rows, csv_path)
+        headers, rows, csv_path = _table_for(latest) if pending is None else ([], [], None)
+        return AnswerView(chat_messages(session, pending), session, sources, headers, rows, csv_path,
+                          partial=pending is not None)
     turn, answer = latest
     headers, rows, csv_path = _table_for(latest)
     return AnswerView(chat_messages(session), session, render.sources_html(answer, turn), headers, rows, csv_path)
@@ -554,11 +585,14 @@ HEAD = """
 THEME = gr.themes.Default(primary_hue="indigo", neutral_hue="slate")  # local fonts only, no CDN
 
 
-def build_app(assistant: Assistant, startup_note: str = "") -> gr.Blocks:
-    """The Blocks app over one Assistant. Launch it with `launch_app` (page script and style)."""
+def build_app(assistant: Assistant, startup_note: str = "", direct: bool = False) -> gr.Blocks:
+    """The Blocks app over one Assistant. Launch it with `launch_app` (page script and style).
+    `direct`: every event is one plain request (no queue), so any replica can serve it."""
     first = overview(assistant)
+    queued = not direct
     with gr.Blocks(title="Newsdesk", analytics_enabled=False) as app:
-        session = gr.State(ChatSession())
+        # The conversation, as JSON, travels with each request: hidden, but sent like any input.
+        session = gr.Textbox(visible="hidden", elem_id="nd-conversation")
 
         with gr.Row(elem_id="nd-header"):
             with gr.Column(scale=3, min_width=300):
@@ -632,57 +666,104 @@ def build_app(assistant: Assistant, startup_note: str = "") -> gr.Blocks:
         # ------------------------------------------------------------------ wiring
 
         ask_outputs = [chatbot, session, sources, table_box, table, csv_button, question, viewer]
+        # Without the queue nothing limits how many answers run at once: this does.
+        answering = threading.BoundedSemaphore(ASK_CONCURRENCY)
 
-        def on_ask(text, mode_value, outlet_values, since_value, until_value, state):
-            for view in respond(assistant, text, mode_value, outlet_values, since_value, until_value, state):
-                has_table = bool(view.table_rows)
-                yield (
-                    view.chat, view.session, view.sources, gr.update(visible=has_table),
-                    gr.update(value={"headers": view.table_headers, "data": view.table_rows},
-                              column_widths=column_widths(view.table_headers, view.table_rows)) if has_table else None,
-                    gr.update(value=view.csv_path, visible=bool(view.csv_path)), "",
-                    gr.update() if view.viewer is None else view.viewer,
-                )
+        def ask_steps(text, mode_value, outlet_values, since_value, until_value, carried):
+            try:
+                state = restore_session(carried)
+            except RequestError as error:  # start afresh and say why, rather than answer without context
+                log.warning("a page sent a conversation that cannot be read: %s", error)
+                problem = f"{error} A new conversation was started; ask the question again."
+                yield _output(_view(ChatSession((Turn(text or "", "ask", Filters(), error=problem),))))
+                return
+            with answering:
+                for view in respond(assistant, text, mode_value, outlet_values, since_value, until_value, state,
+                                    stream=queued):
+                    yield _output(view)
 
+        def on_ask_direct(*values):
+            *_, last = ask_steps(*values)  # direct requests get the finished answer only
+            return last
+
+        on_ask = ask_steps if queued else on_ask_direct
         ask_inputs = [question, mode, outlets, since, until, session]
-        question.submit(on_ask, ask_inputs, ask_outputs, api_name="ask", concurrency_id="ask", concurrency_limit=2)
-        send.click(on_ask, ask_inputs, ask_outputs, api_visibility="private", concurrency_id="ask", concurrency_limit=2)
+        ask_limits = {"concurrency_id": "ask", "concurrency_limit": ASK_CONCURRENCY} if queued else {}
+        question.submit(on_ask, ask_inputs, ask_outputs, api_name="ask", queue=queued, **ask_limits)
+        send.click(on_ask, ask_inputs, ask_outputs, api_visibility="private", queue=queued, **ask_limits)
 
-        cite_open.click(lambda key, state: open_source(assistant, key, state), [cite_key, session], [viewer],
-                        api_name="open_source", show_progress="hidden")
+        def on_open_source(key, carried):
+            try:
+                return open_source(assistant, key, restore_session(carried))
+            except RequestError as error:
+                return render.source_missing_html(str(error))
+
+        cite_open.click(on_open_source, [cite_key, session], [viewer], api_name="open_source",
+                        show_progress="hidden", queue=queued)
 
         def on_new_chat():
-            return (ChatSession(), [], render.sources_html(None, 0), render.viewer_placeholder_html(),
+            return (session_json(ChatSession()), [], render.sources_html(None, 0), render.viewer_placeholder_html(),
                     gr.update(visible=False), None, gr.update(value=None, visible=False), "")
 
         reset_outputs = [session, chatbot, sources, viewer, table_box, table, csv_button, question]
-        new_chat.click(on_new_chat, None, reset_outputs, api_name="new_conversation")
-        chatbot.clear(on_new_chat, None, reset_outputs, api_visibility="private")
+        new_chat.click(on_new_chat, None, reset_outputs, api_name="new_conversation", queue=queued)
+        chatbot.clear(on_new_chat, None, reset_outputs, api_visibility="private", queue=queued)
 
         for control in (outlets, since, until):
-            control.change(filters_note, [outlets, since, until], [note], api_visibility="private", show_progress="hidden")
+            control.change(filters_note, [outlets, since, until], [note], api_visibility="private",
+                           show_progress="hidden", queue=queued)
         clear_filters.click(lambda: ([], None, None, render.filters_markdown(Filters())), None,
-                            [outlets, since, until, note], api_visibility="private")
+                            [outlets, since, until, note], api_visibility="private", queue=queued)
 
-        def on_add(file_values, url_text, progress=gr.Progress()):
-            def report_progress(stage: str, done: int, total: int) -> None:
-                desc = "Reading files" if stage == "read" else "Embedding passages"
-                progress((done, total), desc=desc)
-
+        def added(file_values, url_text, report_progress: Callable[[str, int, int], None] | None) -> tuple:
             message = add_coverage(assistant, file_values, url_text, report_progress)
             current = overview(assistant)
             return (message, current.stats, current.headline, gr.update(choices=current.outlets),
                     current.articles or None, None, "")
 
-        add.click(on_add, [files, urls], [summary, stats, stats_line, outlets, articles, files, urls],
-                  api_name="add_coverage", concurrency_id="ingest", concurrency_limit=1)
+        def on_add_queued(file_values, url_text, progress=gr.Progress()):
+            def report_progress(stage: str, done: int, total: int) -> None:
+                desc = "Reading files" if stage == "read" else "Embedding passages"
+                progress((done, total), desc=desc)
+
+            return added(file_values, url_text, report_progress)
+
+        ingesting = threading.Lock()  # one upload at a time, as the queue's limit of 1 does
+
+        def on_add_direct(file_values, url_text):  # no progress bar: that needs the queue's stream
+            with ingesting:
+                return added(file_values, url_text, None)
+
+        add_outputs = [summary, stats, stats_line, outlets, articles, files, urls]
+        if queued:
+            add.click(on_add_queued, [files, urls], add_outputs, api_name="add_coverage",
+                      concurrency_id="ingest", concurrency_limit=1)
+        else:
+            add.click(on_add_direct, [files, urls], add_outputs, api_name="add_coverage", queue=False)
 
         def on_load():
             current = overview(assistant)
             return current.stats, current.headline, gr.update(choices=current.outlets), current.articles or None
 
-        app.load(on_load, None, [stats, stats_line, outlets, articles], api_visibility="private", show_progress="hidden")
+        app.load(on_load, None, [stats, stats_line, outlets, articles], api_visibility="private",
+                 show_progress="hidden", queue=queued)
     return app
+
+
+def _output(view: AnswerView) -> tuple:
+    """The ask outputs for one view; while answering, the conversation, table and export stay as they are."""
+    unchanged = gr.update()
+    has_table = bool(view.table_rows)
+    table_outputs = (unchanged, unchanged, unchanged) if view.partial else (
+        gr.update(visible=has_table),
+        gr.update(value={"headers": view.table_headers, "data": view.table_rows},
+                  column_widths=column_widths(view.table_headers, view.table_rows)) if has_table else None,
+        gr.update(value=view.csv_path, visible=bool(view.csv_path)),
+    )
+    return (
+        view.chat, unchanged if view.partial else session_json(view.session), view.sources, *table_outputs, "",
+        unchanged if view.viewer is None else view.viewer,
+    )
 
 
 # ----------------------------------------------------------------------------- serving
@@ -741,16 +822,33 @@ def prepare_assistant(assistant: Assistant) -> str:
             f"{report.seconds:.0f} s. Add your own coverage in the *Add coverage* tab.")
 
 
+def uses_direct_requests(settings: Settings) -> bool:
+    """Whether the app serves each event as one plain request (setting `app_protocol`)."""
+    protocol = settings.app_protocol.strip().lower()
+    if protocol not in APP_PROTOCOLS:
+        raise SettingsError(
+            f"Setting NEWSDESK_APP_PROTOCOL has the value {settings.app_protocol!r}; use 'queue' (one server: "
+            "streamed answers, upload progress), 'direct' (replicas behind a load balancer without session "
+            "affinity) or 'auto' (direct for the scale-out setup)."
+        )
+    return protocol == "direct" or (protocol == "auto" and settings.scale_out)
+
+
 def launch_app(
     app: gr.Blocks, settings: Settings, host: str, port: int, auth: Sequence[tuple[str, str]] = (),
-    block: bool = True,
+    block: bool = True, direct: bool = False,
 ) -> None:
-    """Launch with the page style and script, locally, with nothing that calls home."""
-    app.queue(default_concurrency_limit=2)
+    """Launch with the page style and script, locally, with nothing that calls home.
+    With `direct`, sign-in is HTTP Basic checked on every request: Gradio's login form keeps its
+    tokens in the serving process, which a replica that did not sign the user in would not know."""
+    app.queue(default_concurrency_limit=ASK_CONCURRENCY)
+    sign_in: dict = {}
+    if auth:
+        sign_in = {"auth_dependency": basic_auth_user(auth)} if direct else {"auth": list(auth)}
     app.launch(
         server_name=host,
         server_port=port,
-        auth=list(auth) or None,
+        **sign_in,
         auth_message="Newsdesk: sign in with the credentials set in NEWSDESK_AUTH.",
         share=False,
         show_error=False,  # internals stay in the log; handlers put user-facing errors in the chat
@@ -777,12 +875,14 @@ def serve(settings: Settings, index: str | None = None, host: str | None = None,
     started = time.perf_counter()
     assistant = Assistant(settings, index)
     note = prepare_assistant(assistant)
-    app = build_app(assistant, startup_note=note)
-    launch_app(app, settings, host, port, auth, block=False)
+    direct = uses_direct_requests(settings)
+    app = build_app(assistant, startup_note=note, direct=direct)
+    launch_app(app, settings, host, port, auth, block=False, direct=direct)
     add_json_api(app.app, assistant, auth)  # POST /api/ask: stateless, for scripts and replicas
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    log.info("Newsdesk is running at http://%s:%d (ready in %.1f s; Ctrl+C to stop)",
-             shown_host, port, time.perf_counter() - started)
+    log.info("Newsdesk is running at http://%s:%d (ready in %.1f s; %s; Ctrl+C to stop)",
+             shown_host, port, time.perf_counter() - started,
+             "one request per event: any replica can serve any request" if direct else "Gradio's queue")
     try:
         app.block_thread()
     finally:
@@ -792,6 +892,6 @@ def serve(settings: Settings, index: str | None = None, host: str | None = None,
 __all__ = [
     "ChatSession", "Turn", "AnswerView", "MODE_CHOICES", "EXAMPLES", "add_coverage", "build_app",
     "chat_messages", "credentials_for", "filters_note", "is_loopback", "launch_app", "open_source",
-    "overview", "parse_auth", "parse_filters", "prepare_assistant", "respond", "safe_filename",
-    "serve", "split_urls", "store_uploads",
+    "overview", "parse_auth", "parse_filters", "prepare_assistant", "respond", "restore_session", "safe_filename",
+    "serve", "session_json", "split_urls", "store_uploads", "uses_direct_requests",
 ]

@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.api import ASK_PATH, add_json_api, authorised
+from assistant.api import ASK_PATH, add_json_api, authorised, basic_auth_user
 from assistant.embed import HashingEmbedder
 from assistant.facade import Assistant
 
@@ -104,3 +104,19 @@ def test_authorised_rejects_malformed_headers():
     assert not authorised("Basic !!!not-base64", credentials)
     assert not authorised("Bearer abc", credentials)
     assert authorised(basic("a", "b")["authorization"], credentials)
+
+
+def test_the_pages_sign_in_checks_every_request_and_challenges_the_browser():
+    from fastapi import HTTPException
+    from starlette.requests import Request
+
+    def request(headers: dict) -> Request:
+        return Request({"type": "http", "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
+
+    user_of = basic_auth_user([("editor", "s3cret"), ("desk", "pa:ss")])
+    assert user_of(request(basic("editor", "s3cret"))) == "editor"
+    assert user_of(request(basic("desk", "pa:ss"))) == "desk"  # a colon inside the password
+    for headers in ({}, basic("editor", "wrong"), basic("nobody", "s3cret"), {"authorization": "Basic ***"}):
+        with pytest.raises(HTTPException) as refused:
+            user_of(request(headers))
+        assert refused.value.status_code == 401 and refused.value.headers["WWW-Authenticate"].startswith("Basic")

@@ -1,7 +1,7 @@
 """The real app, started as `python app.py` on a free loopback port, driven through gradio_client.
 
 First start with no index builds the sample index with the real bundled model; the first answer
-must cite sources. Also: follow-ups keep their session, two clients stay independent, uploads are
+must cite sources. Also: follow-ups keep their conversation, two clients stay independent, uploads are
 answerable at once, and an open address without credentials is refused.
 """
 
@@ -91,6 +91,10 @@ def wait_until_up(app: RunningApp) -> None:
             with urllib.request.urlopen(app.url, timeout=2) as response:
                 if response.status == 200:
                     return
+        except urllib.error.HTTPError as error:
+            if error.code == 401:  # up, and asking for the HTTP Basic sign-in
+                return
+            time.sleep(0.5)
         except OSError:
             time.sleep(0.5)
     pytest.fail(f"the app did not answer on {app.url} within {START_TIMEOUT_S} s:\n{app.log()[-4000:]}")
@@ -108,14 +112,15 @@ def running_app(tmp_path_factory) -> Iterator[RunningApp]:
         yield app
 
 
-def ask(client, question: str, mode: str = "ask", outlets=(), since=None, until=None):
-    """The /ask endpoint's outputs by name (the session state stays on the server)."""
-    chat, sources, table, csv_file, question_box, viewer = client.predict(
-        question, mode, list(outlets), since, until, api_name="/ask"
+def ask(client, question: str, mode: str = "ask", outlets=(), since=None, until=None, conversation: str = ""):
+    """The /ask endpoint's outputs by name. The conversation travels with the call, as the page
+    carries it: pass the previous result's "conversation" to follow up."""
+    chat, carried, sources, table, csv_file, question_box, viewer = client.predict(
+        question, mode, list(outlets), since, until, conversation, api_name="/ask"
     )
     messages = [{"role": m["role"], "content": message_text(m)} for m in chat]
-    return {"chat": messages, "sources": sources, "table": update_value(table), "csv": update_value(csv_file),
-            "question": question_box, "viewer": update_value(viewer)}
+    return {"chat": messages, "conversation": carried, "sources": sources, "table": update_value(table),
+            "csv": update_value(csv_file), "question": question_box, "viewer": update_value(viewer)}
 
 
 def update_value(output):
@@ -153,20 +158,20 @@ def test_first_start_builds_the_sample_index_and_answers_with_citations(running_
     assert "building it from" in running_app.log()  # first start said what it did
 
     assert '<mark class="nd-mark">' in result["viewer"]  # the first source opens with the answer
-    viewer = client.predict("0-2", api_name="/open_source")
+    viewer = client.predict("0-2", result["conversation"], api_name="/open_source")
     assert '<mark class="nd-mark">' in viewer and "[2]" in viewer
 
 
 @pytest.mark.integration
-def test_follow_ups_keep_the_session_and_concurrent_clients_are_independent(running_app):
+def test_follow_ups_keep_the_conversation_and_concurrent_clients_are_independent(running_app):
     from concurrent.futures import ThreadPoolExecutor
 
     from gradio_client import Client
 
     alice, bob = Client(running_app.url, verbose=False), Client(running_app.url, verbose=False)
-    ask(alice, "What did the mayor say about the leak?")
+    opening = ask(alice, "What did the mayor say about the leak?")
     with ThreadPoolExecutor(max_workers=2) as pool:  # both sessions asking at the same time
-        alice_turn = pool.submit(ask, alice, "And what did Kessler answer?")
+        alice_turn = pool.submit(ask, alice, "And what did Kessler answer?", conversation=opening["conversation"])
         bob_turn = pool.submit(ask, bob, "Who denied that the solvent reached the river?", "who")
         follow_up, separate = alice_turn.result(timeout=300), bob_turn.result(timeout=300)
     assert [m["role"] for m in follow_up["chat"]] == ["user", "assistant"] * 2
@@ -174,6 +179,15 @@ def test_follow_ups_keep_the_session_and_concurrent_clients_are_independent(runn
     assert len(separate["chat"]) == 2
     assert separate["chat"][0]["content"].startswith("Who denied")
     assert "Who said what" in separate["chat"][0]["content"]
+
+    # A conversation changed on its way back is refused with a message naming the field, and a
+    # fresh one starts (the answer never silently loses or misreads its context).
+    tampered = ask(bob, "And then?", conversation='{"turns": [{"question": 7, "mode": "ask", "filters": {}}]}')
+    assert [m["role"] for m in tampered["chat"]] == ["user", "assistant"]
+    refusal = tampered["chat"][1]["content"].replace("\\", "")  # as shown: markdown escapes removed
+    assert "conversation.turns[0].question should be text, not 7" in refusal, refusal
+    assert "new conversation was started" in refusal
+    assert ask(bob, "Who denied it?", conversation=tampered["conversation"])["chat"][2]["role"] == "user"
 
 
 def post_ask(app_url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:

@@ -104,6 +104,53 @@ def test_answer_streams_into_the_chat_then_fills_sources(fake):
     assert "[1]" in final.viewer and '<mark class="nd-mark">' in final.viewer
 
 
+def test_without_streaming_only_the_finished_answer_comes_back(fake):
+    (view,) = list(ui.respond(fake, "Did the solvent reach the river?", "compare", [], None, None, None, stream=False))
+    assert not view.partial and view.table_rows and view.csv_path and "[1]" in view.viewer
+    assert len(view.session.turns) == 1
+
+
+def test_the_conversation_goes_through_the_page_and_comes_back_equal(fake):
+    session = run(fake, "Who leaked?", mode="compare")[-1].session
+    session = run(fake, "And the agency?", session=session)[-1].session
+    carried = ui.session_json(session)
+    assert ui.restore_session(carried) == session
+    assert ui.restore_session("") == ui.ChatSession() and ui.restore_session(None) == ui.ChatSession()
+    follow = run(fake, "And then?", session=ui.restore_session(carried))[-1]
+    assert len(fake.calls[-1].history) == 2 and 'href="#nd-cite-2-1"' in follow.chat[5]["content"]
+
+
+@pytest.mark.parametrize("carried, message", [
+    ("{not json", "conversation is not valid JSON"),
+    ('{"turns": "all of them"}', "conversation.turns should be a list"),
+    ('{"turns": [{"question": "q", "mode": "ask"}]}', "conversation.turns[0] has no 'filters'"),
+])
+def test_a_conversation_that_cannot_be_read_is_refused_by_name(carried, message):
+    with pytest.raises(ui.RequestError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        ui.restore_session(carried)
+
+
+def test_while_answering_the_page_keeps_its_conversation_table_and_export(fake):
+    views = run(fake, "How do they differ?", mode="compare")
+    partial, final = ui._output(views[0]), ui._output(views[-1])
+    unchanged = ui.gr.update()
+    assert views[0].partial and partial[1] == unchanged and partial[3:6] == (unchanged,) * 3
+    assert ui.restore_session(final[1]) == views[-1].session and final[3]["visible"] is True
+
+
+@pytest.mark.parametrize("protocol, scale_out, direct", [
+    ("auto", False, False), ("auto", True, True), ("queue", True, False), ("direct", False, True), (" Direct ", False, True),
+])
+def test_the_app_protocol_setting(settings, protocol, scale_out, direct):
+    changes = {"records_url": "postgresql://x/y", "vectors_uri": "./v.db"} if scale_out else {}
+    assert ui.uses_direct_requests(settings.with_changes(app_protocol=protocol, **changes)) is direct
+
+
+def test_an_unknown_app_protocol_is_named(settings):
+    with pytest.raises(SettingsError, match="NEWSDESK_APP_PROTOCOL has the value 'sticky'"):
+        ui.uses_direct_requests(settings.with_changes(app_protocol="sticky"))
+
+
 def test_follow_up_passes_the_conversation_and_new_turn_numbers(fake):
     session = run(fake, "Who leaked?")[-1].session
     final = run(fake, "And what did the agency say?", session=session)[-1]
