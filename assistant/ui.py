@@ -666,8 +666,6 @@ def build_app(assistant: Assistant, startup_note: str = "", direct: bool = False
         # ------------------------------------------------------------------ wiring
 
         ask_outputs = [chatbot, session, sources, table_box, table, csv_button, question, viewer]
-        # Without the queue nothing limits how many answers run at once: this does.
-        answering = threading.BoundedSemaphore(ASK_CONCURRENCY)
 
         def ask_steps(text, mode_value, outlet_values, since_value, until_value, carried):
             try:
@@ -677,13 +675,15 @@ def build_app(assistant: Assistant, startup_note: str = "", direct: bool = False
                 problem = f"{error} A new conversation was started; ask the question again."
                 yield _output(_view(ChatSession((Turn(text or "", "ask", Filters(), error=problem),))))
                 return
-            with answering:
-                for view in respond(assistant, text, mode_value, outlet_values, since_value, until_value, state,
-                                    stream=queued):
-                    yield _output(view)
+            for view in respond(assistant, text, mode_value, outlet_values, since_value, until_value, state,
+                                stream=queued):
+                yield _output(view)
+
+        answering = threading.BoundedSemaphore(ASK_CONCURRENCY)  # the queue's limit, without a queue
 
         def on_ask_direct(*values):
-            *_, last = ask_steps(*values)  # direct requests get the finished answer only
+            with answering:
+                *_, last = ask_steps(*values)  # a direct request gets the finished answer only
             return last
 
         on_ask = ask_steps if queued else on_ask_direct

@@ -373,6 +373,13 @@ def test_build_app_lays_out_the_page(settings, fake_embedder):
     assert [c[0] for c in outlets.choices] == ["Ferry & River <Times>"]
     api_names = {fn.api_name for fn in app.fns.values() if fn.api_name}
     assert {"ask", "open_source", "add_coverage", "new_conversation"} <= api_names
+    assert any(fn.queue for fn in app.fns.values())  # the default: Gradio's queue (streaming, progress)
+
+
+def test_a_direct_app_keeps_no_state_and_queues_nothing(settings, fake_embedder):
+    app = ui.build_app(Assistant(settings, "direct", embedder=fake_embedder), direct=True)
+    assert [fn.api_name for fn in app.fns.values() if fn.queue] == []
+    assert not any(type(block).__name__ == "State" for block in app.blocks.values())
 
 
 def test_chat_messages_render_each_turn(fake):
