@@ -111,7 +111,9 @@ def signed_in_user(header: str | None, credentials: Sequence[tuple[str, str]]) -
         user, _, password = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return None
-    matches = [hmac.compare_digest(user, u) and hmac.compare_digest(password, p) for u, p in credentials]
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters.
+    matches = [hmac.compare_digest(user.encode(), u.encode()) and hmac.compare_digest(password.encode(), p.encode())
+               for u, p in credentials]
     return user if any(matches) else None
 
 

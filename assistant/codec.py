@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import math
 import types
 import typing
 from functools import cache
@@ -56,8 +57,8 @@ def _decode_record(kind: type, value: Any, where: str) -> Any:
         raise _wrong(where, "an object", value)
     hints = _field_types(kind)
     unknown = sorted(set(value) - set(hints))
-    if unknown:
-        raise RequestError(f"The page's {where} has unknown field(s): {', '.join(unknown)}.")
+    if unknown:  # names shown as repr, cut short: they come from outside
+        raise RequestError(f"The page's {where} has unknown field(s): {', '.join(repr(u)[:40] for u in unknown[:5])}.")
     values = {}
     for f in dataclasses.fields(kind):
         if f.name in value:
@@ -99,9 +100,15 @@ def _decode_tuple(args: tuple[Any, ...], value: Any, where: str) -> tuple:
 
 
 def _decode_scalar(kind: Any, value: Any, where: str) -> Any:
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)  # JSON writes 2.0 as 2
-    if kind in (str, int, float, bool) and type(value) is kind:
+    if kind is float and type(value) in (int, float):  # JSON writes 2.0 as 2
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise _wrong(where, "a finite number", value)
+        return number
+    if kind in (str, int, bool) and type(value) is kind:
         return value
     if kind is type(None) and value is None:
         return None

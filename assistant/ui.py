@@ -26,12 +26,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import dataclasses  # noqa: E402
 import filecmp  # noqa: E402
 import ipaddress  # noqa: E402
-import logging  # noqa: E402
 import json  # noqa: E402
+import logging  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 import unicodedata  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -39,7 +38,9 @@ from datetime import date  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Callable, Iterator, Sequence  # noqa: E402
 
+import anyio  # noqa: E402
 import gradio as gr  # noqa: E402
+from fastapi.responses import JSONResponse  # noqa: E402
 
 from . import codec, render  # noqa: E402
 from .api import add_json_api, basic_auth_user  # noqa: E402
@@ -64,7 +65,12 @@ EXAMPLES: list[list[str]] = [
     ["Did Russia's Defense Ministry deny attacking the Wagner Group?", "ask"],
 ]
 HISTORY_TURNS = 6  # earlier turns passed to ask() for follow-ups
-ASK_CONCURRENCY = 2  # answers computed at once (the queue's limit, or a semaphore without it)
+ASK_CONCURRENCY = 2  # answers computed at once (the queue's limit, or a limiter without it)
+BUSY_WAIT_S = 60.0  # direct requests: how long a question waits for a free slot before "busy"
+# The page carries the conversation with every request: the oldest turns are left behind past this
+# size (about 30 answers; load balancers often refuse bodies over 1 MB), and a page that sends
+# more than twice as much did not get it from us.
+PAGE_CONVERSATION_CHARS = 500_000
 APP_PROTOCOLS = ("auto", "queue", "direct")
 STREAM_DELAY_S = 0.03  # pause between streamed pieces of an answer
 UNEXPECTED_ERROR = ("Something went wrong while answering. The details are in the server log; "
@@ -116,11 +122,33 @@ def restore_session(value: str | None) -> ChatSession:
     """The conversation the page sent back; RequestError if it is not one (changed or cut)."""
     if not value:
         return ChatSession()
+    if len(value) > 2 * PAGE_CONVERSATION_CHARS:
+        raise RequestError(f"The page's conversation is longer than this app ever sends ({len(value):,} characters).")
     try:
         data = json.loads(value)
     except json.JSONDecodeError as error:
         raise RequestError(f"The page's conversation is not valid JSON ({error.msg}).") from None
-    return codec.decode(ChatSession, data, "conversation")
+    except (ValueError, RecursionError):  # a number with thousands of digits; nesting too deep
+        raise RequestError("The page's conversation holds a value this app never sends.") from None
+    session = codec.decode(ChatSession, data, "conversation")
+    for number, turn in enumerate(session.turns):
+        for where, mode in ((f"turns[{number}].mode", turn.mode),
+                            (f"turns[{number}].answer.mode", turn.answer.mode if turn.answer else "ask")):
+            if mode not in MODE_LABELS:
+                raise RequestError(f"The page's conversation.{where} is not a mode ({repr(mode)[:40]}).")
+    return session
+
+
+def fit_for_page(session: ChatSession) -> ChatSession:
+    """The latest turns whose JSON fits in PAGE_CONVERSATION_CHARS (always the last one)."""
+    kept: list[Turn] = []
+    size = 0
+    for turn in reversed(session.turns):
+        size += len(json.dumps(codec.encode(turn), ensure_ascii=False, separators=(",", ":")))
+        if kept and size > PAGE_CONVERSATION_CHARS:
+            break
+        kept.append(turn)
+    return session if len(kept) == len(session.turns) else ChatSession(tuple(reversed(kept)))
 
 
 def chat_messages(session: ChatSession, pending: str | None = None) -> list[dict[str, str]]:
@@ -186,6 +214,7 @@ class AnswerView:
     csv_path: str | None
     viewer: str | None = None  # the source viewer for a finished answer; None leaves it as it is
     partial: bool = False  # a step while answering: the conversation is not final yet
+    table_kept: bool = False  # no new answer (answering, or an error): the table and export stay as they are
 
 
 def respond(
@@ -241,9 +270,8 @@ def _view(session: ChatSession, pending: str | None = None) -> AnswerView:
     if pending is not None or latest is None or latest[0] != len(session.turns) - 1:
         # While answering, or after an error, the panels keep showing the last real answer.
         sources = render.sources_html(latest[1], latest[0]) if latest else render.sources_html(None, 0)
-        headers, rows, csv_path = _table_for(latest) if pending is None else ([], [], None)
-        return AnswerView(chat_messages(session, pending), session, sources, headers, rows, csv_path,
-                          partial=pending is not None)
+        return AnswerView(chat_messages(session, pending), session, sources, [], [], None,
+                          partial=pending is not None, table_kept=True)
     turn, answer = latest
     headers, rows, csv_path = _table_for(latest)
     return AnswerView(chat_messages(session), session, render.sources_html(answer, turn), headers, rows, csv_path)
@@ -669,7 +697,7 @@ def build_app(assistant: Assistant, startup_note: str = "", direct: bool = False
 
         def ask_steps(text, mode_value, outlet_values, since_value, until_value, carried):
             try:
-                state = restore_session(carried)
+                state = fit_for_page(restore_session(carried))
             except RequestError as error:  # start afresh and say why, rather than answer without context
                 log.warning("a page sent a conversation that cannot be read: %s", error)
                 problem = f"{error} A new conversation was started; ask the question again."
@@ -679,12 +707,22 @@ def build_app(assistant: Assistant, startup_note: str = "", direct: bool = False
                                 stream=queued):
                 yield _output(view)
 
-        answering = threading.BoundedSemaphore(ASK_CONCURRENCY)  # the queue's limit, without a queue
-
-        def on_ask_direct(*values):
-            with answering:
-                *_, last = ask_steps(*values)  # a direct request gets the finished answer only
+        def finished_answer(*values) -> tuple:
+            *_, last = ask_steps(*values)  # a direct request gets the finished answer only
             return last
+
+        # The queue's limit, without a queue. Waiting is async so that waiting questions hold no
+        # thread of the server's pool (which also serves files, sign-in and /api/ask).
+        answering = anyio.CapacityLimiter(ASK_CONCURRENCY)
+
+        async def on_ask_direct(text, mode_value, outlet_values, since_value, until_value, carried):
+            values = (text, mode_value, outlet_values, since_value, until_value, carried)
+            if not await _acquired(answering, BUSY_WAIT_S):
+                return busy_output(text, mode_value, carried)
+            try:
+                return await anyio.to_thread.run_sync(finished_answer, *values)
+            finally:
+                answering.release()
 
         on_ask = ask_steps if queued else on_ask_direct
         ask_inputs = [question, mode, outlets, since, until, session]
@@ -728,11 +766,11 @@ def build_app(assistant: Assistant, startup_note: str = "", direct: bool = False
 
             return added(file_values, url_text, report_progress)
 
-        ingesting = threading.Lock()  # one upload at a time, as the queue's limit of 1 does
+        ingesting = anyio.CapacityLimiter(1)  # one upload at a time, as the queue's limit of 1 does
 
-        def on_add_direct(file_values, url_text):  # no progress bar: that needs the queue's stream
-            with ingesting:
-                return added(file_values, url_text, None)
+        async def on_add_direct(file_values, url_text):  # no progress bar: that needs the queue's stream
+            async with ingesting:  # waiting holds no thread
+                return await anyio.to_thread.run_sync(added, file_values, url_text, None)
 
         add_outputs = [summary, stats, stats_line, outlets, articles, files, urls]
         if queued:
@@ -750,11 +788,31 @@ def build_app(assistant: Assistant, startup_note: str = "", direct: bool = False
     return app
 
 
+async def _acquired(limiter: "anyio.CapacityLimiter", seconds: float) -> bool:
+    """Whether a slot of `limiter` was taken within `seconds` (the caller releases it)."""
+    with anyio.move_on_after(seconds):
+        await limiter.acquire()
+        return True
+    return False
+
+
+def busy_output(question: str, mode: str, carried: str | None) -> tuple:
+    """The ask outputs when every answer slot stayed busy: the conversation, plus a note to retry."""
+    try:
+        session = restore_session(carried)
+    except RequestError:
+        session = ChatSession()
+    busy = (f"The server is busy answering other questions ({ASK_CONCURRENCY} at a time) and none finished "
+            f"within {BUSY_WAIT_S:.0f} s. Ask again in a moment.")
+    mode = mode if mode in MODE_LABELS else "ask"
+    return _output(_view(session.add(Turn((question or "").strip(), mode, Filters(), error=busy))))
+
+
 def _output(view: AnswerView) -> tuple:
     """The ask outputs for one view; while answering, the conversation, table and export stay as they are."""
     unchanged = gr.update()
     has_table = bool(view.table_rows)
-    table_outputs = (unchanged, unchanged, unchanged) if view.partial else (
+    table_outputs = (unchanged, unchanged, unchanged) if view.table_kept else (
         gr.update(visible=has_table),
         gr.update(value={"headers": view.table_headers, "data": view.table_rows},
                   column_widths=column_widths(view.table_headers, view.table_rows)) if has_table else None,
@@ -867,17 +925,32 @@ def launch_app(
     )
 
 
+DEEP_LINK_PATH = "/gradio_api/deep_link"
+
+
+def refuse_deep_links(fastapi_app) -> None:
+    """Gradio saves a page's component values for a shareable link. Here they include the
+    conversation, which a page can forge: nobody may hand a colleague a forged conversation."""
+    async def refused() -> JSONResponse:
+        return JSONResponse({"error": "Newsdesk does not save pages as links."}, status_code=404)
+
+    fastapi_app.add_api_route(DEEP_LINK_PATH, refused, methods=["GET"])
+    # Routes match in order: ours before Gradio's.
+    fastapi_app.router.routes.insert(0, fastapi_app.router.routes.pop())
+
+
 def serve(settings: Settings, index: str | None = None, host: str | None = None, port: int | None = None) -> None:
     """Start the app: check the address and credentials, open (or first build) the index, launch."""
     host = host or settings.host
     port = port or settings.port
     auth = credentials_for(host, settings.auth)
+    direct = uses_direct_requests(settings)  # a bad value fails now, not after the index is built
     started = time.perf_counter()
     assistant = Assistant(settings, index)
     note = prepare_assistant(assistant)
-    direct = uses_direct_requests(settings)
     app = build_app(assistant, startup_note=note, direct=direct)
     launch_app(app, settings, host, port, auth, block=False, direct=direct)
+    refuse_deep_links(app.app)
     add_json_api(app.app, assistant, auth)  # POST /api/ask: stateless, for scripts and replicas
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     log.info("Newsdesk is running at http://%s:%d (ready in %.1f s; %s; Ctrl+C to stop)",

@@ -1,8 +1,10 @@
 """A load balancer without session affinity, for tests: each request goes to the next backend.
 
 Loopback only, one thread per connection, one request per connection (HTTP/1.0 towards the
-client, so a streamed response simply ends when the backend's does). It counts which backend got
-which request, so a test can check that a page's requests really were spread over the replicas.
+client, so a streamed response simply ends when the backend's does). The Host header is passed
+on, so the app builds its links (file downloads) through the balancer. Event calls
+(/gradio_api/run/...) alternate among themselves, so two calls in a row always reach different
+backends whatever else the page requests in between. Every request is recorded in order.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import contextlib
 import http.client
 import itertools
 import threading
-from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
 from urllib.parse import urlsplit
@@ -20,22 +21,26 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriza
               "transfer-encoding", "upgrade", "content-length"}
 
 
+EVENT_CALLS = "/gradio_api/run/"
+
+
 class RoundRobin:
     def __init__(self, backends: list[str]) -> None:
         self.backends = [urlsplit(b) for b in backends]
-        self._next = itertools.cycle(range(len(backends)))
+        self._cycles = {kind: itertools.cycle(range(len(backends))) for kind in ("events", "other")}
         self._lock = threading.Lock()
-        self.served: Counter[tuple[int, str]] = Counter()  # (backend number, path without query)
+        self.log: list[tuple[int, str, str]] = []  # (backend number, method, path without query), in order
 
-    def pick(self, path: str) -> int:
+    def pick(self, method: str, path: str) -> int:
         with self._lock:
-            number = next(self._next)
-            self.served[(number, path.split("?")[0])] += 1
+            number = next(self._cycles["events" if path.startswith(EVENT_CALLS) else "other"])
+            self.log.append((number, method, path.split("?")[0]))
             return number
 
-    def backends_serving(self, path_start: str) -> set[int]:
-        """The backends that got at least one request whose path starts with `path_start`."""
-        return {number for (number, path), count in self.served.items() if path.startswith(path_start) and count}
+    def backends_serving(self, path_start: str) -> list[int]:
+        """The backends that got the requests whose path starts with `path_start`, in order."""
+        with self._lock:
+            return [number for number, _, path in self.log if path.startswith(path_start)]
 
 
 def _handler(balancer: RoundRobin) -> type[BaseHTTPRequestHandler]:
@@ -46,11 +51,13 @@ def _handler(balancer: RoundRobin) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _forward(self) -> None:
-            backend = balancer.backends[balancer.pick(self.path)]
+            if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+                self.send_error(411, "Length Required")  # this small balancer forwards sized bodies only
+                return
+            backend = balancer.backends[balancer.pick(self.command, self.path)]
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else None
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
-            headers["Host"] = backend.netloc
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             upstream = http.client.HTTPConnection(backend.hostname, backend.port, timeout=600)
             try:
                 upstream.request(self.command, self.path, body=body, headers=headers)

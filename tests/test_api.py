@@ -113,10 +113,12 @@ def test_the_pages_sign_in_checks_every_request_and_challenges_the_browser():
     def request(headers: dict) -> Request:
         return Request({"type": "http", "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
 
-    user_of = basic_auth_user([("editor", "s3cret"), ("desk", "pa:ss")])
+    user_of = basic_auth_user([("editor", "s3cret"), ("desk", "pa:ss"), ("édith", "mot-de-passé")])
     assert user_of(request(basic("editor", "s3cret"))) == "editor"
     assert user_of(request(basic("desk", "pa:ss"))) == "desk"  # a colon inside the password
-    for headers in ({}, basic("editor", "wrong"), basic("nobody", "s3cret"), {"authorization": "Basic ***"}):
+    assert user_of(request(basic("édith", "mot-de-passé"))) == "édith"  # not ASCII
+    for headers in ({}, basic("editor", "wrong"), basic("nobody", "s3cret"), {"authorization": "Basic ***"},
+                    basic("édith", "wrong"), basic("ñ", "ñ")):
         with pytest.raises(HTTPException) as refused:
             user_of(request(headers))
         assert refused.value.status_code == 401 and refused.value.headers["WWW-Authenticate"].startswith("Basic")

@@ -161,6 +161,11 @@ def test_first_start_builds_the_sample_index_and_answers_with_citations(running_
     viewer = client.predict("0-2", result["conversation"], api_name="/open_source")
     assert '<mark class="nd-mark">' in viewer and "[2]" in viewer
 
+    # The page's values (its conversation among them) cannot be saved as a link for someone else.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(running_app.url + "gradio_api/deep_link?session_hash=x", timeout=30)
+    assert refused.value.code == 404
+
 
 @pytest.mark.integration
 def test_follow_ups_keep_the_conversation_and_concurrent_clients_are_independent(running_app):

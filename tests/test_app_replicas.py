@@ -112,12 +112,18 @@ def test_the_chat_page_works_through_a_load_balancer_without_session_affinity(tm
         assert "Ferry & River <Times>" in page.inner_text("#nd-sources")
         assert page.locator("#nd-chat [data-testid=user]").count() == 4  # the whole conversation is still there
 
-        # both replicas served events of this one page, and nobody got in without signing in
-        assert balancer.backends_serving("/gradio_api/run/") == {0, 1}, balancer.served
+        # Consecutive events of this one page reached different replicas, and so did the files:
+        # the upload, and the CSV download through the balancer's address.
+        events = balancer.backends_serving("/gradio_api/run/")
+        assert len(events) >= 6 and all(a != b for a, b in zip(events, events[1:])), balancer.log
+        assert balancer.backends_serving("/gradio_api/upload"), balancer.log
+        assert balancer.backends_serving("/gradio_api/file="), balancer.log
         context.close()
         browser.close()
-        for path in ("", "gradio_api/run/ask", "config"):
+        # and nobody gets in without signing in
+        for path in ("", "gradio_api/run/ask", "config", "gradio_api/upload", "gradio_api/file=x.csv"):
             with pytest.raises(urllib.error.HTTPError) as refused:
-                urllib.request.urlopen(urllib.request.Request(url + path, method="POST" if "run" in path else "GET",
-                                                              data=b"{}" if "run" in path else None), timeout=30)
+                post = "run" in path or "upload" in path
+                urllib.request.urlopen(urllib.request.Request(url + path, method="POST" if post else "GET",
+                                                              data=b"{}" if post else None), timeout=30)
             assert refused.value.code == 401 and "Basic" in refused.value.headers["WWW-Authenticate"], path

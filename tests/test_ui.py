@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
+import anyio
 import pytest
 
 from assistant import ui
@@ -124,6 +125,9 @@ def test_the_conversation_goes_through_the_page_and_comes_back_equal(fake):
     ("{not json", "conversation is not valid JSON"),
     ('{"turns": "all of them"}', "conversation.turns should be a list"),
     ('{"turns": [{"question": "q", "mode": "ask"}]}', "conversation.turns[0] has no 'filters'"),
+    ('{"turns": [{"question": "q", "mode": "a/b", "filters": {}}]}', "conversation.turns[0].mode is not a mode"),
+    ("[" * 100_000 + "]" * 100_000, "a value this app never sends"),
+    ('{"turns": [' + "1" * 5000 + "]}", "a value this app never sends"),
 ])
 def test_a_conversation_that_cannot_be_read_is_refused_by_name(carried, message):
     with pytest.raises(ui.RequestError, match=message.replace("[", r"\[").replace("]", r"\]")):
@@ -149,6 +153,69 @@ def test_the_app_protocol_setting(settings, protocol, scale_out, direct):
 def test_an_unknown_app_protocol_is_named(settings):
     with pytest.raises(SettingsError, match="NEWSDESK_APP_PROTOCOL has the value 'sticky'"):
         ui.uses_direct_requests(settings.with_changes(app_protocol="sticky"))
+
+
+def direct_ask_handler(settings, fake_embedder, name: str):
+    assistant = Assistant(settings, name, embedder=fake_embedder)
+    assistant.ingest([HOSTILE / "wire-hostile.json"])
+    app = ui.build_app(assistant, direct=True)
+    return assistant, next(fn.fn for fn in app.fns.values() if fn.api_name == "ask")
+
+
+def test_a_direct_request_gets_the_finished_answer_and_the_conversation(settings, fake_embedder):
+    _, on_ask = direct_ask_handler(settings, fake_embedder, "direct-ask")
+    chat, carried, sources, *_ = anyio.run(on_ask, "Why did the ferry operator suspend river crossings?",
+                                           "ask", [], None, None, "")
+    assert chat[0]["content"].startswith("Why did the ferry") and 'class="nd-cite"' in chat[1]["content"]
+    assert "Sources of this answer" in sources
+    chat, *_ = anyio.run(on_ask, "And who said so?", "ask", [], None, None, carried)
+    assert len(chat) == 4  # the follow-up came with the conversation it follows
+
+
+def test_a_direct_question_that_finds_every_slot_busy_says_so(settings, fake_embedder, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(ui, "ASK_CONCURRENCY", 1)
+    monkeypatch.setattr(ui, "BUSY_WAIT_S", 0.2)
+    assistant, on_ask = direct_ask_handler(settings, fake_embedder, "direct-busy")
+    release, answering = threading.Event(), threading.Event()
+    real_ask = assistant.ask
+
+    def slow_ask(*args, **kwargs):
+        answering.set()
+        release.wait(10)
+        return real_ask(*args, **kwargs)
+
+    monkeypatch.setattr(assistant, "ask", slow_ask)
+    results = {}
+
+    async def both():
+        async def first():
+            results["first"] = await on_ask("Why did the ferry stop?", "ask", [], None, None, "")
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(first)
+            await anyio.to_thread.run_sync(answering.wait, 10)
+            results["second"] = await on_ask("Who said so?", "who", [], None, None, "")
+            release.set()
+
+    anyio.run(both)
+    busy = results["second"][0][-1]["content"].replace("\\", "")
+    assert "The server is busy" in busy and "Ask again" in busy
+    assert 'class="nd-cite"' in results["first"][0][-1]["content"]  # the first still got its answer
+
+
+def test_a_long_conversation_leaves_its_oldest_turns_behind(fake, monkeypatch):
+    session = ui.ChatSession()
+    for number in range(8):
+        session = run(fake, f"Question {number}?", session=session)[-1].session
+    one_turn = len(ui.session_json(ui.ChatSession(session.turns[:1])))
+    monkeypatch.setattr(ui, "PAGE_CONVERSATION_CHARS", 3 * one_turn)
+    kept = ui.fit_for_page(session)
+    assert [t.question for t in kept.turns] == ["Question 5?", "Question 6?", "Question 7?"]
+    assert ui.fit_for_page(ui.ChatSession(session.turns[:2])) == ui.ChatSession(session.turns[:2])
+    with pytest.raises(ui.RequestError, match="longer than this app ever sends"):
+        ui.restore_session(ui.session_json(session))
 
 
 def test_follow_up_passes_the_conversation_and_new_turn_numbers(fake):
