@@ -427,6 +427,12 @@ def test_serve_refuses_an_open_address_before_touching_the_index(settings):
     assert not (settings.indexes_dir / "default").exists()
 
 
+def test_serve_refuses_an_unknown_app_protocol_before_touching_the_index(settings):
+    with pytest.raises(SettingsError, match="NEWSDESK_APP_PROTOCOL"):
+        ui.serve(settings.with_changes(app_protocol="sticky"), port=1)
+    assert not (settings.indexes_dir / "default").exists()
+
+
 def test_build_app_lays_out_the_page(settings, fake_embedder):
     assistant = Assistant(settings, "layout", embedder=fake_embedder)
     assistant.ingest([HOSTILE / "wire-hostile.json"])
