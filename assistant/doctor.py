@@ -46,7 +46,9 @@ from .index import (
     _write_json_atomically,
     _write_lock,
     build_faiss_from_records,
+    count_keywords,
     now_iso,
+    stored_keyword_stats,
     UPGRADABLE_VERSIONS,
     fts_text,
     rebuild_keywords,
@@ -73,7 +75,8 @@ _SHOWN = 5  # how many examples a finding names
 _RECORD_REPAIRS = frozenset({
     "records-damaged", "records-missing", "records-tables-missing", "records-meta-missing",
     "orphan-chunks", "orphan-sentences", "orphan-statements", "orphan-dedup_bands", "chunks-invalid",
-    "copies-without-original", "fts-mismatch", "fts-damaged", "articles-unsearchable", "keyword-stats-mismatch",
+    "copies-without-original", "fts-mismatch", "fts-damaged", "fts-unreadable", "articles-unsearchable",
+    "keyword-stats-mismatch",
 })
 
 
@@ -225,8 +228,11 @@ def _check_records(path: Path, findings: list[Finding]) -> _Records | None:
             return None
         try:
             findings += _check_rows(db, meta)
-            findings += _check_fts(db)
-            findings += _check_keyword_stats(db)
+            recount = bm25.TermTally()
+            fts_findings = _check_fts(db, recount)
+            findings += fts_findings
+            if not any(f.code == "fts-unreadable" for f in fts_findings):  # else the recount is partial
+                findings += _check_keyword_stats(db, recount)
             return _Records(meta=meta, counts=_counts(db), chunk_rowids=_chunk_rowids(db))
         except sqlite3.DatabaseError as exc:  # e.g. a table that lost a column
             findings.append(Finding(
@@ -360,21 +366,29 @@ def _bad_chunk_articles(db: sqlite3.Connection, meta: dict[str, str]) -> list[st
     return sorted(bad & known)  # rows of unknown articles are orphans, reported separately
 
 
-def _check_keyword_stats(db: sqlite3.Connection) -> list[Finding]:
-    """The keyword statistics (bm25_terms, meta bm25_chunks) must count every chunk. (Only the
-    count is compared: recounting every term is the repair, minutes at a million chunks.)"""
-    chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-    row = db.execute("SELECT value FROM meta WHERE key='bm25_chunks'").fetchone()
-    counted = int(row[0]) if row and str(row[0]).lstrip("-").isdigit() else 0
-    if counted == chunks:
-        return []
-    return [Finding("error", RECORDS, f"The keyword statistics count {counted} chunk(s) but the records hold "
-                    f"{chunks}: keyword scores are off.", "Recounts them from the chunks.", "keyword-stats-mismatch")]
+def _check_keyword_stats(db: sqlite3.Connection, recount: bm25.TermTally) -> list[Finding]:
+    """The keyword statistics (bm25_terms, meta bm25_chunks / bm25_tokens) must equal `recount`,
+    the terms of every chunk counted again (by _check_fts, which reads each chunk's text anyway)."""
+    problem = keyword_stats_problem(stored_keyword_stats(db), recount)
+    return [Finding("error", RECORDS, problem, "Recounts them from the chunks.", "keyword-stats-mismatch")] if problem else []
 
 
-def _check_fts(db: sqlite3.Connection) -> list[Finding]:
+def keyword_stats_problem(stored: tuple[int, int, dict[str, int]], recount: bm25.TermTally) -> str | None:
+    """What differs between the stored keyword statistics and a recount, for a user; None if nothing."""
+    chunks, tokens, holding = stored
+    terms = sorted({term for term, _ in set(holding.items()) ^ set(recount.changes().items())})
+    if (chunks, tokens) == (recount.chunks, recount.tokens) and not terms:
+        return None
+    shown = ", ".join(repr(t) for t in terms[:_SHOWN]) + (" ..." if len(terms) > _SHOWN else "")
+    return (f"The keyword statistics count {chunks} chunk(s) of {tokens} word(s) but the records hold "
+            f"{recount.chunks} of {recount.tokens}; {len(terms)} term(s) are counted wrongly"
+            f"{': ' + shown if terms else ''}. Keyword scores are off.")
+
+
+def _check_fts(db: sqlite3.Connection, recount: bm25.TermTally) -> list[Finding]:
     """The BM25 table must hold exactly one row per chunk, with the chunk's terms (bm25.terms of
-    index.fts_text: the article title, a line break, the chunk text)."""
+    index.fts_text: the article title, a line break, the chunk text). Counts every chunk's terms
+    into `recount` on the way, for the keyword statistics check."""
     repair = "Rebuilds the BM25 table from the chunk spans and the stored article text."
     chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
     try:
@@ -383,12 +397,17 @@ def _check_fts(db: sqlite3.Connection) -> list[Finding]:
             "SELECT a.title, substr(a.text, c.start + 1, c.end - c.start), f.text FROM chunks c "
             "JOIN articles a ON a.id = c.article_id LEFT JOIN chunks_fts f ON f.rowid = c.rowid"
         )
-        mismatched = sum(1 for title, text, stored in rows if stored != " ".join(bm25.terms(fts_text(title, text))))
+        mismatched = 0
+        for title, text, stored in rows:
+            keyword_text = fts_text(title, text)
+            chunk_terms = bm25.terms(keyword_text)
+            recount.add_chunk(chunk_terms, bm25.length(keyword_text))
+            mismatched += stored != " ".join(chunk_terms)
         extra = db.execute(
             "SELECT COUNT(*) FROM chunks_fts WHERE rowid NOT IN (SELECT rowid FROM chunks)"
         ).fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        return [Finding("error", RECORDS, f"The BM25 (full-text) table cannot be read ({exc}).", repair, "fts-damaged")]
+        return [Finding("error", RECORDS, f"The BM25 (full-text) table cannot be read ({exc}).", repair, "fts-unreadable")]
     findings = []
     if fts != chunks or mismatched or extra:
         findings.append(Finding(
@@ -993,11 +1012,9 @@ def diagnose_scale_out(index: "Index") -> list[Finding]:
             "error", index.scale_out.vectors_uri,
             f"Milvus holds {in_milvus} chunks but the records hold {chunks}: searches miss or return stale chunks.",
             "re-send every chunk from the records to Milvus (the records are the source of truth).", "milvus_out_of_sync"))
-    counted = index.term_stats(()).chunks
-    if counted != chunks:
-        findings.append(Finding(
-            "error", index.location, f"The keyword statistics count {counted} chunk(s) but the records hold "
-            f"{chunks}: keyword scores are off.", "recount them from the chunks.", "keyword_stats_mismatch"))
+    problem = keyword_stats_problem(stored_keyword_stats(db), count_keywords(db))  # reads every chunk
+    if problem:
+        findings.append(Finding("error", index.location, problem, "recount them from the chunks.", "keyword_stats_mismatch"))
     return findings
 
 

@@ -1190,18 +1190,40 @@ def rebuild_keywords(db: Database, fts_table: bool, batch: int = 5000) -> int:
     if fts_table:
         db.execute("DROP TABLE IF EXISTS chunks_fts")
         db.execute(SQLITE_FTS)
-    rowids = [int(r[0]) for r in db.execute("SELECT rowid FROM chunks ORDER BY rowid").fetchall()]
     change = bm25.TermTally()
+    for rows in _keyword_terms_in_batches(db, change, batch):
+        if fts_table:
+            db.executemany("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", rows)
+    apply_term_change(db, change)
+    return change.chunks
+
+
+def count_keywords(db: Database, batch: int = 5000) -> bm25.TermTally:
+    """The keyword statistics counted afresh from every chunk (doctor compares them)."""
+    tally = bm25.TermTally()
+    for _ in _keyword_terms_in_batches(db, tally, batch):
+        pass
+    return tally
+
+
+def stored_keyword_stats(db: Database) -> tuple[int, int, dict[str, int]]:
+    """(chunks, their length, {term: chunks holding it}) as the records keep them."""
+    totals = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('bm25_chunks', 'bm25_tokens')").fetchall())
+    whole = lambda value: int(value) if str(value).lstrip("-").isdigit() else 0  # noqa: E731
+    holding = {str(term): int(n) for term, n in db.execute("SELECT term, chunks FROM bm25_terms").fetchall() if int(n)}
+    return whole(totals.get("bm25_chunks")), whole(totals.get("bm25_tokens")), holding
+
+
+def _keyword_terms_in_batches(db: Database, tally: bm25.TermTally, batch: int) -> Iterator[list[tuple[int, str]]]:
+    """Every chunk's terms, counted into `tally`; yields [(rowid, space-joined terms)] per batch."""
+    rowids = [int(r[0]) for r in db.execute("SELECT rowid FROM chunks ORDER BY rowid").fetchall()]
     for part in _batches(rowids, batch):
         rows = []
         for rowid, text in _keyword_texts_of(db, part).items():
             chunk_terms = bm25.terms(text)
-            change.add_chunk(chunk_terms, bm25.length(text))
+            tally.add_chunk(chunk_terms, bm25.length(text))
             rows.append((rowid, " ".join(chunk_terms)))
-        if fts_table:
-            db.executemany("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", rows)
-    apply_term_change(db, change)
-    return len(rowids)
+        yield rows
 
 
 def _keyword_texts_of(db: Database, rowids: Sequence[int]) -> dict[int, str]:

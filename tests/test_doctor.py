@@ -190,6 +190,20 @@ def test_keyword_statistics_out_of_step_with_the_chunks_are_recounted(built):
     repaired_as_before(assistant, "recounted the keyword statistics", expected)
 
 
+@pytest.mark.parametrize("change, named", [
+    ("UPDATE bm25_terms SET chunks = chunks + 1 WHERE term = 'grain'", "1 term(s) are counted wrongly: 'grain'"),
+    ("INSERT INTO bm25_terms (term, chunks) VALUES ('zzznever', 3)", "'zzznever'"),
+    ("UPDATE meta SET value = value - 40 WHERE key = 'bm25_tokens'", "word(s) but the records hold"),
+])
+def test_keyword_statistics_are_recounted_term_by_term(built, change, named):
+    assistant, _ = built
+    expected = snapshot(open_index(assistant))
+    change_records(assistant.index_path, change)
+    (finding,) = doctor.diagnose(assistant.index_path)
+    assert finding.code == "keyword-stats-mismatch" and named in finding.problem, finding.problem
+    repaired_as_before(assistant, "recounted the keyword statistics", expected)
+
+
 def test_an_index_of_the_previous_schema_is_reported_as_upgradable_and_repair_upgrades_it(built):
     assistant, _ = built
     path = assistant.index_path

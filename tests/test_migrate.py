@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant import index as index_module
@@ -161,7 +163,9 @@ def test_doctor_finds_and_recounts_keyword_statistics_out_of_step_on_postgresql(
     db.execute("UPDATE meta SET value = '3' WHERE key = 'bm25_chunks'")
     db.close()
     found, repaired = doctor_then_repair(target)
-    assert found.exit_code == 1 and "keyword statistics count 3 chunk(s) but the records hold 24" in found.output
+    assert found.exit_code == 1 and re.search(r"keyword statistics count 3 chunk\(s\) of \d+ word\(s\) but the "
+                                              r"records hold 24 of \d+; 2 term\(s\) are counted wrongly: 'river', "
+                                              r"'solvent'", " ".join(found.output.split())), found.output
     assert repaired.exit_code == 0, repaired.output
     assert "recounted the keyword statistics from 24 chunk(s)" in repaired.output
     migrated = scale_out_assistant(target, tmp_path)
