@@ -146,6 +146,8 @@ class Index:
         self.model_id = str(manifest["embedding_model"])
         self.scale_out = scale_out
         self._local = threading.local()
+        self._connections: list[Database] = []  # every thread's, so close() can close them all
+        self._connections_lock = threading.Lock()
         self._faiss_lock = threading.RLock()
         self._faiss: faiss.Index | None = None
         self._faiss_generation = -1
@@ -299,6 +301,8 @@ class Index:
         if db is None:
             db = self._new_connection()
             self._local.db = db
+            with self._connections_lock:
+                self._connections.append(db)
         return db
 
     def _new_connection(self) -> Database:
@@ -307,10 +311,14 @@ class Index:
         return _connect(self.path / RECORDS)
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
+        """Close the connections of every thread that used this index (the Retriever's keyword
+        threads, the app's request threads), not only the caller's: on PostgreSQL each is a
+        server connection. A thread that uses the index afterwards opens a new one."""
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+            self._local = threading.local()
+        for db in connections:
             db.close()
-            self._local.db = None
         if self.milvus is not None:
             self.milvus.close()
 

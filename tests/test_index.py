@@ -57,6 +57,25 @@ def test_dense_and_bm25_search_with_filters(index, fake_embedder):
     assert index.search_bm25("camps", 5, Filters(since="2023-06-30")) == []
 
 
+def test_close_closes_every_threads_connection_and_a_later_use_reopens(index, fake_embedder):
+    import threading
+
+    _put(index, fake_embedder, _article())
+    used = {}
+
+    def search_in_a_thread():
+        index.search_bm25("camps", 5)
+        used["db"] = index._db()
+
+    worker = threading.Thread(target=search_in_a_thread)
+    worker.start()
+    worker.join()
+    index.close()
+    with pytest.raises(sqlite3.ProgrammingError):  # the other thread's connection is closed too
+        used["db"].raw.execute("SELECT 1")
+    assert [r for r, _ in index.search_bm25("camps", 5)]  # this thread opens a new one
+
+
 def test_chunk_text_is_cut_from_the_stored_text(index, fake_embedder):
     _put(index, fake_embedder, _article())
     for chunk in index.chunks_of("a1"):
