@@ -556,9 +556,8 @@ class Index:
     def term_stats(self, terms: Sequence[str]) -> bm25.TermStats:
         """The keyword statistics for scoring `terms`: chunks, their total length, holders of each."""
         db = self._db()
-        totals = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('bm25_chunks', 'bm25_tokens')").fetchall())
         holding = {t: int(n) for t, n in _rows_in(db, "SELECT term, chunks FROM bm25_terms WHERE term IN ({marks})", terms)}
-        return bm25.TermStats(int(totals.get("bm25_chunks", 0)), int(totals.get("bm25_tokens", 0)), holding)
+        return bm25.TermStats(*_keyword_totals(db), holding)
 
     def keyword_texts(self, rowids: Sequence[int]) -> dict[int, str]:
         """rowid -> the chunk's keyword text (fts_text: title, line break, chunk text)."""
@@ -1185,9 +1184,21 @@ def apply_term_change(db: Database, change: bm25.TermTally) -> None:
     emptied = [t for t, n in rows if n < 0]
     for part in _batches(emptied, 500):
         db.execute(f"DELETE FROM bm25_terms WHERE chunks <= 0 AND term IN ({','.join('?' * len(part))})", part)
+    chunks, tokens = _keyword_totals(db)
+    _set_meta(db, bm25_chunks=chunks + change.chunks, bm25_tokens=tokens + change.tokens)
+
+
+def _keyword_totals(db: Database, lenient: bool = False) -> tuple[int, int]:
+    """(bm25_chunks, bm25_tokens) from meta, 0 when missing. `lenient` (doctor, which reads
+    damaged records) also takes a value that is not a number as 0 instead of failing."""
     totals = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('bm25_chunks', 'bm25_tokens')").fetchall())
-    _set_meta(db, bm25_chunks=int(totals.get("bm25_chunks", 0)) + change.chunks,
-              bm25_tokens=int(totals.get("bm25_tokens", 0)) + change.tokens)
+
+    def whole(value: object) -> int:
+        if lenient and not str(value).lstrip("-").isdigit():
+            return 0
+        return int(value)  # type: ignore[call-overload]
+
+    return whole(totals.get("bm25_chunks", 0)), whole(totals.get("bm25_tokens", 0))
 
 
 def rebuild_keywords(db: Database, fts_table: bool, batch: int = 5000) -> int:
@@ -1216,10 +1227,8 @@ def count_keywords(db: Database, batch: int = 5000) -> bm25.TermTally:
 
 def stored_keyword_stats(db: Database) -> tuple[int, int, dict[str, int]]:
     """(chunks, their length, {term: chunks holding it}) as the records keep them."""
-    totals = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('bm25_chunks', 'bm25_tokens')").fetchall())
-    whole = lambda value: int(value) if str(value).lstrip("-").isdigit() else 0  # noqa: E731
     holding = {str(term): int(n) for term, n in db.execute("SELECT term, chunks FROM bm25_terms").fetchall() if int(n)}
-    return whole(totals.get("bm25_chunks")), whole(totals.get("bm25_tokens")), holding
+    return (*_keyword_totals(db, lenient=True), holding)
 
 
 def _keyword_terms_in_batches(db: Database, tally: bm25.TermTally, batch: int) -> Iterator[list[tuple[int, str]]]:

@@ -113,8 +113,8 @@ class ChatSession:
         return None
 
 
-def session_json(session: ChatSession) -> str:
-    """The conversation as the page carries it between requests."""
+def session_json(session: ChatSession | Turn) -> str:
+    """The conversation (or one turn of it) as the page carries it between requests."""
     return json.dumps(codec.encode(session), ensure_ascii=False, separators=(",", ":"))
 
 
@@ -144,7 +144,7 @@ def fit_for_page(session: ChatSession) -> ChatSession:
     kept: list[Turn] = []
     size = 0
     for turn in reversed(session.turns):
-        size += len(json.dumps(codec.encode(turn), ensure_ascii=False, separators=(",", ":")))
+        size += len(session_json(turn))
         if kept and size > PAGE_CONVERSATION_CHARS:
             break
         kept.append(turn)
