@@ -27,6 +27,7 @@ with rules and small word lists, so it costs well under a millisecond per questi
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import functools
 import logging
@@ -62,6 +63,7 @@ class QueryHints:
     sub_queries: tuple[str, ...] = ()  # texts of `parts` (empty when the question is one part)
     parts: tuple[QueryPart, ...] = ()
     search_text: str = ""  # the question without outlet names and dates
+    bridge: str = ""  # a name searched with the question and its parts (bridge.py), if any
 
     @property
     def empty(self) -> bool:
@@ -76,7 +78,7 @@ def understand(question: str, outlets: Sequence[str] = (), dates: Sequence[str] 
     (since, until), date_spans = calendar_.scan(text)
     parts = tuple(
         _part(part, matcher, calendar_)
-        for part in split_parts(text, [(m.start, m.end) for m in outlet_mentions], date_spans)
+        for part in split_parts(text, outlet_groups(text, outlet_mentions), date_spans)
     )
     return QueryHints(
         outlets=_unique(m.outlet for m in outlet_mentions),
@@ -101,8 +103,9 @@ def _part(text: str, matcher: "OutletMatcher", calendar_: "_Calendar") -> QueryP
 
 
 _ATTRIBUTION_BEFORE = re.compile(
-    r"(?:\b(?:as\s+(?:reported|mentioned|stated|noted|covered|described|detailed)\s+(?:by|in)|according\s+to"
-    r"|as\s+per|reported\s+by|published\s+(?:by|in)|by|from|in|per)\s+(?:the\s+)?['\"]?)$",
+    r"(?:\b(?:(?:as\s+)?(?:reported|mentioned|stated|noted|covered|described|detailed)\s+(?:by|in)|according\s+to"
+    r"|as\s+per|reported\s+by|published\s+(?:by|in)|by|from|in|per)"
+    r"\s+(?:(?:both|either|sources\s+like|outlets\s+like|such\s+as)\s+)?(?:the\s+)?['\"]?)$",
     re.IGNORECASE,
 )
 
@@ -128,7 +131,7 @@ def _date_preposition_start(text: str, start: int) -> int:
 def search_text(text: str, matcher: "OutletMatcher", calendar_: "_Calendar") -> str:
     """The text to search with: outlet names and dates taken out. They are metadata, matched by
     boosts; as words they match the wrong things ("The Age" -> "age", "Fortune" -> "fortune")."""
-    cuts = [(_attribution_start(text, m.start), m.end) for m in matcher.find(text)]
+    cuts = [(_attribution_start(text, start), end) for start, end in outlet_groups(text, matcher.find(text))]
     cuts += [(_date_preposition_start(text, start), end) for start, end in calendar_.scan(text)[1]]
     if not cuts:
         return text
@@ -157,6 +160,25 @@ def _plain(text: str) -> str:
 
 def _unique(items) -> tuple:
     return tuple(dict.fromkeys(items))
+
+
+# What may stand between the names of a list of outlets: "TechCrunch and The Verge",
+# "'The Age', 'TechCrunch', and 'Fortune'".
+_OUTLET_LIST_GLUE = re.compile(r"['\"]?\s*(?:,\s*(?:(?:and|or|&)\s+)?|\s+(?:and|or|&)\s+)(?:the\s+)?['\"]?", re.IGNORECASE)
+
+
+def outlet_groups(text: str, mentions: Sequence["OutletMention"]) -> list[tuple[int, int]]:
+    """Spans of the outlet names in `text`, a list of names ("both The Verge and TechCrunch") as one
+    span: it is one attribution, neither a clause boundary nor words to search for."""
+    groups: list[tuple[int, int]] = []
+    for mention in sorted(mentions, key=lambda m: (m.start, m.end)):
+        if groups and mention.start <= groups[-1][1]:
+            groups[-1] = (groups[-1][0], max(groups[-1][1], mention.end))  # two outlets, one alias
+        elif groups and _OUTLET_LIST_GLUE.fullmatch(text, groups[-1][1], mention.start):
+            groups[-1] = (groups[-1][0], mention.end)
+        else:
+            groups.append((mention.start, mention.end))
+    return groups
 
 
 # ------------------------------------------------------------------------- outlets
@@ -210,13 +232,35 @@ class OutletMatcher:
                 continue
             for outlet in self._outlets.get(key, ()):
                 mentions.append(OutletMention(outlet, match.start(), match.end()))
-        return mentions
+        return _with_section(text, mentions)
 
 
 _SECTION_SEPARATOR = re.compile(r"\s+[-|–—:]\s+")
 # An outlet written as its site ("CBSSports.com" for "CBS Sports"): the suffix belongs to the
 # mention, or cutting the name out of the question would leave ".com" behind.
 _WEB_SUFFIX = r"(?:\.(?:com|org|net|news|co\.uk|com\.au|co|io))"
+# A feed's section or slogan after the outlet's name ("FOX News - Lifestyle", "The Independent -
+# Life and Style", "Cnbc | World Business News Leader"): capitalised words, part of the mention.
+_SECTION_TAIL = re.compile(r"\s+[-|–—]\s+[A-Z][\w&'.]*(?:\s+(?:[A-Z&][\w&'.]*|and|of|the|for|&)){0,5}")
+_TAIL_END = re.compile(r"(?:\s+(?:and|of|the|for|&))+$|[.']+$")
+
+
+def _with_section(text: str, mentions: list[OutletMention]) -> list[OutletMention]:
+    """Mentions extended over a section or slogan written after the name, which stops before the
+    next outlet named ("FOX News - Lifestyle and TechCrunch")."""
+    starts = sorted(m.start for m in mentions)
+    out = []
+    for mention in mentions:
+        tail = _SECTION_TAIL.match(text, mention.end)
+        if tail is None:
+            out.append(mention)
+            continue
+        stop = min([s for s in starts if s > mention.start] + [tail.end()])
+        words = _TAIL_END.sub("", text[mention.end : stop].rstrip())
+        if _SECTION_TAIL.fullmatch(words):
+            mention = OutletMention(mention.outlet, mention.start, mention.end + len(words))
+        out.append(mention)
+    return out
 
 
 def _aliases(outlet: str) -> list[tuple[str, bool]]:
@@ -342,11 +386,17 @@ class _Calendar:
         return self._useful(since, until), taken
 
     def _useful(self, since: date | None, until: date | None) -> tuple[str | None, str | None]:
-        """Drop a range that holds every date of the index: it would select nothing."""
-        if self.held and since is not None and until is not None:
-            if since.isoformat() <= self.held[0] and until.isoformat() >= self.held[-1]:
+        """Drop a range that holds every date of the index, or none of them: it would tell the
+        articles apart by nothing ("its June 2017 launch" is about the story, not the coverage)."""
+        first = since.isoformat() if since else None
+        last = until.isoformat() if until else None
+        if self.held:
+            if (first is None or first <= self.held[0]) and (last is None or last >= self.held[-1]):
                 return None, None
-        return (since.isoformat() if since else None, until.isoformat() if until else None)
+            inside = bisect.bisect_right(self.held, last or "9999") - bisect.bisect_left(self.held, first or "")
+            if inside == 0:
+                return None, None
+        return first, last
 
     @staticmethod
     def _plausible(text: str, match: re.Match) -> bool:
@@ -454,7 +504,7 @@ def split_parts(
     clause it dates."""
     pieces: list[tuple[int, int]] = []
     last = 0
-    protected = list(outlet_spans) + list(date_spans)
+    protected = list(outlet_spans) + list(date_spans) + _quoted_spans(question)
     for match in _BOUNDARY.finditer(question):
         if any(s < match.start() < e for s, e in protected):
             continue  # "Cnbc | World Business News Leader", "October 2, 2023" stay whole
@@ -484,6 +534,16 @@ def split_parts(
     if len(merged) < 2:
         return _split_both(question, protected)
     return [question[s:e].strip(" ,;?.!") for s, e in merged]
+
+
+# A quoted title or phrase ("Jada Pinkett Smith and Will Smith's marriage") is one thing to look
+# for, not two clauses. A single quote opens after a non-word; an apostrophe inside a word
+# ("Smith's") does not close it.
+_QUOTED = re.compile(r"\"[^\"]{1,200}\"|(?<!\w)'(?:[^']|'(?=\w)){1,150}'(?!\w)")
+
+
+def _quoted_spans(question: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _QUOTED.finditer(question)]
 
 
 _BOTH = re.compile(r"\bboth\s+(.+?)\s+and\s+(.+?)(?=[,;?.!]|$)", re.IGNORECASE)

@@ -169,3 +169,38 @@ def test_an_outlet_written_as_its_site_is_cut_out_whole():
 
 def test_a_question_that_is_only_an_outlet_name_is_searched_as_written():
     assert hints("TechCrunch?").search_text == "TechCrunch?"
+
+
+def test_a_feed_section_after_the_outlet_name_is_cut_out_with_it():
+    # The index holds "The Independent" and "Fox News"; questions write the feed's full name.
+    found = understand("Does the article from 'The Independent - Life and Style' say Federline shared "
+                       "videos, while FOX News - Lifestyle and TechCrunch say he did not?",
+                       ["The Independent", "Fox News", "TechCrunch"], DATES)
+    assert found.outlets == ("The Independent", "Fox News", "TechCrunch")
+    assert "Life and Style" not in found.search_text and "Lifestyle" not in found.search_text
+    assert "-" not in found.search_text.replace("Federline", "")
+
+
+def test_a_list_of_outlets_is_one_attribution_cut_out_whole():
+    found = hints("Which company, currently engaged in a legal dispute covered by both TechCrunch and "
+                  "The Verge, is accused of anticompetitive practices, and has also provided extensive "
+                  "documentation to counter allegations?")
+    assert found.outlets == ("TechCrunch", "The Verge")
+    assert "both" not in found.search_text and " and," not in found.search_text
+    assert "Which company, currently engaged in a legal dispute" in found.parts[0].text
+    assert found.parts[0].outlets == ("TechCrunch", "The Verge")  # the list was not split apart
+    listed = hints("Who is the pop star committed to a tour schedule, according to sources like "
+                   "'The Age', 'TechCrunch', and 'Fortune'?")
+    assert listed.search_text == "Who is the pop star committed to a tour schedule?"
+
+
+def test_a_quoted_title_is_not_split_into_clauses():
+    found = hints('Does the Polygon article on "Jada Pinkett Smith and Will Smith\'s marriage" agree with '
+                  "the same publication's report on 'Jada and Will Smith's marital status'?")
+    assert found.parts == ()  # one comparison of two quoted titles, no clause boundary outside them
+
+
+def test_a_date_range_holding_no_article_of_the_index_gives_no_dates():
+    found = hints("Which exchange, the largest within 180 days of its June 2017 launch, withdrew assets?")
+    assert (found.since, found.until) == (None, None)  # the index holds no June 2017 coverage
+    assert "June 2017" not in found.search_text  # still no words to search for

@@ -174,6 +174,27 @@ def test_each_clause_of_a_two_part_question_brings_its_evidence(tmp_path, fake_e
     assert {p.article.id for p in result.passages[:2]} == {"mayor", "flood"}
 
 
+def test_a_question_asking_for_a_name_is_searched_again_with_the_name_its_top_articles_share(
+        tmp_path, fake_embedder, settings):
+    articles = [
+        {"id": "acme-prices", "text": "Acme cut prices on its phones this week."},
+        {"id": "acme-deal", "text": "Acme phones got cheaper after Acme cut prices again."},
+        {"id": "acme-lab", "text": "Acme is opening a research lab."},
+    ] + [
+        {"id": f"lab-{name.lower()}", "text": f"{name} is opening a research lab in Paris."}
+        for name in ("Globex", "Initech", "Umbrella")
+    ]
+    index = make_index(tmp_path / "bridge", fake_embedder, articles)
+    question = "Which company cut prices on its phones, and is opening a research lab in Paris?"
+    bridged = Retriever(index, fake_embedder, settings).retrieve(question, k=3)
+    plain = retriever_for(index, fake_embedder, settings, bridge=False).retrieve(question, k=3)
+    assert bridged.recognised.bridge == "Acme" and plain.recognised.bridge == ""
+    assert "acme-lab" in {p.article.id for p in bridged.passages}
+    assert "acme-lab" not in {p.article.id for p in plain.passages}  # the clause alone finds the others
+    # What describes the question as asked is the same either way (sentence picking reads it).
+    assert bridged.query_vector.tolist() == plain.query_vector.tolist()
+
+
 # ------------------------------------------------------------------------- diversity
 
 
@@ -253,3 +274,30 @@ def test_multihop_comparison_finds_both_articles_with_the_real_model(tmp_path, r
     result = Retriever(index, real_embedder, settings).retrieve(query["query"], k=4)
     assert {p.article.title for p in result.passages} >= gold
     assert set(result.recognised.outlets) == {"Fortune", "The Age"}
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not (MULTIHOP / "articles.jsonl").is_file(), reason="MultiHop-RAG data not present")
+def test_multihop_inference_question_finds_every_article_through_its_bridging_name_with_the_real_model(
+        tmp_path, real_embedder, settings):
+    from assistant import ingest
+
+    articles = [json.loads(line) for line in (MULTIHOP / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    queries = [json.loads(line) for line in (MULTIHOP / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+    query = next(q for q in queries if q["query"].startswith("Which company is at the center of an antitrust lawsuit, "
+                                                              "as reported by The Verge and TechCrunch, where"))
+    gold = {e["title"] for e in query["evidence"]}
+    # The gold articles among every other article about Google, and some about other things.
+    about_google = [a for a in articles if a["title"] not in gold and "Google" in a["title"] + (a["body"] or "")]
+    others = [a for a in articles if a["title"] not in gold and a not in about_google][:30]
+    source = tmp_path / "articles.jsonl"
+    source.write_text("\n".join(json.dumps(a) for a in [a for a in articles if a["title"] in gold] + about_google + others),
+                      encoding="utf-8")
+    index = Index.create(tmp_path / "mh", real_embedder.model_id, real_embedder.dimension)
+    ingest.ingest([source], index, real_embedder, settings)
+    found = Retriever(index, real_embedder, settings).retrieve(query["query"], k=20)
+    plain = retriever_for(index, real_embedder, settings, bridge=False).retrieve(query["query"], k=20)
+    index.close()
+    assert found.recognised.bridge == "Google"
+    assert set(list(dict.fromkeys(p.article.title for p in found.passages))[:10]) >= gold
+    assert not set(list(dict.fromkeys(p.article.title for p in plain.passages))[:10]) >= gold
