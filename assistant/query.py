@@ -11,8 +11,9 @@ with rules and small word lists, so it costs well under a millisecond per questi
 - Dates: "October 19, 2023", "19 October", "the 10th of October", "Oct. 5", "2023-10-05",
   "October 2023", "in October", with "between ... and ...", "from ... to ...", "after", "before",
   "since", "until". A month or day without a year takes the most recent year in which the index
-  holds articles of that month. A range that covers every date the index holds is dropped (it
-  would tell nothing).
+  holds articles of that month. "After"/"before" a day take in that day (publication days are a
+  time zone apart). A range that covers every date the index holds, or none of them, is dropped
+  (it would tell nothing).
 - Sub-queries: a question that spans several articles ("Does the Verge report X, while TechCrunch
   says Y?", "Which company, reported by A to X, is also said by B to Y, and Z?", "both X and Y",
   "X or Y", "X compared to Y") is split into its clauses (at commas, semicolons, "while", "but",
@@ -369,12 +370,18 @@ class _Calendar:
                 continue
             taken.append(match.span())
             before = text[max(0, match.start() - 20) : match.start()]
+            # "after October 2" still takes in October 2 itself (but "after October" not October):
+            # a publication day is only as exact as the time zone it was written in, and a
+            # named date is a boost, not a filter.
+            one_day = span.first == span.last
             if _AFTER_WORDS.search(before):
                 word = _AFTER_WORDS.search(before).group(1).lower()
-                spans.append((span.first if word in ("since", "from") else span.last + timedelta(days=1), None))
+                inclusive = one_day or word in ("since", "from")
+                spans.append((span.first if inclusive else span.last + timedelta(days=1), None))
             elif _BEFORE_WORDS.search(before):
                 word = _BEFORE_WORDS.search(before).group(1).lower()
-                spans.append((None, span.last if word in ("until", "till", "through", "by", "up to") else span.first - timedelta(days=1)))
+                inclusive = one_day or word in ("until", "till", "through", "by", "up to")
+                spans.append((None, span.last if inclusive else span.first - timedelta(days=1)))
             else:
                 spans.append((span.first, span.last))
         if not spans:

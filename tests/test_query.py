@@ -73,9 +73,11 @@ def test_no_outlets_in_the_index_means_none_recognised():
         ("What was published on 2023-11-03?", "2023-11-03", "2023-11-03"),
         ("What happened between October 1 and October 10?", "2023-10-01", "2023-10-10"),
         ("What happened from 1 November to 3 November?", "2023-11-01", "2023-11-03"),
-        ("What happened after the 10th of October?", "2023-10-11", None),
+        ("What happened after the 10th of October?", "2023-10-10", None),  # the day itself too
+        ("What happened after October?", "2023-11-01", None),  # but not the month
         ("What happened since October 5?", "2023-10-05", None),
         ("What happened before November?", None, "2023-10-31"),
+        ("What was published before November 3?", None, "2023-11-03"),
         ("What was said until 3 November?", None, "2023-11-03"),
     ],
 )
