@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
@@ -44,9 +44,13 @@ class Turn:
     mode: str
     top_k: int = 10
     previous_answer: str = ""  # the last answer's text, for "what did he say next?"
+    bridges: list[str] = field(default_factory=list)  # names the retrievals also searched for (bridge.py)
 
     def retrieve(self, k: int | None = None, filters: Filters | None = None, text: str | None = None) -> Retrieval:
-        return self.retriever.retrieve(text or self.question.text, filters or self.filters, k=k or self.top_k)
+        result = self.retriever.retrieve(text or self.question.text, filters or self.filters, k=k or self.top_k)
+        if result.recognised.bridge and result.recognised.bridge not in self.bridges:
+            self.bridges.append(result.recognised.bridge)
+        return result
 
     def known_outlets(self) -> list[str]:
         return [o for o, _ in self.store.outlets()]

@@ -33,7 +33,7 @@ MIN_ARTICLES = 2  # a bridging name is written in at least this many of them
 NAME_WEIGHT = 0.6  # how far the second search's vectors move toward the name's (MultiHop-RAG: 0.3 to 0.6 alike)
 
 _ASKS_FOR_A_NAME = re.compile(r"^\W*(?:which|who|whose|whom|what)\b", re.IGNORECASE)
-_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*")
+_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+)*")  # a line break ends a name (title, text)
 _POSSESSIVE = re.compile(r"['’]s?$")
 # Capitalised only because they open a sentence (or are titles): never a name of their own.
 _NOT_NAMES = frozenset(

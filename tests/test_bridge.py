@@ -60,3 +60,7 @@ def test_vectors_move_toward_the_name_and_stay_normalised():
     assert np.allclose(np.linalg.norm(moved, axis=1), 1.0)
     assert all(moved[i] @ name > vectors[i] @ name for i in range(2))
     assert all(moved[i] @ vectors[i] > moved[i] @ name for i in range(2))  # still mostly the question
+
+
+def test_a_line_break_ends_a_name():
+    assert names_in("Acme Prices\nAcme cut prices") == {"Acme Prices", "Acme"}

@@ -45,3 +45,21 @@ def test_dead_llm_endpoint_falls_back_to_the_extractive_answer_with_a_notice(set
         assert a.index.article_text(c.article.id)[c.start:c.end] == c.text
     # Tables stay extractive and never call the LLM.
     assert a.ask("How do the outlets' accounts differ?", mode="compare").notice == ""
+
+
+def test_an_answer_says_which_name_it_also_searched_for(settings, fake_embedder, tmp_path):
+    import json
+
+    stories = [("acme-prices", "Acme cut prices on its phones this week."),
+               ("acme-deal", "Acme phones got cheaper after Acme cut prices again."),
+               ("acme-lab", "Acme is opening a research lab.")]
+    stories += [(f"lab-{n.lower()}", f"{n} is opening a research lab in Paris.") for n in ("Globex", "Initech", "Umbrella")]
+    source = tmp_path / "stories.jsonl"
+    source.write_text("\n".join(json.dumps({"id": i, "title": i.replace("-", " ").title(), "body": body,
+                                            "source": "Daily Test", "published_at": "2023-10-05"})
+                                for i, body in stories), encoding="utf-8")
+    a = Assistant(settings, embedder=fake_embedder)
+    a.ingest([source])
+    answer = a.ask("Which company cut prices on its phones, and is opening a research lab in Paris?")
+    assert "Also searched for “Acme”: the name the best sources share." in answer.notice
+    assert "Also searched" not in a.ask("Did Globex open a research lab in Paris?").notice
