@@ -10,7 +10,7 @@ Retriever ranks once, takes the names written in the best passages of its top ar
 when one name recurs across them (and the question does not already hold it) searches again
 with that name added to the question and to each clause (their words; their vectors are moved
 toward the name's vector, so only the name is encoded). Measured on MultiHop-RAG
-(docs/quality.md): all its evidence in the top 10 for 0.87 of the inference questions, 0.80
+(docs/quality.md): all its evidence in the top 10 for 0.86 of the inference questions, 0.80
 without.
 
 Names are found with rules: runs of capitalised words, without the function words that open
