@@ -305,15 +305,30 @@ def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list
 _CSV_DIR: Path | None = None
 
 
+# Gradio copies a returned file into its own cache, which serves the download; our copy is only
+# its source, so exports older than this are removed when the next one is written.
+EXPORT_KEEP_S = 3600
+
+
 def write_csv(content: str, name: str) -> str:
     """Write an export under one private temp folder (Gradio serves files from the temp dir)."""
     global _CSV_DIR  # a folder, not chat state: every session's files get their own subfolder
     if _CSV_DIR is None:
         _CSV_DIR = Path(tempfile.mkdtemp(prefix="newsdesk-exports-"))
+    _remove_exports_before(_CSV_DIR, time.time() - EXPORT_KEEP_S)
     folder = Path(tempfile.mkdtemp(dir=_CSV_DIR))
     path = folder / name
     path.write_text(content, encoding="utf-8-sig")  # the BOM makes spreadsheets read UTF-8
     return str(path)
+
+
+def _remove_exports_before(root: Path, moment: float) -> None:
+    for folder in root.iterdir():
+        try:
+            if folder.stat().st_mtime < moment:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # removed meanwhile by another request
+            continue
 
 
 # ----------------------------------------------------------------------------- opening a source

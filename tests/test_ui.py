@@ -474,3 +474,13 @@ def test_app_module_sets_offline_environment_before_gradio():
     source = (Path(__file__).resolve().parent.parent / "app.py").read_text(encoding="utf-8")
     assert source.index('os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"') < source.index("from assistant")
     assert os.environ.get("GRADIO_ANALYTICS_ENABLED") == "False"
+
+
+def test_old_csv_exports_are_removed_when_a_new_one_is_written():
+    first = Path(ui.write_csv("a,b\n", "first.csv"))
+    two_hours_ago = first.parent.stat().st_mtime - 2 * 3600
+    os.utime(first.parent, (two_hours_ago, two_hours_ago))
+    recent = Path(ui.write_csv("c,d\n", "recent.csv"))
+    second = Path(ui.write_csv("e,f\n", "second.csv"))
+    assert not first.exists()  # Gradio served it from its own copy long ago
+    assert recent.read_text(encoding="utf-8-sig") == "c,d\n" and second.exists()
