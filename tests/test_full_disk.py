@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
-import resource
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -166,13 +164,15 @@ def test_file_size_limit_during_ingest_fails_cleanly(tmp_path, settings):
     write_run(source)
     limit = max(p.stat().st_size for p in index.iterdir()) + 8192
 
-    def limit_file_sizes() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    done = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(source), "--index", str(index)],
-                          cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=60,
-                          preexec_fn=limit_file_sizes)
+    # The child sets its own limit (SIGXFSZ ignored: EFBIG instead of being killed) rather than a
+    # preexec_fn, which would fork this process with whatever threads earlier tests left running.
+    limited_cli = (
+        "import resource, runpy, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
+        "sys.argv = ['assistant'] + sys.argv[1:]; runpy.run_module('assistant', run_name='__main__')"
+    )
+    done = subprocess.run([sys.executable, "-c", limited_cli, "ingest", str(source), "--index", str(index)],
+                          cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith(f"Error: Could not write to the index at {index}: ")
     assert "nothing from this run was saved" in done.stderr
