@@ -150,7 +150,7 @@ def _hold_lock(path, ready, release):
 
 
 def test_a_second_writer_gets_a_clear_message(index):
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # a fork would copy threads earlier tests left (gRPC)
     ready, release = ctx.Event(), ctx.Event()
     holder = ctx.Process(target=_hold_lock, args=(index.path, ready, release))
     holder.start()
