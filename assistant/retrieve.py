@@ -177,7 +177,8 @@ class Retriever:
         name, when the best passages of its top articles share one; else None."""
         if not hints.parts or not asks_for_a_name(question):
             return None
-        best = _best_chunks(order[:BRIDGE_ARTICLES], overall, gathered.candidates)
+        best_of = _best_chunk_of(overall, gathered.candidates)
+        best = [best_of[a] for a in order[:BRIDGE_ARTICLES] if a in best_of]
         texts = self.index.keyword_texts(best)
         name = bridging_name(question, [texts[r] for r in best if r in texts])
         return with_bridge(question, hints, name) if name else None
@@ -396,11 +397,16 @@ def _best_of_queries(per_query: Sequence[Mapping[int, float]], part_weight: floa
 
 def _article_scores(chunk_scores: Mapping[int, float], candidates: Mapping[int, _Candidate]) -> dict[str, float]:
     """An article scores as its best chunk."""
-    best: dict[str, float] = {}
+    return {a: chunk_scores[r] for a, r in _best_chunk_of(chunk_scores, candidates).items()}
+
+
+def _best_chunk_of(chunk_scores: Mapping[int, float], candidates: Mapping[int, _Candidate]) -> dict[str, int]:
+    """Article id -> the rowid of its best-scoring chunk."""
+    best: dict[str, int] = {}
     for rowid, value in chunk_scores.items():
         candidate = candidates.get(rowid)
-        if candidate is not None and value > best.get(candidate.article_id, float("-inf")):
-            best[candidate.article_id] = value
+        if candidate is not None and (candidate.article_id not in best or value > chunk_scores[best[candidate.article_id]]):
+            best[candidate.article_id] = rowid
     return best
 
 
@@ -431,16 +437,6 @@ def _article_order(
                 order.append(match)
     order.extend(a for a in ranked if a not in order)
     return order
-
-
-def _best_chunks(articles: Sequence[str], overall: Mapping[int, float], candidates: Mapping[int, _Candidate]) -> list[int]:
-    """The best-scoring chunk rowid of each of `articles`, in their order."""
-    best: dict[str, int] = {}
-    for rowid, value in overall.items():
-        candidate = candidates.get(rowid)
-        if candidate is not None and (candidate.article_id not in best or value > overall[best[candidate.article_id]]):
-            best[candidate.article_id] = rowid
-    return [best[a] for a in articles if a in best]
 
 
 def _passage_order(
