@@ -262,7 +262,7 @@ def create_database(server_url: str, name: str) -> str:
     import psycopg
 
     with psycopg.connect(server_url, autocommit=True, connect_timeout=10) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_if_exists(admin, name)
         admin.execute(f'CREATE DATABASE "{name}"')
     return server_url.rsplit("/", 1)[0] + "/" + name
 
@@ -272,7 +272,26 @@ def drop_database(server_url: str, url: str) -> None:
     import psycopg
 
     with psycopg.connect(server_url, autocommit=True, connect_timeout=10) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        _drop_if_exists(admin, url.rsplit("/", 1)[1])
+
+
+def _drop_if_exists(admin, name: str) -> None:
+    """Drop database `name`, ending the sessions still connected to it."""
+    import psycopg
+
+    try:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except psycopg.errors.InsufficientPrivilege:
+        # FORCE refuses when it may not signal every session, and an autovacuum worker that
+        # happens to be on the database belongs to no role a plain user may signal (PostgreSQL
+        # 15). A plain DROP stops autovacuum itself and waits up to 5 s for it; the user's own
+        # sessions are ended first.
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND usename = current_user AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def redact(url: str) -> str:
