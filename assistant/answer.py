@@ -77,8 +77,9 @@ class AnswerEngine:
         if resolved.rewritten:
             notices.append(f"Answered as: “{resolved.question}”")
         if turn.bridges:  # say why sources name what the question did not
-            names = ", ".join(f"“{name}”" for name in turn.bridges)
-            notices.append(f"Also searched for {names}: the name the best sources share.")
+            names = " and ".join(f"“{name}”" for name in turn.bridges)
+            what = "the name" if len(turn.bridges) == 1 else "names"
+            notices.append(f"Also searched for {names}: {what} the best sources share.")
         log.info("%s answer (%s) in %.0f ms: %d citations, answerable=%s", mode, self.name,
                  (time.perf_counter() - started) * 1000, len(answer.citations), answer.answerable)
         return dataclasses.replace(answer, question=asked, notice=" ".join(n for n in notices if n))

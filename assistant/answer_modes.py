@@ -48,8 +48,9 @@ class Turn:
 
     def retrieve(self, k: int | None = None, filters: Filters | None = None, text: str | None = None) -> Retrieval:
         result = self.retriever.retrieve(text or self.question.text, filters or self.filters, k=k or self.top_k)
-        if result.recognised.bridge and result.recognised.bridge not in self.bridges:
-            self.bridges.append(result.recognised.bridge)
+        for name in (result.recognised.bridge, result.recognised.runner_up):
+            if name and name not in self.bridges:
+                self.bridges.append(name)
         return result
 
     def known_outlets(self) -> list[str]:

@@ -65,6 +65,7 @@ class QueryHints:
     parts: tuple[QueryPart, ...] = ()
     search_text: str = ""  # the question without outlet names and dates
     bridge: str = ""  # a name searched with the question and its parts (bridge.py), if any
+    runner_up: str = ""  # a second name that re-ranked the articles below the first few (bridge.py)
 
     @property
     def empty(self) -> bool:

@@ -25,13 +25,15 @@ How a question becomes passages:
    overall, the best article of each part and of each named outlet not yet shown.
    A many-clause question that asks for a name ("Which company ...", "Who ...") whose top
    articles share a name it does not write is searched and ranked once more with that name
-   added to it and to each part (bridge.py).
+   added to it and to each part (bridge.py); a second shared name re-ranks the articles below
+   the first four.
 5. Passages follow the article order: each article's best chunk, its second chunk beside it only
    when nearly as good, other second chunks after everything else (at most 2 per article).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -41,8 +43,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from . import bm25
 from .bm25 import stem
-from .bridge import BRIDGE_ARTICLES, asks_for_a_name, bridging_name, toward_name, with_bridge
+from .bridge import BRIDGE_ARTICLES, SECOND_NAME_BELOW, asks_for_a_name, bridging_names, toward_name, with_bridge
 from .embed import Embedder
 from .index import Index, bm25_query_words
 from .query import QueryHints, understand
@@ -84,6 +87,7 @@ class Tuning:
     part_weight: float = 0.9  # a part's score counts this much against the whole question's
     coverage: bool = True  # the best article of each part and named outlet moves up
     bridge: bool = True  # search again with a name the top articles share (bridge.py)
+    runner_up: bool = True  # and re-rank below the top articles with a second such name
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,8 @@ class Retriever:
             hints = bridged
             gathered = self.gather(question, hints, filters, vectors)
             article_order, overall = rank(gathered, hints, self.tuning)
+            if hints.runner_up:
+                article_order = self._runner_up_order(article_order, gathered, hints)
         chosen = _passage_order(article_order, overall, gathered.candidates, k)
         # The scores that describe the question as asked (the answer's sentence picking and the
         # refusal read them) come from the first search, without the bridging name.
@@ -173,15 +179,32 @@ class Retriever:
     def _bridged(
         self, question: str, hints: QueryHints, order: Sequence[str], overall: Mapping[int, float], gathered: Gathered
     ) -> QueryHints | None:
-        """The hints with a bridging name (bridge.py) for a many-clause question that asks for a
-        name, when the best passages of its top articles share one; else None."""
+        """The hints with a bridging name (and a runner-up, if any; bridge.py) for a many-clause
+        question that asks for a name, when the best passages of its top articles share one;
+        else None."""
         if not hints.parts or not asks_for_a_name(question):
             return None
         best_of = _best_chunk_of(overall, gathered.candidates)
         best = [best_of[a] for a in order[:BRIDGE_ARTICLES] if a in best_of]
         texts = self.index.keyword_texts(best)
-        name = bridging_name(question, [texts[r] for r in best if r in texts])
-        return with_bridge(question, hints, name) if name else None
+        names = bridging_names(question, [texts[r] for r in best if r in texts])
+        if not names:
+            return None
+        runner_up = names[1] if len(names) > 1 and self.tuning.runner_up else ""
+        return dataclasses.replace(with_bridge(question, hints, names[0]), runner_up=runner_up)
+
+    def _runner_up_order(self, order: Sequence[str], gathered: Gathered, hints: QueryHints) -> list[str]:
+        """`order` with the articles below the first SECOND_NAME_BELOW ranked again as if every
+        query also named `hints.runner_up`: its BM25 score in each candidate is added to the
+        candidate's keyword scores (no new search: the candidates already found)."""
+        terms = bm25.query_terms(bm25_query_words(hints.runner_up))
+        texts = self.index.keyword_texts(list(gathered.candidates))
+        stats = self.index.term_stats(terms)
+        extra = {r: bm25.score(terms, texts.get(r, ""), stats) for r in gathered.candidates}
+        widened = dataclasses.replace(gathered, bm25=tuple(_plus(ranking, extra) for ranking in gathered.bm25))
+        again, _ = rank(widened, hints, self.tuning)
+        top = list(order[:SECOND_NAME_BELOW])
+        return top + [a for a in again if a not in top]
 
     def understand(self, question: str) -> QueryHints:
         outlets, dates = self._outlets_and_dates()
@@ -460,6 +483,16 @@ def _passage_order(
         for rowid in rest:
             (chosen if overall[rowid] >= SECOND_CHUNK_RATIO * overall[best] else later).append(rowid)
     return (chosen + later)[:k]
+
+
+def _plus(ranking: Sequence[tuple[int, float]], extra: Mapping[int, float]) -> tuple[tuple[int, float], ...]:
+    """A keyword ranking with `extra` added to each chunk's score (a chunk it lacked joins it
+    when its extra is positive), best first."""
+    scores = dict(ranking)
+    for rowid, value in extra.items():
+        if value > 0 or rowid in scores:
+            scores[rowid] = scores.get(rowid, 0.0) + value
+    return tuple(sorted(scores.items(), key=lambda item: item[1], reverse=True))
 
 
 def _by_chunk_id(by_row: Mapping[int, float], candidates: Mapping[int, _Candidate]) -> dict[str, float]:

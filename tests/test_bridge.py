@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.bridge import asks_for_a_name, bridging_name, names_in, with_bridge
+from assistant.bridge import asks_for_a_name, bridging_name, bridging_names, names_in, with_bridge
 from assistant.query import understand
 
 
@@ -37,6 +37,18 @@ def test_the_name_written_in_most_passages_is_chosen_longer_on_a_tie():
     assert bridging_name("Which company did Google pay?", passages) == "Apple"  # the question holds Google
     assert bridging_name("Which company was sued?", passages[:1]) is None  # one article is no bridge
     assert bridging_name("Who testified?", ["Sam Altman spoke.", "Sam Altman left OpenAI."]) == "Sam Altman"
+
+
+def test_the_runner_up_name_shares_no_word_with_the_question_or_the_first_name():
+    passages = [
+        "Sam Bankman-Fried told the jury FTX grew too fast. Caroline Ellison ran Alameda.",
+        "Prosecutors say Sam Bankman-Fried lied; Caroline Ellison of Alameda testified.",
+        "Bankman-Fried founded FTX. Ellison and Sam Trabucco ran Alameda Research.",
+    ]
+    assert bridging_names("Who ran the exchange?", passages) == ("Sam Bankman-Fried", "Caroline Ellison")
+    # "Sam Trabucco" and "Bankman-Fried" share a word with the first name; FTX is in the question
+    assert bridging_names("Who ran FTX?", passages, most=3) == ("Sam Bankman-Fried", "Caroline Ellison", "Alameda")
+    assert bridging_names("Who ran FTX?", passages[:1]) == ()
 
 
 def test_the_name_is_added_to_the_question_and_every_part():

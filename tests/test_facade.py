@@ -63,3 +63,21 @@ def test_an_answer_says_which_name_it_also_searched_for(settings, fake_embedder,
     answer = a.ask("Which company cut prices on its phones, and is opening a research lab in Paris?")
     assert "Also searched for “Acme”: the name the best sources share." in answer.notice
     assert "Also searched" not in a.ask("Did Globex open a research lab in Paris?").notice
+
+
+def test_an_answer_names_the_runner_up_name_it_also_ranked_with(settings, fake_embedder, tmp_path):
+    import json
+
+    stories = [("acme-founded", "Acme founded the crypto exchange in the Bahamas. Jo Bloggs ran its books."),
+               ("acme-convicted", "Acme was convicted of wire fraud by a jury. Jo Bloggs testified."),
+               ("acme-both", "Acme founded the crypto exchange and was convicted of wire fraud.")]
+    stories += [(f"case-{n}", f"A crypto exchange in the Bahamas was founded, and a jury heard of wire fraud, case {n}.")
+                for n in range(4)]
+    source = tmp_path / "stories.jsonl"
+    source.write_text("\n".join(json.dumps({"id": i, "title": f"on the exchange, part {n}", "body": body, "source": "Daily Test",
+                                            "published_at": "2023-10-05"}) for n, (i, body) in enumerate(stories)),
+                      encoding="utf-8")
+    a = Assistant(settings, embedder=fake_embedder)
+    a.ingest([source])
+    answer = a.ask("Who founded the crypto exchange in the Bahamas, and was convicted of wire fraud by a jury?")
+    assert "Also searched for “Acme” and “Jo Bloggs”: names the best sources share." in answer.notice
