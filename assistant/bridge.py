@@ -48,7 +48,9 @@ _NOT_NAMES = frozenset(
     "last next first one two three mr mrs ms dr sir what who which whose whom where why how there "
     "here some many most more all any both each every no not yes so then than now today yesterday "
     "tomorrow monday tuesday wednesday thursday friday saturday sunday january february march april "
-    "may june july august september october november december".split()
+    "may june july august september october november december "
+    # titles: "CEO" is no one's name, and "Judge Lewis Kaplan" is searched as "Lewis Kaplan"
+    "ceo cfo cto coo chief executive president chairman judge prosecutors senator governor".split()
 )
 
 

@@ -100,5 +100,5 @@ def test_smoke_run_measures_every_step(tmp_path: Path, capsys: pytest.CaptureFix
     from bench import bridge_cost
 
     cost = bridge_cost.run(CONFIGS["smoke"].sizes[0], rounds=1, workdir=tmp_path / "work", size="smoke")
-    assert cost["all"]["with"]["n"] == cost["all"]["without"]["n"] == cost["questions"] == 3
-    assert 0 <= cost["searched_again"] <= 3 and cost["all"]["with"]["p50_ms"] > 0
+    assert cost["all"]["with"]["n"] == cost["all"]["one name"]["n"] == cost["all"]["without"]["n"] == cost["questions"] == 3
+    assert 0 <= cost["runner_up"] <= cost["searched_again"] <= 3 and cost["all"]["with"]["p50_ms"] > 0

@@ -76,3 +76,11 @@ def test_vectors_move_toward_the_name_and_stay_normalised():
 
 def test_a_line_break_ends_a_name():
     assert names_in("Acme Prices\nAcme cut prices") == {"Acme Prices", "Acme"}
+
+
+def test_a_title_is_no_name_and_is_dropped_before_one():
+    passages = ["The CEO said FTX grew too fast.", "Its CEO resigned.", "Judge Lewis Kaplan denied bail.",
+                "Judge Lewis Kaplan ruled."]
+    assert names_in(passages[0]) == {"FTX"}
+    assert names_in(passages[2]) == {"Lewis Kaplan"}
+    assert bridging_name("Who ran the exchange?", passages) == "Lewis Kaplan"
