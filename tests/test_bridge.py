@@ -84,3 +84,21 @@ def test_a_title_is_no_name_and_is_dropped_before_one():
     assert names_in(passages[0]) == {"FTX"}
     assert names_in(passages[2]) == {"Lewis Kaplan"}
     assert bridging_name("Who ran the exchange?", passages) == "Lewis Kaplan"
+
+
+def test_a_day_or_a_quantifier_is_stripped_only_where_it_opens_a_sentence():
+    text = "All Blacks fans cheered. The match aired on Sunday Night Football, and the All Blacks won."
+    assert names_in(text) == {"Blacks", "Sunday Night Football", "All Blacks"}
+    assert names_in("Sunday was quiet. On Monday, Apple said nothing.") == {"Apple"}
+
+
+def test_a_common_word_capitalised_at_a_sentence_start_is_no_bridging_name():
+    passages = [
+        "Week one of the trial is over for Bankman-Fried. Best of all, nobody noticed.",
+        "Week two: Bankman-Fried appealed. Best estimates vary; the best case is a year.",
+        "He left that week, as Bankman-Fried said.",
+    ]
+    # "Week" and "Best" open sentences in two passages, which also write them in lower case
+    assert bridging_names("Who was convicted?", passages) == ("Bankman-Fried",)
+    assert bridging_names("Who was convicted?", [p.replace("best", "top").replace("week", "day") for p in passages]) == (
+        "Bankman-Fried", "Week")  # written only capitalised, it may be a name
