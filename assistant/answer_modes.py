@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -354,13 +354,24 @@ RELATIVE_CUTOFF = 0.72  # supporting sentences score at least this share of the 
 
 def answer_ask(turn: Turn) -> Answer:
     q = turn.question
+    if q.speakers and not q.stems and not q.wants_more:
+        # "What did Whitcombe say?" asks for a person's statements and nothing else: all of them,
+        # as who-said-what lists them ("She said ..." sentences hardly resemble the question).
+        return answer_who(turn)
     retrieval = turn.retrieve(k=max(turn.top_k, 10))
+    named = retrieval.recognised.outlets
+    if _asks_only_about_outlets(q, named) and not turn.filters.outlets:
+        return _outlet_coverage(turn, named)
     if not retrieval.passages:
         return not_answered(turn, retrieval, nothing_found(turn))
     evidence = collect_evidence(turn, retrieval)
     verdict = judge(turn, evidence)
     if not verdict.answerable:
         return not_answered(turn, retrieval, verdict.reason)
+    absent = _speaker_nowhere(turn)
+    if absent:
+        # Passages about the story are no answer to what someone it never mentions said.
+        return not_answered(turn, retrieval, f"{refusal.NOT_ANSWERED} No article mentions {absent}.")
     if q.wants_more and turn.previous_answer:
         # "what else ...?": leave out what the last answer already quoted.
         shown = " ".join(turn.previous_answer.split())
@@ -384,7 +395,7 @@ def answer_ask(turn: Turn) -> Answer:
         must_cover=retrieval.recognised.outlets if len(retrieval.recognised.outlets) > 1 else (),
     )
     if not lines and chosen:
-        lead = chosen.pop(0)
+        lead = chosen.pop(_lead_position(chosen, named))
         lead_paragraph = [lead] + [c for c in chosen if _continues(lead, c)][:1]
         chosen = [c for c in chosen if c not in lead_paragraph]
         lead_paragraph.sort(key=lambda c: c.position)
@@ -395,6 +406,59 @@ def answer_ask(turn: Turn) -> Answer:
         for c in chosen:
             lines.append(f"- {source_label(c.article)}: {c.text}{book.cite_sentence(c)}")
     return finish_answer(turn, retrieval, book, "\n".join(lines), statements=statements_used)
+
+
+def _speaker_nowhere(turn: Turn) -> str:
+    """The speaker in "What did Zelensky say ...?" when no article mentions them at all, else ""."""
+    if turn.question.speakers:
+        return ""
+    name = _unmatched_speaker(turn.question.text)
+    if not name or refusal.outlet_known(name, turn.known_outlets()):  # "What did Fox News say?"
+        return ""
+    return name if refusal.missing_from_coverage(turn.index, [name]) else ""
+
+
+def _asks_only_about_outlets(q: QuestionInfo, named: Sequence[str]) -> bool:
+    """ "What did Fox News report?": the question names outlets and no topic besides them."""
+    if not named:
+        return False
+    outlet_stems = {s for outlet in named for s in content_stems(outlet)}
+    return all(s in outlet_stems for s in q.stems)
+
+
+def _outlet_coverage(turn: Turn, named: Sequence[str]) -> Answer:
+    """What the named outlets reported: each of their articles' first sentences (the lead carries
+    the main claim), by date."""
+    retrieval = turn.retrieve(k=max(turn.top_k, 24), filters=replace(turn.filters, outlets=tuple(named)))
+    if not retrieval.passages:
+        return not_answered(turn, retrieval, nothing_found(turn))
+    evidence = collect_evidence(turn, retrieval, extra_leads=True)
+    leads = [c for c in evidence.candidates if c.position < OUTLET_LEAD_SENTENCES]
+    newest_first = sorted({c.sentence.article_id: c.article for c in leads}.values(),
+                          key=lambda a: date_of(a) or "", reverse=True)
+    shown = {a.id for a in newest_first[:MAX_OUTLET_ARTICLES]}
+    chosen = sorted((c for c in leads if c.sentence.article_id in shown),
+                    key=lambda c: (date_of(c.article) or "9999", c.sentence.article_id, c.position))
+    book = CitationBook(turn.index)
+    return finish_answer(turn, retrieval, book, _summary_text(remove_near_duplicates(chosen), book))
+
+
+OUTLET_LEAD_SENTENCES = 2  # "What did X report?" quotes this many opening sentences per article
+MAX_OUTLET_ARTICLES = 4  # of its most recent articles
+
+
+def _lead_position(chosen: Sequence[Candidate], named: Sequence[str]) -> int:
+    """Where the lead is among `chosen` (best first): a question naming one outlet leads with that
+    outlet's best sentence when it is nearly as good as the best of all."""
+    if len(named) != 1:
+        return 0
+    for i, c in enumerate(chosen):
+        if named[0] in (c.article.outlet, *c.article.also_published_by):
+            return i if c.score >= NAMED_OUTLET_LEAD * chosen[0].score else 0
+    return 0
+
+
+NAMED_OUTLET_LEAD = 0.6
 
 
 def nothing_found(turn: Turn) -> str:

@@ -30,7 +30,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from .errors import RequestError, NewsdeskError
+from .errors import FilterError, RequestError, NewsdeskError
 from .facade import MODES, Assistant
 from .records import Filters
 from .render import answer_dict
@@ -140,7 +140,7 @@ def add_json_api(app: Any, assistant: Assistant, credentials: Sequence[tuple[str
                                 status_code=401, headers=SIGN_IN_CHALLENGE)
         try:
             return JSONResponse(ask_from_body(assistant, request_body))
-        except RequestError as error:
+        except (RequestError, FilterError) as error:
             return JSONResponse({"error": str(error)}, status_code=400)
         except NewsdeskError as error:  # the index or model: the same messages the chat shows
             log.warning("api: %s", error)

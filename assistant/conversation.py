@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .answer_evidence import _ORG_WORDS, speaker_keys
+from .refusal import MEDIA_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,13 @@ def _swap_into(previous: str, target: str, speakers: Sequence[str], outlets: Seq
         return f"{previous.rstrip(' ?.')} according to {target}?"
     target_speakers = named_in(target, speakers)
     named = _outlets_named(previous, outlets)
-    if named and not target_speakers and target[:1].isupper() and not is_person(target):
+    if not target_speakers and _unknown_speaker_name(target) and named_in(previous, speakers):
+        # "What did Peskov say?" then "what about Zelensky?": a name in the speaker's place,
+        # even one the coverage never quotes (the answer then says so).
+        target_speakers = [target]
+    about = _ABOUT.search(previous)
+    if (named and not target_speakers and target[:1].isupper() and not is_person(target)
+            and not (about and _unknown_speaker_name(target))):
         # An outlet the index may not hold ("what about Reuters?"): still swap it in, so the
         # answer can say there is no coverage from it.
         return _replace_phrase(previous, named[0][1], target, drop_article=True)
@@ -181,10 +188,26 @@ def _swap_into(previous: str, target: str, speakers: Sequence[str], outlets: Seq
             phrase = _phrase_for(previous, name)
             if phrase:
                 return _replace_phrase(previous, phrase, replacement)
-    about = re.search(r"\b(about|on|regarding|of)\s+(.+?)\s*\??$", previous, re.IGNORECASE)
     if about:
         return previous[: about.start(2)] + target + "?"
+    if _reads_as_outlet(target):
+        return f"{previous.rstrip(' ?.')} according to {target}?"
     return f"{previous.rstrip(' ?.')} — {target}?"
+
+
+_ABOUT = re.compile(r"\b(about|on|regarding|of)\s+(.+?)\s*\??$", re.IGNORECASE)
+
+
+def _reads_as_outlet(text: str) -> bool:
+    """ "Reuters", "the BBC", "Daily Mail": a name with a word news outlets are called by."""
+    return any(t.lower().strip(".,'") in MEDIA_WORDS for t in text.replace("’", "'").split())
+
+
+def _unknown_speaker_name(text: str) -> bool:
+    """A capitalised name of one to three words that does not read as a news outlet ("Zelensky",
+    not "Reuters" or "the BBC")."""
+    tokens = text.replace("’", "'").split()
+    return 1 <= len(tokens) <= 3 and all(t[:1].isupper() for t in tokens) and not _reads_as_outlet(text)
 
 
 def _match_outlet(text: str, outlets: Sequence[str]) -> str | None:

@@ -30,6 +30,10 @@ class RequestError(NewsdeskError):
     """A request to the JSON API (POST /api/ask) is malformed; the message names the field."""
 
 
+class FilterError(NewsdeskError):
+    """A filter asks for something the index cannot hold: an outlet it does not know."""
+
+
 class IndexError_(NewsdeskError):
     """Base for problems with an index on disk (named with a trailing _ to keep the builtin)."""
 

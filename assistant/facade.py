@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from dataclasses import dataclass
@@ -11,8 +12,9 @@ from typing import Sequence
 from . import ingest as ingest_stage
 
 from .embed import Embedder, HashingEmbedder, make_embedder
-from .errors import ArticleNotFound, IndexNotFound, NewsdeskError
+from .errors import ArticleNotFound, FilterError, IndexNotFound, NewsdeskError
 from .index import ArticleRow, Index, IndexStats, ScaleOut, StoredArticle
+from .query import outlets_called
 from .records import Answer, Filters, IngestReport, Problem, Statement
 from .settings import Settings
 
@@ -20,6 +22,7 @@ log = logging.getLogger(__name__)
 
 MODES = ("ask", "who", "compare", "summarize")
 LLM_MODES = ("ask", "summarize")
+MAX_OUTLETS_LISTED = 12  # an unknown outlet's message lists this many of the known ones
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
@@ -194,6 +197,7 @@ class Assistant:
         """Answer a question from the coverage. `history` is ((user, assistant), ...) of earlier turns."""
         if mode not in MODES:
             raise NewsdeskError(f"Unknown mode '{mode}'. Choose one of: {', '.join(MODES)}.")
+        filters = self._outlets_as_indexed(filters)
         extractive = self._answer_engine().ask(question, mode=mode, filters=filters, history=history)
         llm_engine = self._llm_engine()
         # Tables (who said what, compare) stay extractive: each cell must be a verbatim statement.
@@ -205,6 +209,24 @@ class Assistant:
         # filters and follow-up resolution); its [n] markers are verified before anything is shown.
         return with_fallback(llm_engine, lambda: extractive, extractive.question, extractive.passages,
                              mode, history, extractive.filters)
+
+    def _outlets_as_indexed(self, filters: Filters) -> Filters:
+        """The filter's outlets as the index names them: people type "harbor ledger" for "Harbor
+        Ledger (fictional)". An outlet the index does not hold is an error that lists those it does."""
+        if not filters.outlets:
+            return filters
+        known = [name for name, _ in self.index.outlets()]
+        resolved: list[str] = []
+        for typed in filters.outlets:
+            matches = outlets_called(typed, known)
+            if not matches:
+                listed = ", ".join(f"'{name}'" for name in known[:MAX_OUTLETS_LISTED])
+                more = f" and {len(known) - MAX_OUTLETS_LISTED} more" if len(known) > MAX_OUTLETS_LISTED else ""
+                raise FilterError(f"No outlet called '{typed}' in {self.location}. "
+                                  f"Its outlets are {listed}{more}." if known else
+                                  f"No outlet called '{typed}': no article in {self.location} names its outlet.")
+            resolved.extend(matches)
+        return dataclasses.replace(filters, outlets=tuple(dict.fromkeys(resolved)))
 
     def _llm_engine(self):
         """The optional LLM engine (None unless an endpoint or GGUF file is configured)."""

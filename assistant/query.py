@@ -4,7 +4,8 @@ Everything is recognised against what the index holds (its outlet names and publ
 with rules and small word lists, so it costs well under a millisecond per question.
 
 - Outlets: the full name ("The Verge", "FOX News - Health"), the name without a leading "The"
-  ("Verge") and the name before a " - " / " | " section suffix ("FOX News"), case-insensitively and
+  ("Verge"), the name before a " - " / " | " section suffix ("FOX News") or a qualifier in
+  parentheses ("Harbor Ledger" for "Harbor Ledger (fictional)"), case-insensitively and
   with or without a possessive ("Fox News'", "TechCrunch's"). A short form that is a plain
   capitalised word ("Verge", "Fortune", "Wired", "Age") must be capitalised in the question, so
   "made a fortune" or "the age of AI" name no outlet.
@@ -238,6 +239,7 @@ class OutletMatcher:
 
 
 _SECTION_SEPARATOR = re.compile(r"\s+[-|–—:]\s+")
+_PARENTHESISED_TAIL = re.compile(r"\s*\([^()]*\)\s*$")  # a qualifier after the name: "(fictional)", "(UK)"
 # An outlet written as its site ("CBSSports.com" for "CBS Sports"): the suffix belongs to the
 # mention, or cutting the name out of the question would leave ".com" behind.
 _WEB_SUFFIX = r"(?:\.(?:com|org|net|news|co\.uk|com\.au|co|io))"
@@ -273,6 +275,10 @@ def _aliases(outlet: str) -> list[tuple[str, bool]]:
     if base and base != name:
         forms.append(base)
     for form in list(forms):
+        bare = _PARENTHESISED_TAIL.sub("", form)  # "Harbor Ledger (fictional)" -> "Harbor Ledger"
+        if bare and bare != form:
+            forms.append(bare)
+    for form in list(forms):
         if form.lower().startswith("the ") and len(form) > 4:
             forms.append(form[4:])  # "The Verge" -> "Verge"
         if form.lower().endswith(".com"):
@@ -291,6 +297,16 @@ def _aliases(outlet: str) -> list[tuple[str, bool]]:
             continue
         out.append((form, plain_word or (short and len(words) == 1 and len(form) < 5)))
     return out
+
+
+def outlets_called(typed: str, outlets: Sequence[str]) -> list[str]:
+    """The index outlets a user means by `typed` (a filter, not a question): the exact name, else
+    every outlet one of whose forms ("Harbor Ledger" for "Harbor Ledger (fictional)", "Verge",
+    "FOX News" for "FOX News - Health") it equals, ignoring case and spacing."""
+    wanted = " ".join(typed.split()).lower()
+    if typed in outlets:
+        return [typed]
+    return [o for o in outlets if any(form.lower() == wanted for form, _ in [(o, False), *_aliases(o)])]
 
 
 # ------------------------------------------------------------------------- dates

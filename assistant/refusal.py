@@ -100,7 +100,7 @@ def _join(items: Iterable[str]) -> str:
 
 
 # Words that make a capitalised name an outlet rather than a person or an agency.
-_MEDIA_WORDS = frozenset(
+MEDIA_WORDS = frozenset(
     """
     news times post journal herald tribune daily weekly magazine wire radio tv television press
     review chronicle gazette telegraph guardian observer independent standard mail express mirror
@@ -143,7 +143,7 @@ def outlets_named(question: str) -> list[str]:
             found.extend((match.start(1), name) for name in _split_names(match.group(1)))
     for match in _WEAK_OUTLET_PATTERN.finditer(question):
         for name in _split_names(match.group(1)):
-            if any(w in _MEDIA_WORDS for w in name.lower().replace("'", " ").split()):
+            if any(w in MEDIA_WORDS for w in name.lower().replace("'", " ").split()):
                 found.append((match.start(1), name))
     cleaned = []
     for _, name in sorted(found, key=lambda f: f[0]):

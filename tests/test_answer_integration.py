@@ -109,3 +109,47 @@ def test_follow_up_question_about_the_same_speaker(assistant):
     first = assistant.ask("What did Peskov say?", mode="who")
     follow = assistant.ask("and what did he say about Putin?", mode="who", history=[("What did Peskov say?", first.text)])
     assert follow.table.rows and {row[0] for row in follow.table.rows} == {"Dmitry Peskov"}
+
+
+def test_what_an_outlet_reported_is_its_own_articles_leads(assistant):
+    answer = assistant.ask("What did Harbor Ledger report?")  # the index calls it "Harbor Ledger (fictional)"
+    assert answer.answerable, answer.text
+    assert answer.text.startswith("**Harbor Ledger (fictional)** (2024-03-12): A storage tank at the Kessler Terminals")
+    assert {c.article.outlet for c in answer.citations} == {"Harbor Ledger (fictional)"}
+    assert min(c.start for c in answer.citations) == 0  # the article's lead
+    check_citations(assistant, answer)
+
+
+def test_a_question_naming_an_outlet_leads_with_that_outlet(assistant):
+    answer = assistant.ask("What did the Harbor Ledger report about the leak?")
+    assert answer.citations[0].article.outlet == "Harbor Ledger (fictional)"
+    assert answer.citations[0].number == 1 and answer.text.split("[1]")[0].strip()
+
+
+def test_what_a_person_said_lists_their_statements_also_within_one_outlet(assistant):
+    from assistant.records import Filters
+
+    everywhere = assistant.ask("What did Whitcombe say?")
+    assert everywhere.answerable and everywhere.text.startswith("6 statements by Dana Whitcombe:")
+    assert {row[0] for row in everywhere.table.rows} == {"Dana Whitcombe"}
+    in_one = assistant.ask("What did Whitcombe say?", filters=Filters(outlets=("harbor ledger",)))
+    assert in_one.answerable, in_one.text
+    assert in_one.text.startswith("2 statements by Dana Whitcombe:")
+    assert "No product reached the river" in in_one.text
+    assert {c.article.outlet for c in in_one.citations} == {"Harbor Ledger (fictional)"}
+
+
+def test_what_someone_the_coverage_never_mentions_said_is_refused(assistant):
+    answer = assistant.ask("What did Zelensky say about the Wagner strike?")
+    assert not answer.answerable
+    assert answer.text.startswith("The coverage does not answer this question. No article mentions Zelensky.")
+    assert answer.passages and not answer.citations
+
+
+def test_what_about_another_person_swaps_the_speaker(assistant):
+    first = assistant.ask("What did Peskov say?", mode="who")
+    follow = assistant.ask("what about Zelensky?", mode="who", history=[("What did Peskov say?", first.text)])
+    assert not follow.answerable
+    assert "Zelensky" in follow.text and "Peskov" not in follow.text
+    other = assistant.ask("what about Prigozhin?", mode="who", history=[("What did Peskov say?", first.text)])
+    assert other.answerable and {row[0] for row in other.table.rows} == {"Yevgeny Prigozhin"}

@@ -58,6 +58,15 @@ def test_what_about_a_speaker_swaps_the_speaker():
         == "What did Yevgeny Prigozhin say about the strikes?"
 
 
+def test_what_about_a_name_the_coverage_never_quotes_swaps_the_speaker():
+    assert ask("what about Zelensky?", ("What did Peskov say?", "...")) == "What did Zelensky say?"
+    # after an outlet's report about a topic, a person's name is the new topic, not an outlet
+    assert ask("what about Zelensky?", ("What did Fox News report about the strike?", "...")) \
+        == "What did Fox News report about Zelensky?"
+    # a name that reads as an outlet is where it was reported
+    assert ask("what about Reuters?", ("What did Peskov say?", "...")) == "What did Peskov say according to Reuters?"
+
+
 def test_what_about_a_topic_swaps_the_topic():
     assert ask("what about the valve?", ("What did Whitcombe say about the river?", "...")) \
         == "What did Whitcombe say about the valve?"

@@ -27,6 +27,17 @@ def test_unknown_mode_is_a_clear_error(assistant):
         assistant.ask("Who denied it?", mode="debate")
 
 
+def test_a_filter_outlet_is_matched_loosely_and_an_unknown_one_is_named(assistant):
+    from assistant.errors import FilterError
+    from assistant.records import Filters
+
+    answer = assistant.ask("What happened at the port?", filters=Filters(outlets=("harbor ledger",)))
+    assert answer.filters.outlets == ("Harbor Ledger (fictional)",)
+    assert {c.article.outlet for c in answer.citations} == {"Harbor Ledger (fictional)"}
+    with pytest.raises(FilterError, match=r"No outlet called 'Reuters' in .*Its outlets are .*'Fox News'"):
+        assistant.ask("What happened at the port?", filters=Filters(outlets=("Reuters",)))
+
+
 def test_default_engine_is_extractive(assistant):
     answer = assistant.ask("Who denied attacking the Wagner Group?")
     assert answer.engine == "extractive" and assistant.engine_name == "extractive"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.query import understand
+from assistant.query import outlets_called, understand
 
 OUTLETS = [
     "The Verge", "TechCrunch", "FOX News - Health", "FOX News - Lifestyle", "Fortune", "The Age",
@@ -53,6 +53,22 @@ def test_a_section_name_is_recognised_by_its_outlet_name_with_a_possessive():
 )
 def test_ordinary_words_and_unknown_outlets_name_no_outlet(question):
     assert hints(question).outlets == ()
+
+
+def test_an_outlet_is_recognised_without_the_qualifier_in_parentheses():
+    outlets = ["Harbor Ledger (fictional)", "The Daily Sentinel (fictional)"]
+    assert hints("What did the Harbor Ledger report about the leak?", outlets).outlets == ("Harbor Ledger (fictional)",)
+    assert hints("Did Daily Sentinel say so?", outlets).outlets == ("The Daily Sentinel (fictional)",)
+    assert hints("What did the ledger say?", outlets).outlets == ()
+
+
+def test_a_filter_outlet_is_read_as_the_index_names_it():
+    outlets = ["Harbor Ledger (fictional)", "FOX News - Health", "FOX News - Lifestyle", "The Verge"]
+    assert outlets_called("Harbor Ledger (fictional)", outlets) == ["Harbor Ledger (fictional)"]
+    assert outlets_called("harbor  ledger", outlets) == ["Harbor Ledger (fictional)"]
+    assert outlets_called("fox news", outlets) == ["FOX News - Health", "FOX News - Lifestyle"]
+    assert outlets_called("verge", outlets) == ["The Verge"]
+    assert outlets_called("Reuters", outlets) == []
 
 
 def test_no_outlets_in_the_index_means_none_recognised():
