@@ -306,6 +306,8 @@ def statements(ctx: click.Context, inputs: Sequence[str], index: str | None, as_
                     "source": r.source,
                     "article_id": r.article_id,
                     "title": r.title,
+                    # The cleaned text every span refers to: `text[start:end]` is what was found.
+                    "text": r.text,
                     "statements": [_statement_dict(s, r) for s in r.statements],
                 }
                 for r in results

@@ -97,12 +97,25 @@ def test_statements_for_files_and_indexed_articles(run):
     for key in ("speaker", "speaker_mention", "cue", "content", "stance", "speaker_span", "cue_span",
                 "content_span", "article_id", "path"):
         assert key in first
-    text = (SAMPLE_DIR / "foxnews-wagner.md").read_text()  # spans refer to the cleaned text, checked below
     assert any(s["stance"] == "deny" for s in group["statements"])
     run("ingest", SAMPLE_DIR)
     by_id = json.loads(run("statements", group["article_id"], "--json").output)
     assert by_id["results"][0]["statements"] == [dict(s, path=group["article_id"]) for s in group["statements"]]
-    assert text
+    assert by_id["results"][0]["text"] == group["text"]
+
+
+def test_statements_json_carries_the_text_its_spans_refer_to(run):
+    # The file on disk is not what the spans index (front matter and boilerplate are cleaned
+    # away), so a user can only check an offset against the text printed beside it.
+    result = run("statements", SAMPLE_DIR / "foxnews-wagner.md", "--json")
+    (group,) = json.loads(result.output)["results"]
+    text = group["text"]
+    assert text != (SAMPLE_DIR / "foxnews-wagner.md").read_text()
+    assert "CLICK HERE TO GET THE FOX NEWS APP" not in text
+    for s in group["statements"]:
+        assert text[slice(*s["speaker_span"])] == s["speaker_mention"]
+        assert text[slice(*s["cue_span"])] == s["cue"]
+        assert text[slice(*s["content_span"])] == s["content"]
 
 
 def test_bad_settings_value_is_reported(run, monkeypatch):
