@@ -11,6 +11,10 @@ Sentence rules, in order:
   closing quotes or brackets, followed by white space, followed by something that can start a
   sentence (an upper-case letter, a digit, an opening quote or bracket). So `“Yes?” he asked.`
   and `“...,” he said.` stay one sentence.
+- A short quotation of several sentences followed by its attribution is one sentence:
+  `“We won. We will keep winning,” he added.` Split inside the quote, its pieces would be a quote
+  fragment with an unbalanced mark and a sentence whose attribution has lost what was said. Longer
+  quotes (over `_MAX_KEPT_QUOTE_CHARS`) and quotes nobody is said to have said are split as usual.
 - A "." after a known abbreviation does not end a sentence. Titles ("Mr.", "Gen.", "Sen.") never
   end one; abbreviations that often close a sentence ("U.S.", "Inc.", "p.m.", "Jan.") end one
   only when the next word is a common sentence opener ("The", "He", "But", ...) or a quote opens.
@@ -77,6 +81,13 @@ _NAME_THEN_SPEECH_VERB = re.compile(
 )
 
 
+_DOUBLE_QUOTE = re.compile("[“”\"]")
+# A quotation kept whole with its attribution is at most this long (open to close mark): a few
+# sentences. A longer one is split as usual, so a straight quote mark left unpaired by a typo
+# cannot glue a paragraph together.
+_MAX_KEPT_QUOTE_CHARS = 400
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence boundaries as (start, end) offsets into `text`, trimmed of white space."""
     spans: list[tuple[int, int]] = []
@@ -115,14 +126,63 @@ def _is_hard_wrap(text: str, break_start: int, break_end: int, line_break: str) 
 
 def _sentences_in_block(text: str, block_start: int, block_end: int) -> list[tuple[int, int]]:
     block = text[block_start:block_end]
+    kept_quotes = _attributed_quotes(block)
     spans: list[tuple[int, int]] = []
     sentence_start = 0
     for match in _CANDIDATE_END.finditer(block):
+        if _inside_any(match.start(), kept_quotes):
+            continue
         if _ends_sentence(block, match):
             spans.append(_trimmed(block_start, block, sentence_start, match.end()))
             sentence_start = match.end()
     spans.append(_trimmed(block_start, block, sentence_start, len(block)))
     return [(start, end) for start, end in spans if end > start]
+
+
+def _attributed_quotes(block: str) -> list[tuple[int, int]]:
+    """(open, close) offsets of the short quotations in `block` that an attribution follows.
+
+    Curly marks pair by shape, straight ones alternate, as in the attribute stage."""
+    quotes: list[tuple[int, int]] = []
+    curly_open: int | None = None
+    straight_open: int | None = None
+    for match in _DOUBLE_QUOTE.finditer(block):
+        index, mark = match.start(), match.group()
+        opened: int | None = None
+        if mark == "“":
+            curly_open = index
+        elif mark == "”" and curly_open is not None:
+            opened, curly_open = curly_open, None
+        elif mark == '"':
+            if straight_open is None:
+                straight_open = index
+            else:
+                opened, straight_open = straight_open, None
+        if opened is not None and index - opened <= _MAX_KEPT_QUOTE_CHARS and (
+            _attribution_follows(block, index)
+        ):
+            quotes.append((opened, index))
+    return quotes
+
+
+def _attribution_follows(block: str, close: int) -> bool:
+    """`...,” he said` / `...?” she asked` / `...!” Peskov said`: the quote is someone's."""
+    if close == 0:
+        return False
+    before = block[close - 1]
+    if before == ",":
+        return True
+    if before not in ".?!…":
+        return False
+    following = _next_word(block, close + 1)
+    if following and following[0].islower():
+        return True
+    return bool(_NAME_THEN_SPEECH_VERB.match(block, close + 1))
+
+
+def _inside_any(position: int, quotes: list[tuple[int, int]]) -> bool:
+    # A paragraph holds a handful of quotes: a linear scan is cheaper than keeping an index.
+    return any(opened < position < close for opened, close in quotes)
 
 
 def _trimmed(offset: int, block: str, start: int, end: int) -> tuple[int, int]:

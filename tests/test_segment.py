@@ -81,15 +81,49 @@ def test_abbreviations_initials_and_decimals(text: str, expected: list[str]) -> 
         ),
         ("“Is it true?” she asked. Nobody answered!", ["“Is it true?” she asked.", "Nobody answered!"]),
         ("“Why now?” Dmitry Peskov asked. Nobody knew.", ["“Why now?” Dmitry Peskov asked.", "Nobody knew."]),
-        (
-            "“We won. We will keep winning,” he added.",
-            ["“We won.", "We will keep winning,” he added."],
-        ),
         ("Really?! Yes... and no. Done.", ["Really?!", "Yes... and no.", "Done."]),
     ],
 )
 def test_quotes_question_and_exclamation_marks(text: str, expected: list[str]) -> None:
     assert sentences_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("“We won. We will keep winning,” he added.", ["“We won. We will keep winning,” he added."]),
+        (  # data/sample: the second half was shown as a cited answer line on its own
+            '"Every liter of that product stayed inside our containment berm. No product reached '
+            'the river," chief executive Dana Whitcombe said. The port stayed open.',
+            ['"Every liter of that product stayed inside our containment berm. No product reached '
+             'the river," chief executive Dana Whitcombe said.', "The port stayed open."],
+        ),
+        (
+            "“They told us nothing reached the river. Now they tell us it did. What else will "
+            "change next week?” she said. Tomas Reyes agreed.",
+            ["“They told us nothing reached the river. Now they tell us it did. What else will "
+             "change next week?” she said.", "Tomas Reyes agreed."],
+        ),
+        (
+            "Nowak dismissed that. “The water was cold. Fish do not suffocate in that,” he said.",
+            ["Nowak dismissed that.", "“The water was cold. Fish do not suffocate in that,” he said."],
+        ),
+        ("“Why? Why now?” Dmitry Peskov asked. Nobody knew.", ["“Why? Why now?” Dmitry Peskov asked.", "Nobody knew."]),
+    ],
+)
+def test_a_short_quote_of_several_sentences_stays_with_its_attribution(
+    text: str, expected: list[str]
+) -> None:
+    assert sentences_of(text) == expected
+
+
+def test_unattributed_and_long_quotes_are_split_at_their_sentences() -> None:
+    unattributed = "Varga spoke. “That silence is the scandal. We will not accept it.” Then she left."
+    assert sentences_of(unattributed) == [
+        "Varga spoke.", "“That silence is the scandal.", "We will not accept it.”", "Then she left."
+    ]
+    long_quote = "“" + "We waited for hours at the gate. " * 15 + "Nobody came,” he said."
+    assert len(sentences_of(long_quote)) == 16
 
 
 def test_paragraph_breaks_always_end_a_sentence() -> None:
