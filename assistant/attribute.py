@@ -173,9 +173,31 @@ _TOKEN = re.compile(
     r"(?:[A-Za-z]\.){2,}|[A-Z]\.(?=\s)|\w+(?:[’'.\-:]\w+)*(?:[’']s\b|(?<=s)[’'](?!\w))?|[^\w\s]"
 )
 _ABBREVIATION_END = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Inc|Corp|Ltd|Co|Jr|Sr)\.)$")
+# Words that deny a claim whoever says them: "the reports were untrue", "we reject ...".
 _DENY_CONTENT = re.compile(
-    r"\b(?:untrue|not true|false|baseless|groundless|fabricat\w*|no truth|never|did not|didn[’']t"
-    r"|does not|doesn[’']t|no record|no basis|reject\w*|(?:do|does) not accept|not an admission)\b",
+    r"\b(?:untrue|not true|false|baseless|groundless|fabricat\w*|no truth|no record|no basis"
+    r"|reject\w*|(?:do|does) not accept|not an admission)\b",
+    re.IGNORECASE,
+)
+# A negated sentence denies only what its speaker is said to have done: "We have never withheld
+# data", "he did not know the developer". "Boiling does not make this water safe" warns, and
+# "the caller did not ask for help" reports. The speaker is the subject when the quote speaks in
+# the first person, or when reported speech opens with a pronoun (which refers back to them).
+# Negated plans and refusals ("we will not accept", "we are not going to gamble") and "never seen
+# anything like it" deny nothing that was said about the speaker: `_NOT_A_DENIAL` rules them out.
+_NEGATION = r"(?:not|never|n[’']t|no longer)"
+_FIRST_PERSON_NEGATION = re.compile(
+    rf"\b(?:I|we)((?:\s+\w+){{0,2}}?)(?:\s+|(?<=\w)){_NEGATION}\b(.{{0,20}})", re.IGNORECASE,
+)
+_REPORTED_SELF_NEGATION = re.compile(
+    rf"^(?:he|she|it|they|we|I)((?:\s+\w+){{0,2}}?)(?:\s+|(?<=\w)){_NEGATION}\b(.{{0,20}})",
+    re.IGNORECASE,
+)
+_FUTURE_OR_ABILITY = frozenset("will would shall wo ca can could".split())
+_NOT_A_DENIAL = re.compile(r"^\s+(?:going to|seen|heard|witnessed|experienced)\b", re.IGNORECASE)
+_ANY_NEGATION = re.compile(rf"\b(?:{_NEGATION}|no|nothing|nobody)\b|n[’']t\b", re.IGNORECASE)
+_WARNING_CONTENT = re.compile(
+    r"\b(?:unsafe|dangerous|hazardous|should not|must not|(?:not|never)(?:\s+\w+){0,3}\s+safe)\b",
     re.IGNORECASE,
 )
 _COMMITMENT = re.compile(r"\b(?:we|I)(?: will|[’']ll)\b(?!\s+not)", re.IGNORECASE)
@@ -696,7 +718,8 @@ def extract_statements(
         found.extend(_resolve_direct(context, direct_by_sentence.get(index, [])))
         found.extend(_indirect_statements(context, sentence, tokens))
     found.sort(key=lambda f: f.cue)
-    return tuple(_to_statement(article_id, i, text, f) for i, f in enumerate(found))
+    return tuple(_to_statement(article_id, i, text, f, _continues_denial(found, i))
+                 for i, f in enumerate(found))
 
 
 # Work per cue grows with the length of its sentence, so one huge "sentence" (junk text without
@@ -1267,14 +1290,19 @@ def _quote_type(text: str, span: tuple[int, int]) -> str:
     return "mixed" if any(mark in text[span[0] : span[1]] for mark in _ANY_QUOTE) else "indirect"
 
 
-def _stance(cue_class: str, content: str, quote_type: str) -> str:
-    """The cue verb decides, except for neutral verbs, where the content can show a denial."""
+def _stance(cue_class: str, content: str, quote_type: str, continues_denial: bool = False) -> str:
+    """The cue verb decides, except for neutral verbs, where the content can show a denial.
+
+    `continues_denial`: the same speaker's statement just before was a denial ("Nowak dismissed
+    that. “Fish do not suffocate in that,” he said."), so a negation here carries it on."""
     if cue_class not in ("assert",):
         return cue_class
-    if _DENY_CONTENT.search(content):
+    if _denies(content, continues_denial):
         return "deny"
     if _ACCUSE_CONTENT.search(content):
         return "accuse"
+    if _WARNING_CONTENT.search(content):
+        return "warn"
     if quote_type == "direct" and content.rstrip("”\"’' ").endswith("?"):
         return "question"
     if _COMMITMENT.search(content):
@@ -1282,7 +1310,36 @@ def _stance(cue_class: str, content: str, quote_type: str) -> str:
     return "assert"
 
 
-def _to_statement(article_id: str, index: int, text: str, found: _Found) -> Statement:
+def _denies(content: str, continues_denial: bool) -> bool:
+    if _DENY_CONTENT.search(content):
+        return True
+    if any(_is_self_denial(m) for m in _FIRST_PERSON_NEGATION.finditer(content)):
+        return True
+    reported = _REPORTED_SELF_NEGATION.match(content.strip())
+    if reported is not None and _is_self_denial(reported):
+        return True
+    return continues_denial and bool(_ANY_NEGATION.search(content))
+
+
+def _is_self_denial(negation: re.Match[str]) -> bool:
+    """ "we have never withheld", "he did not know"; not "we will not", "I have never seen"."""
+    between, after = negation.group(1), negation.group(2)
+    if any(word in _FUTURE_OR_ABILITY for word in between.lower().split()):
+        return False
+    return not _NOT_A_DENIAL.match(after)
+
+
+def _continues_denial(found: Sequence[_Found], index: int) -> bool:
+    """Whether the statement before found[index] is the same speaker's denial by its cue verb."""
+    if index == 0:
+        return False
+    before, current = found[index - 1], found[index]
+    same_speaker = before.speaker.entity.canonical() is current.speaker.entity.canonical()
+    return same_speaker and before.cue_class == "deny"
+
+
+def _to_statement(article_id: str, index: int, text: str, found: _Found,
+                  continues_denial: bool = False) -> Statement:
     speaker_span = (found.speaker.start, found.speaker.end)
     content = text[found.content[0] : found.content[1]]
     return Statement(
@@ -1296,6 +1353,6 @@ def _to_statement(article_id: str, index: int, text: str, found: _Found) -> Stat
         content=content,
         content_span=found.content,
         quote_type=found.quote_type,  # type: ignore[arg-type]
-        stance=_stance(found.cue_class, content, found.quote_type),
+        stance=_stance(found.cue_class, content, found.quote_type, continues_denial),
         target=found.target.entity.canonical().name.replace("’", "'") if found.target else None,
     )

@@ -106,6 +106,36 @@ def test_denied_and_deny_by_content() -> None:
     assert (did_not.speaker, did_not.stance) == ("Tom Reid", "deny")
 
 
+def test_a_negated_sentence_denies_only_what_the_speaker_is_said_to_have_done() -> None:
+    statements = extract(
+        "“Boiling does not make this water safe,” toxicologist Ruth Amsel said.\n"
+        "But the ministry said the caller described a minor leak and did not ask for help.\n"
+        "“I have fished here for thirty years and I have never seen anything like it,” Piotr Nowak said.\n"
+        "“We are not going to gamble with people's lives,” Helen Oduya said.\n"
+        "“We have never withheld data,” Lena Haas said."
+    )
+    assert [(s.speaker, s.stance) for s in statements] == [
+        ("Ruth Amsel", "warn"),  # a warning, not a denial of anyone's claim
+        ("ministry", "assert"),  # someone else's omission, reported
+        ("Piotr Nowak", "assert"),
+        ("Helen Oduya", "assert"),  # a refusal of a plan
+        ("Lena Haas", "deny"),  # the speaker denies having done something
+    ]
+
+
+def test_a_negation_right_after_the_same_speakers_denial_carries_it_on() -> None:
+    statements = extract(
+        "Kessler has said the fish died from low oxygen levels in the river. Fisherman Piotr Nowak "
+        "dismissed the idea. "
+        "“The water was cold and the river was high. Fish do not suffocate in that,” he said.\n"
+        "Tomas Reyes said fish do not die of cold."
+    )
+    dismissed, carried_on, other = statements[1:]
+    assert (dismissed.speaker, dismissed.stance) == ("Piotr Nowak", "deny")
+    assert (carried_on.speaker, carried_on.stance) == ("Piotr Nowak", "deny")
+    assert (other.speaker, other.stance) == ("Tomas Reyes", "assert")
+
+
 def test_x_accused_z_of_y_and_blamed_z_for_y() -> None:
     statements = extract(
         "Opposition leader Rafael Ortiz accused the government of covering up the true cost.\n"
