@@ -8,9 +8,10 @@ Decisions worth knowing:
 - Text is decoded as UTF-8 (with or without BOM, or UTF-16 with a BOM); text that is not UTF-8
   is decoded as Windows-1252 (a superset of Latin-1 for printable text, what old newsroom
   exports use), logged, and marked with `extra["encoding"]`. Binary data is refused.
-- Inside a folder, hidden files, README files and files of other types are skipped without a
-  Problem (they are counted in the log); a file named explicitly with an unsupported type is a
-  Problem.
+- Inside a folder, files of other types are listed as Problems (skipped, with the reason), as
+  they are when named explicitly: the summary accounts for every file the user pointed at.
+  Hidden files and folders (".DS_Store", ".git/"), operating-system clutter ("Thumbs.db",
+  "desktop.ini") and README files are skipped silently: nobody means them as coverage.
 - CSV rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2.
 - Metadata stays as written in the source (dates, outlet names); the ingest normalises it.
 """
@@ -123,8 +124,8 @@ def _expand_one(path: Path, label: str) -> tuple[list[Path], list[Problem]]:
 
 def _files_in_folder(folder: Path) -> tuple[list[Path], list[Problem]]:
     found: list[Path] = []
+    unsupported: list[Path] = []
     problems: list[Problem] = []
-    skipped = 0
 
     def report_walk_error(exc: OSError) -> None:
         problems.append(
@@ -135,18 +136,23 @@ def _files_in_folder(folder: Path) -> tuple[list[Path], list[Problem]]:
         dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
         for name in filenames:
             path = Path(current) / name
-            if name.startswith(".") or _is_readme(path):
+            if _is_never_coverage(path):
                 continue
-            if format_for(path) is None:
-                skipped += 1
-                continue
-            found.append(path)
-    if skipped:
-        logger.info("%s: skipped %d file(s) of unsupported types", folder, skipped)
-    if not found and not problems:
+            (found if format_for(path) else unsupported).append(path)
+    if not found and not problems:  # (a folder that could not be walked has its own Problem)
         supported = ", ".join(SUPPORTED_EXTENSIONS)
         problems.append(Problem(str(folder), f"the folder has no files to read (supported: {supported})"))
+    problems.extend(Problem(str(path), unsupported_type_reason(path)) for path in sorted(unsupported))
     return sorted(found), problems
+
+
+# Files an operating system or a file manager leaves in folders (hidden ones start with ".").
+_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini"})
+
+
+def _is_never_coverage(path: Path) -> bool:
+    """Hidden files, system clutter and READMEs: skipped in a folder without being listed."""
+    return path.name.startswith(".") or path.name.lower() in _SYSTEM_FILES or _is_readme(path)
 
 
 def _is_readme(path: Path) -> bool:
