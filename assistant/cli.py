@@ -145,6 +145,8 @@ def format_ingest_report(report: IngestReport, index_path: str) -> str:
         f"  duplicates: {len(report.duplicates)}",
         f"  skipped:    {len(report.problems)}",
     ]
+    if report.warnings:
+        lines.append(f"  warnings:   {len(report.warnings)}")
     if report.removed:
         lines.append(f"  replaced:   {len(report.removed)}")
     lines.append(f"  chunks embedded: {report.chunks_embedded} in {report.seconds:.1f} s")
@@ -152,6 +154,8 @@ def format_ingest_report(report: IngestReport, index_path: str) -> str:
         lines.append(f"  duplicate: {copy_id} copies {original}")
     for problem in report.problems:
         lines.append(f"  skipped: {problem}")
+    for warning in report.warnings:
+        lines.append(f"  warning: {warning}")
     return "\n".join(lines)
 
 
@@ -164,6 +168,7 @@ def _report_dict(report: IngestReport, assistant: Assistant) -> dict:
         "duplicates": [{"id": a, "copy_of": b} for a, b in report.duplicates],
         "removed": list(report.removed),
         "skipped": [{"source": p.source, "where": p.where, "reason": p.reason} for p in report.problems],
+        "warnings": [{"source": w.source, "where": w.where, "reason": w.reason} for w in report.warnings],
         "chunks_embedded": report.chunks_embedded,
         "seconds": round(report.seconds, 3),
     }

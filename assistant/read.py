@@ -349,6 +349,7 @@ class _Metadata:
     outlet: str | None = None
     author: str | None = None
     published_at: str | None = None
+    date_field: str | None = None  # the key the date was under, as the source writes it
     url: str | None = None
     external_id: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -384,20 +385,24 @@ def _metadata_from_mapping(record: Mapping[Any, Any], skip: Iterable[str] = ()) 
     by_key = {_normal_key(key): (key, value) for key, value in record.items()}
     used = set(skip)
 
-    def pick(aliases: tuple[str, ...]) -> str | None:
+    def picked_key(aliases: tuple[str, ...]) -> str | None:
         for alias in aliases:
-            if alias in by_key and alias not in used:
-                text = _as_text(by_key[alias][1])
-                if text:
-                    used.add(alias)
-                    return text
+            if alias in by_key and alias not in used and _as_text(by_key[alias][1]):
+                used.add(alias)
+                return alias
         return None
 
+    def pick(aliases: tuple[str, ...]) -> str | None:
+        alias = picked_key(aliases)
+        return _as_text(by_key[alias][1]) if alias else None
+
+    date_key = picked_key(_DATE_KEYS)
     meta = _Metadata(
         title=pick(_TITLE_KEYS) or "",
         outlet=pick(_OUTLET_KEYS),
         author=pick(_AUTHOR_KEYS),
-        published_at=pick(_DATE_KEYS),
+        published_at=_as_text(by_key[date_key][1]) if date_key else None,
+        date_field=str(by_key[date_key][0]).strip() if date_key else None,
         url=pick(_URL_KEYS),
         external_id=pick(_ID_KEYS),
     )
@@ -458,6 +463,7 @@ def _article_from_record(
         outlet=meta.outlet,
         author=meta.author,
         published_at=meta.published_at,
+        date_field=meta.date_field,
         url=meta.url,
         external_id=meta.external_id,
         format=fmt,
@@ -508,6 +514,7 @@ def _read_text_file(source: str, data: bytes, fmt: str) -> ReadResult:
         outlet=meta.outlet,
         author=meta.author,
         published_at=meta.published_at,
+        date_field=meta.date_field,
         url=meta.url,
         external_id=meta.external_id,
         format=fmt,
@@ -672,6 +679,7 @@ def _articles_from_html(
         outlet=_clean_meta(metadata.get("sitename")),
         author=_clean_meta(metadata.get("author")),
         published_at=_clean_meta(metadata.get("date")),
+        date_field="date (page metadata)",
         url=url or _clean_meta(metadata.get("url")),
         format=fmt,
         extra=dict(extra),
@@ -936,7 +944,7 @@ def _articles_from_feed(source: str, data: bytes, fmt: str) -> ReadResult:
         return _failed(source, "the feed has no entries")
     outlet = _clean_meta(parsed.feed.get("title"))
     return _collect(
-        _article_from_entry(entry, source, f"entry {number}", outlet)
+        _article_from_entry(entry, source, f"entry {number}", outlet, is_rss=str(parsed.get("version", "")).startswith("rss"))
         for number, entry in enumerate(parsed.entries, start=1)
     )
 
@@ -960,7 +968,9 @@ def _possible_character_references(data: bytes) -> bytes:
     return _NUMERIC_REFERENCE.sub(checked, data)
 
 
-def _article_from_entry(entry: Any, source: str, where: str, outlet: str | None) -> RawArticle | Problem:
+def _article_from_entry(
+    entry: Any, source: str, where: str, outlet: str | None, is_rss: bool = False
+) -> RawArticle | Problem:
     body = _entry_text(entry)
     if not body:
         return Problem(source, "no content or summary", where)
@@ -983,11 +993,19 @@ def _article_from_entry(entry: Any, source: str, where: str, outlet: str | None)
         outlet=outlet,
         author=_clean_meta(entry.get("author")),
         published_at=_clean_meta(entry.get("published") or entry.get("updated")),
+        date_field=_feed_date_field(entry, is_rss),
         url=_clean_meta(entry.get("link")),
         external_id=_clean_meta(entry.get("id")),
         format="feed",
         extra=extra,
     )
+
+
+def _feed_date_field(entry: Any, is_rss: bool) -> str:
+    """The element the entry's date came from, as the feed spells it (feedparser renames them)."""
+    if _clean_meta(entry.get("published")):
+        return "pubDate" if is_rss else "published"
+    return "updated"
 
 
 def _entry_text(entry: Any) -> str:

@@ -110,3 +110,45 @@ def test_bad_settings_value_is_reported(run, monkeypatch):
     result = run("list")
     assert result.exit_code == 1
     assert "Setting NEWSDESK_CHUNK_MAX_CHARS has the value 'big'" in result.output
+
+
+def _jsonl(path, *records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+BODY = "The mayor said the water is safe. Residents were not convinced by the statement."
+
+
+def test_a_repeated_id_is_listed_as_skipped_and_a_bad_date_as_a_warning(run, tmp_path):
+    feed = _jsonl(tmp_path / "feed.jsonl",
+                  {"id": "a1", "title": "First", "body": BODY},
+                  {"id": "a1", "title": "Second", "body": "The union denied it. The company said nothing."},
+                  {"id": "a2", "title": "Undated", "published_at": "next tuesday", "body": BODY + " Again."})
+    result = run("ingest", feed)
+    assert result.exit_code == 3
+    assert "  skipped:    1\n  warnings:   1\n" in result.output
+    assert f"  skipped: {feed} (line 2): id 'a1' repeats line 1; this record was skipped\n" in result.output
+    assert (f"  warning: {feed} (line 3): published_at 'next tuesday' is not a date (expected e.g. 2024-03-14); "
+            "the article was indexed without a date") in result.output
+    data = json.loads(run("ingest", feed, "--json").output)
+    assert data["warnings"] == [{"source": str(feed), "where": "line 3", "reason": data["warnings"][0]["reason"]}]
+    assert len(data["unchanged"]) == 2 and data["chunks_embedded"] == 0
+
+
+def test_a_warning_alone_does_not_set_exit_code_3(run, tmp_path):
+    feed = _jsonl(tmp_path / "feed.jsonl", {"id": "a2", "published_at": "next tuesday", "body": BODY})
+    result = run("ingest", feed)
+    assert result.exit_code == 0 and "  warnings:   1\n" in result.output
+
+
+def test_a_folder_lists_its_files_of_unsupported_types(run, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _jsonl(folder / "feed.jsonl", {"id": "a1", "body": BODY})
+    (folder / "memo.docx").write_bytes(b"PK\x03\x04")
+    (folder / ".DS_Store").write_bytes(b"\x00\x00")
+    result = run("ingest", folder)
+    assert result.exit_code == 3
+    assert f"  skipped: {folder / 'memo.docx'}: unsupported file type '.docx'" in result.output
+    assert ".DS_Store" not in result.output and "  added:      1\n" in result.output

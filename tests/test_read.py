@@ -66,6 +66,23 @@ def test_front_matter_fields_are_read_and_unknown_keys_kept_as_strings() -> None
     assert "---" not in article.body
 
 
+def test_the_date_field_is_named_as_the_source_spells_it(tmp_path: Path) -> None:
+    story = tmp_path / "story.md"
+    story.write_text("---\nPubDate: next tuesday\n---\nThe mayor spoke.\n", encoding="utf-8")
+    records = tmp_path / "records.jsonl"
+    records.write_text('{"Published-At": "soon", "body": "The mayor spoke."}\n{"body": "No date."}\n', encoding="utf-8")
+    feed = tmp_path / "feed.rss"
+    feed.write_text("<rss version='2.0'><channel><title>T</title><item><title>x</title><pubDate>never</pubDate>"
+                    "<description>The mayor spoke.</description></item></channel></rss>", encoding="utf-8")
+    (from_front_matter,) = read_path(story, 10_000).articles
+    assert (from_front_matter.date_field, from_front_matter.published_at) == ("PubDate", "next tuesday")
+    assert [(a.date_field, a.published_at) for a in read_path(records, 10_000).articles] == [
+        ("Published-At", "soon"), (None, None)
+    ]
+    (from_feed,) = read_path(feed, 10_000).articles
+    assert from_feed.date_field == "pubDate" and from_feed.published_at == "never"
+
+
 def test_markdown_heading_becomes_the_title_and_markup_is_removed() -> None:
     (article,) = read("story.md").articles
     assert article.format == "md"
