@@ -18,9 +18,10 @@ from typing import Sequence
 
 import click
 
-from .errors import NewsdeskError
+from . import ingest as ingest_stage
+from .errors import ArticleNotFound, IndexNotFound, NewsdeskError
 from .facade import MODES, Assistant
-from .records import Answer, Filters, IngestReport
+from .records import Answer, Filters, IngestReport, Problem
 from .render import answer_dict
 from .settings import Settings, load_settings
 
@@ -84,6 +85,25 @@ def _assistant(ctx: click.Context, index: str | None) -> Assistant:
 
 def _echo_json(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _article_id(assistant: Assistant, typed: str) -> str:
+    """The article id for what the user typed: an article id, the source's own id (the `id` of
+    a JSON record, a feed's guid) or the first characters of an article id, in that order.
+
+    (The source id belongs in Assistant.resolve_article_id, where the app would get it too; the
+    facade is being changed by others, so the CLI asks the ingest stage here.)"""
+    typed = typed.strip()
+    if typed and not assistant.index.has_article(typed):
+        by_source = ingest_stage.article_ids_for_source_id(assistant.index, typed)
+        if len(by_source) == 1:
+            return by_source[0]
+        if by_source:
+            raise ArticleNotFound(
+                f"The source id '{typed}' belongs to articles of several outlets ({', '.join(by_source)}); "
+                "use one of these ids."
+            )
+    return assistant.resolve_article_id(typed)
 
 
 # ----------------------------------------------------------------------------- ingest
@@ -209,13 +229,15 @@ def list_(ctx: click.Context, index: str | None, as_json: bool) -> None:
 def show(ctx: click.Context, article_id: str, index: str | None, as_json: bool) -> None:
     """Show one article: metadata, the stored (cleaned) text and what the cleaner removed.
 
-    ARTICLE_ID may be the first characters of the id.
+    ARTICLE_ID may be the first characters of the id, or the source's own id (the `id` of a
+    JSON/JSONL/CSV record or front matter, a feed entry's guid).
 
     \b
     Example:
       newsdesk show 3f2a9c --index wagner
     """
-    stored = _assistant(ctx, index).show(article_id)
+    assistant = _assistant(ctx, index)
+    stored = assistant.show(_article_id(assistant, article_id))
     a = stored.article
     if as_json:
         data = asdict(a)
@@ -278,12 +300,14 @@ def remove(ctx: click.Context, article_id: str, index: str | None) -> None:
     """Remove an article (and everything derived from it) from an index.
 
     If other outlets' wire copies of it were recorded, the oldest copy is indexed in its place.
+    ARTICLE_ID may be the first characters of the id, or the source's own id.
 
     \b
     Example:
       newsdesk remove 3f2a9c --index wagner
     """
-    report = _assistant(ctx, index).remove(article_id)
+    assistant = _assistant(ctx, index)
+    report = assistant.remove(_article_id(assistant, article_id))
     click.echo(f"Removed {', '.join(report.removed)}.")
     if report.updated:
         click.echo(f"Indexed its copy {', '.join(report.updated)} in its place.")
@@ -297,13 +321,17 @@ def remove(ctx: click.Context, article_id: str, index: str | None) -> None:
 def statements(ctx: click.Context, inputs: Sequence[str], index: str | None, as_json: bool) -> None:
     """Who said what: the attributed statements of indexed articles or of files.
 
-    Files are read and cleaned as ingest would, without indexing them.
+    Files are read and cleaned as ingest would, without indexing them. An article is named by its
+    id, the first characters of it, or the source's own id.
 
     \b
     Example:
       newsdesk statements data/sample/foxnews-wagner.md --json
     """
-    results, problems = _assistant(ctx, index).statements_for_inputs(list(inputs))
+    assistant = _assistant(ctx, index)
+    values, problems = _statement_inputs(assistant, inputs)
+    results, read_problems = assistant.statements_for_inputs(values) if values else ([], [])
+    problems += read_problems
     if as_json:
         _echo_json({
             "results": [
@@ -326,6 +354,29 @@ def statements(ctx: click.Context, inputs: Sequence[str], index: str | None, as_
             click.echo(f"skipped: {p}", err=True)
     if problems:
         ctx.exit(EXIT_SKIPPED)
+
+
+def _statement_inputs(assistant: Assistant, inputs: Sequence[str]) -> tuple[list[str], list[Problem]]:
+    """Files and URLs as given, article ids resolved; a value that is neither a file nor an
+    indexed article's id is a Problem that says both."""
+    values: list[str] = []
+    problems: list[Problem] = []
+    for value in inputs:
+        if Path(value).exists() or ingest_stage.is_url(value):
+            values.append(value)
+            continue
+        try:
+            values.append(_article_id(assistant, value))
+        except IndexNotFound:
+            problems.append(Problem(value, f"no such file or folder, and no index at {assistant.location} "
+                                           "to look it up as an article id"))
+        except ArticleNotFound as exc:
+            problems.append(Problem(value, f"no such file or folder, and {_lower_first(str(exc))}"))
+    return values, problems
+
+
+def _lower_first(sentence: str) -> str:
+    return sentence[:1].lower() + sentence[1:]
 
 
 def _statement_dict(s, result) -> dict:

@@ -278,6 +278,18 @@ def article_id_for(external_id: str | None, url: str | None, outlet: str | None,
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16], identity
 
 
+def article_ids_for_source_id(index: Index, source_id: str) -> list[str]:
+    """The indexed articles a source gave this id (a JSON record's `id`, a feed's guid, front
+    matter `id`). The index keeps no source ids, but an article's id is derived from (outlet,
+    source id), so the id is recomputed for each outlet the index holds (and for no outlet)."""
+    source_id = source_id.strip()
+    if not source_id:
+        return []
+    outlets = [None, *(outlet for outlet, _ in index.outlets())]
+    candidates = {article_id_for(source_id, None, outlet, "")[0] for outlet in outlets}
+    return sorted(candidate for candidate in candidates if index.has_article(candidate))
+
+
 def _title_from_text(text: str) -> str:
     first_line = text.strip().split("\n", 1)[0]
     if len(first_line) <= _TITLE_CHARS:

@@ -152,3 +152,41 @@ def test_a_folder_lists_its_files_of_unsupported_types(run, tmp_path):
     assert result.exit_code == 3
     assert f"  skipped: {folder / 'memo.docx'}: unsupported file type '.docx'" in result.output
     assert ".DS_Store" not in result.output and "  added:      1\n" in result.output
+
+
+def test_show_statements_and_remove_accept_the_sources_own_id(run):
+    run("ingest", SAMPLE_DIR)
+    shown = run("show", "vpr-2024-03-14-bottled-water")
+    assert shown.exit_code == 0, shown.output
+    assert "title:     Downstream residents get bottled water as Kessler disputes blame\n" in shown.output
+    article_id = shown.output.split("\n", 1)[0].removeprefix("id:        ")
+    listed = json.loads(run("statements", "vpr-2024-03-14-bottled-water", "--json").output)
+    assert [r["article_id"] for r in listed["results"]] == [article_id] and listed["results"][0]["statements"]
+    removed = run("remove", "vpr-2024-03-14-bottled-water")
+    assert removed.output == f"Removed {article_id}.\n"
+    gone = run("show", "vpr-2024-03-14-bottled-water")
+    assert gone.exit_code == 1 and "No article with id 'vpr-2024-03-14-bottled-water'" in gone.output
+
+
+def test_a_source_id_used_by_two_outlets_asks_for_the_article_id(run, tmp_path):
+    feed = _jsonl(tmp_path / "feed.jsonl", {"id": "a1", "outlet": "Harbor Ledger", "body": BODY},
+                  {"id": "a1", "outlet": "Riverline Wire", "body": "The union denied it. The company said nothing."})
+    run("ingest", feed)
+    ids = sorted(r["id"] for r in json.loads(run("list", "--json").output))
+    result = run("show", "a1")
+    assert result.exit_code == 1
+    assert result.output == (f"Error: The source id 'a1' belongs to articles of several outlets ({', '.join(ids)}); "
+                             "use one of these ids.\n")
+
+
+def test_statements_for_a_value_that_is_neither_a_file_nor_an_article_says_both(run, tmp_path):
+    result = run("statements", "deadbeefdeadbeef")
+    assert result.exit_code == 3
+    assert result.output == (f"skipped: deadbeefdeadbeef: no such file or folder, and no index at "
+                             f"{tmp_path / 'indexes' / 'default'} to look it up as an article id\n")
+    run("ingest", SAMPLE_DIR)
+    result = run("statements", "deadbeefdeadbeef", SAMPLE_DIR / "foxnews-wagner.md")
+    assert result.exit_code == 3
+    assert (f"skipped: deadbeefdeadbeef: no such file or folder, and no article with id 'deadbeefdeadbeef' in "
+            f"{tmp_path / 'indexes' / 'default'}. See `newsdesk list`.\n") in result.output
+    assert "foxnews-wagner.md  (" in result.output  # the good input is still answered

@@ -307,3 +307,22 @@ def test_a_skipped_record_gets_no_date_warning_besides_its_problem(assistant, tm
     feed = _jsonl(tmp_path / "feed.jsonl", FIRST, {**SECOND, "published_at": "next tuesday"})
     report = assistant.ingest([feed])
     assert len(report.problems) == 1 and report.warnings == ()
+
+
+# ----------------------------------------------------------------------------- source ids
+
+
+def test_articles_are_found_by_the_id_their_source_gave_them(assistant, tmp_path):
+    from assistant.ingest import article_ids_for_source_id
+
+    feed = _jsonl(tmp_path / "feed.jsonl", FIRST, {**SECOND, "title": "No outlet", "outlet": None},
+                  {"id": "b7", "title": "Wire", "outlet": "Riverline Wire",
+                   "body": "Dockworkers walked out on Friday. The port said it would talk to them."},
+                  {"title": "No id", "body": "The minister promised an inquiry. Nobody said when."})
+    report = assistant.ingest([feed])
+    assert not report.problems and len(report.added) == 4
+    by_title = {assistant.show(a).article.title: a for a in report.added}
+    index = assistant.index
+    assert article_ids_for_source_id(index, " a1 ") == sorted([by_title["First story"], by_title["No outlet"]])
+    assert article_ids_for_source_id(index, "b7") == [by_title["Wire"]]
+    assert article_ids_for_source_id(index, "c9") == [] and article_ids_for_source_id(index, "") == []
