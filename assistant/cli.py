@@ -22,7 +22,7 @@ from . import ingest as ingest_stage
 from .errors import ArticleNotFound, IndexNotFound, NewsdeskError
 from .facade import MODES, Assistant
 from .records import Answer, Filters, IngestReport, Problem
-from .render import answer_dict
+from .render import answer_dict, count_of
 from .settings import Settings, load_settings
 
 EXIT_ERROR = 1
@@ -169,7 +169,8 @@ def format_ingest_report(report: IngestReport, index_path: str) -> str:
         lines.append(f"  warnings:   {len(report.warnings)}")
     if report.removed:
         lines.append(f"  replaced:   {len(report.removed)}")
-    lines.append(f"  chunks embedded: {report.chunks_embedded} in {report.seconds:.1f} s")
+    lines.append(f"  chunks written:  {report.chunks_written}")
+    lines.append(f"  chunks embedded: {report.chunks_embedded} in {report.seconds:.1f} s{_unused_note(report)}")
     for copy_id, original in report.duplicates:
         lines.append(f"  duplicate: {copy_id} copies {original}")
     for problem in report.problems:
@@ -177,6 +178,16 @@ def format_ingest_report(report: IngestReport, index_path: str) -> str:
     for warning in report.warnings:
         lines.append(f"  warning: {warning}")
     return "\n".join(lines)
+
+
+def _unused_note(report: IngestReport) -> str:
+    """Why more chunks were embedded than written: texts embedded before dedup found a wire copy."""
+    unused = report.chunks_embedded_unused
+    if not unused:
+        return ""
+    if unused == 1:
+        return " (1 from a wire copy, which is recorded but not indexed)"
+    return f" ({unused} from wire copies, which are recorded but not indexed)"
 
 
 def _report_dict(report: IngestReport, assistant: Assistant) -> dict:
@@ -189,7 +200,9 @@ def _report_dict(report: IngestReport, assistant: Assistant) -> dict:
         "removed": list(report.removed),
         "skipped": [{"source": p.source, "where": p.where, "reason": p.reason} for p in report.problems],
         "warnings": [{"source": w.source, "where": w.where, "reason": w.reason} for w in report.warnings],
+        "chunks_written": report.chunks_written,
         "chunks_embedded": report.chunks_embedded,
+        "chunks_embedded_unused": report.chunks_embedded_unused,
         "seconds": round(report.seconds, 3),
     }
 
@@ -284,7 +297,7 @@ def stats(ctx: click.Context, index: str | None, as_json: bool) -> None:
         _echo_json(s.as_dict())
         return
     click.echo(f"Index:       {s.path}")
-    click.echo(f"Articles:    {s.articles} (+ {s.duplicates} recorded copies)")
+    click.echo(f"Articles:    {s.articles} (+ {count_of(s.duplicates, 'recorded copy', 'recorded copies')})")
     click.echo(f"Chunks:      {s.chunks}   Sentences: {s.sentences}   Statements: {s.statements}")
     click.echo(f"Dates:       {(s.first_date or '-')[:10]} .. {(s.last_date or '-')[:10]}")
     click.echo("Outlets:     " + (", ".join(f"{o} ({n})" for o, n in s.outlets) or "-"))
@@ -347,7 +360,7 @@ def statements(ctx: click.Context, inputs: Sequence[str], index: str | None, as_
         })
     else:
         for r in results:
-            click.echo(f"== {r.source}  ({len(r.statements)} statements)")
+            click.echo(f"== {r.source}  ({count_of(len(r.statements), 'statement')})")
             for s in r.statements:
                 click.echo(f"  [{s.stance}] {s.speaker} ({s.cue}): {s.content}")
         for p in problems:

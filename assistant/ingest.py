@@ -62,7 +62,17 @@ class _Tally:
     removed: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    embedded: int = 0
+    embedded_hashes: set[str] = field(default_factory=set)  # chunk texts embedded in this run
+    written_hashes: set[str] = field(default_factory=set)  # chunk texts of the articles written
+    written: int = 0  # chunks written
+
+    @property
+    def embedded(self) -> int:
+        return len(self.embedded_hashes)
+
+    def embedded_unused(self) -> int:
+        """Texts embedded before their article turned out to be a wire copy (stored without chunks)."""
+        return len(self.embedded_hashes - self.written_hashes)
 
 
 def is_url(value: str) -> bool:
@@ -102,6 +112,8 @@ def ingest(
         problems=tuple(tally.problems),
         warnings=tuple(_for_indexed_records(date_warnings, tally.problems)),
         chunks_embedded=tally.embedded,
+        chunks_written=tally.written,
+        chunks_embedded_unused=tally.embedded_unused(),
         seconds=time.perf_counter() - started,
     )
 
@@ -385,7 +397,7 @@ def _embed_window(
     counter.add(len(hashes) - len(to_embed))
     if to_embed:
         vectors.update(zip(to_embed.keys(), embedder.embed(list(to_embed.values()), progress=counter.add)))
-        tally.embedded += len(to_embed)
+        tally.embedded_hashes.update(to_embed)
 
 
 def _texts_to_embed(items: Sequence[Prepared], known: dict[str, np.ndarray]) -> dict[str, str]:
@@ -505,8 +517,10 @@ def _embed_and_put(
     to_embed = _texts_to_embed([item for item, _ in pending], known)
     if to_embed:
         known.update(zip(to_embed.keys(), embedder.embed(list(to_embed.values()))))
-        tally.embedded += len(to_embed)
+        tally.embedded_hashes.update(to_embed)
     for item, status in pending:
+        tally.written += len(item.chunks)
+        tally.written_hashes.update(item.chunk_hashes)
         item_vectors = np.vstack([known[h] for h in item.chunk_hashes]) if item.chunks else np.zeros((0, writer.dimension), np.float32)
         writer.put_article(item.article, item.identity, item.fingerprint.signature, item.fingerprint.bands,
                            item.sentences, item.chunks, item_vectors, item.chunk_hashes, item.statements)
@@ -529,7 +543,8 @@ def remove(article_id: str, index: Index, embedder: Embedder, settings: Settings
             _embed_and_put([(item, "updated")], writer, embedder, tally)
         writer.log_ingest(0, len(tally.updated), 0, 0, len(tally.removed), 0)
     return IngestReport(removed=tuple(tally.removed), updated=tuple(tally.updated),
-                        chunks_embedded=tally.embedded, seconds=time.perf_counter() - started)
+                        chunks_embedded=tally.embedded, chunks_written=tally.written,
+                        seconds=time.perf_counter() - started)
 
 
 def _remove_with_copies(article_id: str, writer: IndexWriter, tally: _Tally) -> Article | None:

@@ -190,7 +190,9 @@ class IngestReport:
     removed: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()  # skipped input
     warnings: tuple[Problem, ...] = ()  # indexed, with a caveat (e.g. a date that is not a date)
-    chunks_embedded: int = 0
+    chunks_embedded: int = 0  # chunk texts the model embedded in this run (new text only)
+    chunks_written: int = 0  # chunks of the added and updated articles (vectors new or reused)
+    chunks_embedded_unused: int = 0  # embedded before the article proved a wire copy: not indexed
     seconds: float = 0.0
 
     @property

@@ -190,3 +190,24 @@ def test_statements_for_a_value_that_is_neither_a_file_nor_an_article_says_both(
     assert (f"skipped: deadbeefdeadbeef: no such file or folder, and no article with id 'deadbeefdeadbeef' in "
             f"{tmp_path / 'indexes' / 'default'}. See `newsdesk list`.\n") in result.output
     assert "foxnews-wagner.md  (" in result.output  # the good input is still answered
+
+
+def test_ingest_says_what_it_wrote_and_what_it_embedded_and_stats_agrees(run):
+    result = run("ingest", SAMPLE_DIR)
+    stats = json.loads(run("stats", "--json").output)
+    # The sample's wire copy is embedded before dedup finds it is a copy; it is recorded, not indexed.
+    assert f"  chunks written:  {stats['chunks']}\n" in result.output
+    assert f"  chunks embedded: {stats['chunks'] + 1} in " in result.output
+    assert "s (1 from a wire copy, which is recorded but not indexed)\n" in result.output
+    data = json.loads(run("ingest", SAMPLE_DIR, "--json").output)
+    assert (data["chunks_written"], data["chunks_embedded"], data["chunks_embedded_unused"]) == (0, 0, 0)
+
+
+def test_counts_in_words_are_singular_for_one(run, tmp_path):
+    run("ingest", SAMPLE_DIR)
+    assert "Articles:    7 (+ 1 recorded copy)\n" in run("stats").output
+    story = tmp_path / "one.txt"
+    story.write_text("The mayor said the water was safe.\n", encoding="utf-8")
+    assert f"== {story}  (1 statement)\n" in run("statements", story).output
+    story.write_text("The mayor said the water was safe. The company denied any leak.\n", encoding="utf-8")
+    assert f"== {story}  (2 statements)\n" in run("statements", story).output
