@@ -432,11 +432,12 @@ def ask(ctx, question, index, mode, outlets, since, until, as_json) -> None:
     """
     from .normalize import parse_date
 
-    filters = Filters(
-        outlets=tuple(outlets),
-        since=_date_option("--since", since, parse_date),
-        until=_date_option("--until", until, parse_date),
-    )
+    first = _date_option("--since", since, parse_date)
+    last = _date_option("--until", until, parse_date)
+    if first and last and first > last:
+        raise NewsdeskError(f"The date range is empty: --since {_as_read(since, first)} is after "
+                            f"--until {_as_read(until, last)}. Swap the two dates or drop one.")
+    filters = Filters(outlets=tuple(outlets), since=first, until=last)
     answer = _assistant(ctx, index).ask(question, mode=mode, filters=filters)
     if as_json:
         _echo_json(answer_dict(answer))
@@ -451,6 +452,11 @@ def _date_option(name: str, value: str | None, parse) -> str | None:
     if not parsed:
         raise NewsdeskError(f"{name} {value!r} is not a date; use YYYY-MM-DD.")
     return parsed[:10]
+
+
+def _as_read(typed: str, day: str) -> str:
+    """A date option as typed, with the day it was read as when that is written differently."""
+    return typed if typed.strip() == day else f"{typed} ({day})"
 
 
 def format_answer(answer: Answer) -> str:

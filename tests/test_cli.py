@@ -211,3 +211,13 @@ def test_counts_in_words_are_singular_for_one(run, tmp_path):
     assert f"== {story}  (1 statement)\n" in run("statements", story).output
     story.write_text("The mayor said the water was safe. The company denied any leak.\n", encoding="utf-8")
     assert f"== {story}  (2 statements)\n" in run("statements", story).output
+
+
+def test_since_after_until_is_an_empty_range_naming_both_dates(run):
+    run("ingest", SAMPLE_DIR)
+    result = run("ask", "Who denied the leak?", "--since", "2024-05-01", "--until", "March 1, 2024")
+    assert result.exit_code == 1
+    assert result.output == ("Error: The date range is empty: --since 2024-05-01 is after "
+                             "--until March 1, 2024 (2024-03-01). Swap the two dates or drop one.\n")
+    same_day = run("ask", "Who denied the leak?", "--since", "2024-03-13", "--until", "2024-03-13")
+    assert same_day.exit_code == 0
