@@ -181,7 +181,7 @@ def _place_beside(earlier: RawArticle, raw: RawArticle) -> str:
 def undated_warning(raw: RawArticle) -> Problem | None:
     """A warning when the record gives a publication date that cannot be read as a date."""
     written = " ".join((raw.published_at or "").split())
-    if not written or normalize.parse_date(raw.published_at) is not None:
+    if not written or normalize.is_readable_date(written):
         return None
     field_name = raw.date_field or "publication date"
     shown = written if len(written) <= 60 else written[:59] + "…"
