@@ -18,10 +18,11 @@ from typing import Sequence
 
 import click
 
-from .errors import NewsdeskError
+from . import ingest as ingest_stage
+from .errors import ArticleNotFound, IndexNotFound, NewsdeskError
 from .facade import MODES, Assistant
-from .records import Answer, Filters, IngestReport
-from .render import answer_dict
+from .records import Answer, Filters, IngestReport, Problem
+from .render import answer_dict, count_of
 from .settings import Settings, load_settings
 
 EXIT_ERROR = 1
@@ -86,6 +87,25 @@ def _echo_json(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+def _article_id(assistant: Assistant, typed: str) -> str:
+    """The article id for what the user typed: an article id, the source's own id (the `id` of
+    a JSON record, a feed's guid) or the first characters of an article id, in that order.
+
+    (The source id belongs in Assistant.resolve_article_id, where the app would get it too; the
+    facade is being changed by others, so the CLI asks the ingest stage here.)"""
+    typed = typed.strip()
+    if typed and not assistant.index.has_article(typed):
+        by_source = ingest_stage.article_ids_for_source_id(assistant.index, typed)
+        if len(by_source) == 1:
+            return by_source[0]
+        if by_source:
+            raise ArticleNotFound(
+                f"The source id '{typed}' belongs to articles of several outlets ({', '.join(by_source)}); "
+                "use one of these ids."
+            )
+    return assistant.resolve_article_id(typed)
+
+
 # ----------------------------------------------------------------------------- ingest
 
 
@@ -145,14 +165,29 @@ def format_ingest_report(report: IngestReport, index_path: str) -> str:
         f"  duplicates: {len(report.duplicates)}",
         f"  skipped:    {len(report.problems)}",
     ]
+    if report.warnings:
+        lines.append(f"  warnings:   {len(report.warnings)}")
     if report.removed:
         lines.append(f"  replaced:   {len(report.removed)}")
-    lines.append(f"  chunks embedded: {report.chunks_embedded} in {report.seconds:.1f} s")
+    lines.append(f"  chunks written:  {report.chunks_written}")
+    lines.append(f"  chunks embedded: {report.chunks_embedded} in {report.seconds:.1f} s{_unused_note(report)}")
     for copy_id, original in report.duplicates:
         lines.append(f"  duplicate: {copy_id} copies {original}")
     for problem in report.problems:
         lines.append(f"  skipped: {problem}")
+    for warning in report.warnings:
+        lines.append(f"  warning: {warning}")
     return "\n".join(lines)
+
+
+def _unused_note(report: IngestReport) -> str:
+    """Why more chunks were embedded than written: texts embedded before dedup found a wire copy."""
+    unused = report.chunks_embedded_unused
+    if not unused:
+        return ""
+    if unused == 1:
+        return " (1 from a wire copy, which is recorded but not indexed)"
+    return f" ({unused} from wire copies, which are recorded but not indexed)"
 
 
 def _report_dict(report: IngestReport, assistant: Assistant) -> dict:
@@ -164,7 +199,10 @@ def _report_dict(report: IngestReport, assistant: Assistant) -> dict:
         "duplicates": [{"id": a, "copy_of": b} for a, b in report.duplicates],
         "removed": list(report.removed),
         "skipped": [{"source": p.source, "where": p.where, "reason": p.reason} for p in report.problems],
+        "warnings": [{"source": w.source, "where": w.where, "reason": w.reason} for w in report.warnings],
+        "chunks_written": report.chunks_written,
         "chunks_embedded": report.chunks_embedded,
+        "chunks_embedded_unused": report.chunks_embedded_unused,
         "seconds": round(report.seconds, 3),
     }
 
@@ -204,13 +242,15 @@ def list_(ctx: click.Context, index: str | None, as_json: bool) -> None:
 def show(ctx: click.Context, article_id: str, index: str | None, as_json: bool) -> None:
     """Show one article: metadata, the stored (cleaned) text and what the cleaner removed.
 
-    ARTICLE_ID may be the first characters of the id.
+    ARTICLE_ID may be the first characters of the id, or the source's own id (the `id` of a
+    JSON/JSONL/CSV record or front matter, a feed entry's guid).
 
     \b
     Example:
       newsdesk show 3f2a9c --index wagner
     """
-    stored = _assistant(ctx, index).show(article_id)
+    assistant = _assistant(ctx, index)
+    stored = assistant.show(_article_id(assistant, article_id))
     a = stored.article
     if as_json:
         data = asdict(a)
@@ -257,7 +297,7 @@ def stats(ctx: click.Context, index: str | None, as_json: bool) -> None:
         _echo_json(s.as_dict())
         return
     click.echo(f"Index:       {s.path}")
-    click.echo(f"Articles:    {s.articles} (+ {s.duplicates} recorded copies)")
+    click.echo(f"Articles:    {s.articles} (+ {count_of(s.duplicates, 'recorded copy', 'recorded copies')})")
     click.echo(f"Chunks:      {s.chunks}   Sentences: {s.sentences}   Statements: {s.statements}")
     click.echo(f"Dates:       {(s.first_date or '-')[:10]} .. {(s.last_date or '-')[:10]}")
     click.echo("Outlets:     " + (", ".join(f"{o} ({n})" for o, n in s.outlets) or "-"))
@@ -273,12 +313,14 @@ def remove(ctx: click.Context, article_id: str, index: str | None) -> None:
     """Remove an article (and everything derived from it) from an index.
 
     If other outlets' wire copies of it were recorded, the oldest copy is indexed in its place.
+    ARTICLE_ID may be the first characters of the id, or the source's own id.
 
     \b
     Example:
       newsdesk remove 3f2a9c --index wagner
     """
-    report = _assistant(ctx, index).remove(article_id)
+    assistant = _assistant(ctx, index)
+    report = assistant.remove(_article_id(assistant, article_id))
     click.echo(f"Removed {', '.join(report.removed)}.")
     if report.updated:
         click.echo(f"Indexed its copy {', '.join(report.updated)} in its place.")
@@ -292,13 +334,17 @@ def remove(ctx: click.Context, article_id: str, index: str | None) -> None:
 def statements(ctx: click.Context, inputs: Sequence[str], index: str | None, as_json: bool) -> None:
     """Who said what: the attributed statements of indexed articles or of files.
 
-    Files are read and cleaned as ingest would, without indexing them.
+    Files are read and cleaned as ingest would, without indexing them. An article is named by its
+    id, the first characters of it, or the source's own id.
 
     \b
     Example:
       newsdesk statements data/sample/foxnews-wagner.md --json
     """
-    results, problems = _assistant(ctx, index).statements_for_inputs(list(inputs))
+    assistant = _assistant(ctx, index)
+    values, problems = _statement_inputs(assistant, inputs)
+    results, read_problems = assistant.statements_for_inputs(values) if values else ([], [])
+    problems += read_problems
     if as_json:
         _echo_json({
             "results": [
@@ -316,13 +362,36 @@ def statements(ctx: click.Context, inputs: Sequence[str], index: str | None, as_
         })
     else:
         for r in results:
-            click.echo(f"== {r.source}  ({len(r.statements)} statements)")
+            click.echo(f"== {r.source}  ({count_of(len(r.statements), 'statement')})")
             for s in r.statements:
                 click.echo(f"  [{s.stance}] {s.speaker} ({s.cue}): {s.content}")
         for p in problems:
             click.echo(f"skipped: {p}", err=True)
     if problems:
         ctx.exit(EXIT_SKIPPED)
+
+
+def _statement_inputs(assistant: Assistant, inputs: Sequence[str]) -> tuple[list[str], list[Problem]]:
+    """Files and URLs as given, article ids resolved; a value that is neither a file nor an
+    indexed article's id is a Problem that says both."""
+    values: list[str] = []
+    problems: list[Problem] = []
+    for value in inputs:
+        if Path(value).exists() or ingest_stage.is_url(value):
+            values.append(value)
+            continue
+        try:
+            values.append(_article_id(assistant, value))
+        except IndexNotFound:
+            problems.append(Problem(value, f"no such file or folder, and no index at {assistant.location} "
+                                           "to look it up as an article id"))
+        except ArticleNotFound as exc:
+            problems.append(Problem(value, f"no such file or folder, and {_lower_first(str(exc))}"))
+    return values, problems
+
+
+def _lower_first(sentence: str) -> str:
+    return sentence[:1].lower() + sentence[1:]
 
 
 def _statement_dict(s, result) -> dict:
@@ -365,11 +434,12 @@ def ask(ctx, question, index, mode, outlets, since, until, as_json) -> None:
     """
     from .normalize import parse_date
 
-    filters = Filters(
-        outlets=tuple(outlets),
-        since=_date_option("--since", since, parse_date),
-        until=_date_option("--until", until, parse_date),
-    )
+    first = _date_option("--since", since, parse_date)
+    last = _date_option("--until", until, parse_date)
+    if first and last and first > last:
+        raise NewsdeskError(f"The date range is empty: --since {_as_read(since, first)} is after "
+                            f"--until {_as_read(until, last)}. Swap the two dates or drop one.")
+    filters = Filters(outlets=tuple(outlets), since=first, until=last)
     answer = _assistant(ctx, index).ask(question, mode=mode, filters=filters)
     if as_json:
         _echo_json(answer_dict(answer))
@@ -384,6 +454,11 @@ def _date_option(name: str, value: str | None, parse) -> str | None:
     if not parsed:
         raise NewsdeskError(f"{name} {value!r} is not a date; use YYYY-MM-DD.")
     return parsed[:10]
+
+
+def _as_read(typed: str, day: str) -> str:
+    """A date option as typed, with the day it was read as when that is written differently."""
+    return typed if typed.strip() == day else f"{typed} ({day})"
 
 
 def format_answer(answer: Answer) -> str:

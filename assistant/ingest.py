@@ -1,7 +1,14 @@
 """Ingest: read -> clean -> dedup -> segment -> chunk -> attribute -> embed -> index.
 
 One call of `ingest()` is one atomic write of the index. Bad input never stops the run: each bad
-file or record becomes a Problem in the report and the good ones are still ingested.
+file or record becomes a Problem in the report and the good ones are still ingested. A record
+indexed with a caveat (a date that is not a date) becomes a warning in the report.
+
+Decisions worth knowing:
+- Within one call, each article id is taken once: a record whose own id (or URL) gives the id
+  of an earlier record, in the same file or in another input of the call, is skipped with a
+  Problem naming both. The first one in input order (arguments in order, folders sorted,
+  records in file order) is kept, so re-ingesting the same input keeps the same record.
 """
 
 from __future__ import annotations
@@ -54,7 +61,18 @@ class _Tally:
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    embedded: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    embedded_hashes: set[str] = field(default_factory=set)  # chunk texts embedded in this run
+    written_hashes: set[str] = field(default_factory=set)  # chunk texts of the articles written
+    written: int = 0  # chunks written
+
+    @property
+    def embedded(self) -> int:
+        return len(self.embedded_hashes)
+
+    def embedded_unused(self) -> int:
+        """Texts embedded before their article turned out to be a wire copy (stored without chunks)."""
+        return len(self.embedded_hashes - self.written_hashes)
 
 
 def is_url(value: str) -> bool:
@@ -72,6 +90,8 @@ def ingest(
     started = time.perf_counter()
     raws, problems = read_inputs(inputs, settings, progress)
     tally = _Tally(problems=list(problems))
+    raws = _without_repeated_ids(raws, tally)
+    date_warnings = [warning for raw in raws if (warning := undated_warning(raw)) is not None]
     # The costly work runs before the writer lock: input read exactly as last time is skipped
     # (no cleaning, attribution or embedding at all), the rest is cleaned, derived and embedded.
     # Only classifying and writing hold the lock, so ingest workers embed in parallel.
@@ -90,7 +110,10 @@ def ingest(
         duplicates=tuple(tally.duplicates),
         removed=tuple(tally.removed),
         problems=tuple(tally.problems),
+        warnings=tuple(_for_indexed_records(date_warnings, tally.problems)),
         chunks_embedded=tally.embedded,
+        chunks_written=tally.written,
+        chunks_embedded_unused=tally.embedded_unused(),
         seconds=time.perf_counter() - started,
     )
 
@@ -117,6 +140,59 @@ def read_inputs(
         if progress:
             progress("read", done, total)
     return raws, list(problems)
+
+
+# ------------------------------------------------------------------------- check records
+
+
+def declared_id(raw: RawArticle) -> tuple[str, str] | None:
+    """(article id, how to name it to a user) for a record whose id comes from its own id or URL;
+    None when the id will come from the cleaned text."""
+    url = normalize.canonical_url(raw.url) if raw.url else None
+    if not raw.external_id and not url:
+        return None
+    article_id, identity = article_id_for(raw.external_id, url, normalize.normalize_outlet(raw.outlet, url), "")
+    return article_id, (f"id '{raw.external_id}'" if identity == "id" else f"URL '{url}'")
+
+
+def _without_repeated_ids(raws: Sequence[RawArticle], tally: _Tally) -> list[RawArticle]:
+    """The records with each declared article id once: the first keeps it, each later one is a
+    Problem. (Kept together they would replace each other on every ingest.)"""
+    first_with: dict[str, RawArticle] = {}
+    kept: list[RawArticle] = []
+    for raw in raws:
+        declared = declared_id(raw)
+        earlier = first_with.setdefault(declared[0], raw) if declared else raw
+        if earlier is raw:
+            kept.append(raw)
+        elif (earlier.source, earlier.where) != (raw.source, raw.where):  # else: the same URL given twice
+            reason = f"{declared[1]} repeats {_place_beside(earlier, raw)}; this record was skipped"
+            tally.problems.append(Problem(raw.source, reason, raw.where))
+    return kept
+
+
+def _place_beside(earlier: RawArticle, raw: RawArticle) -> str:
+    """Where `earlier` is, said from where `raw` is: "line 1", or "other.jsonl (line 1)"."""
+    if earlier.source == raw.source:
+        return earlier.where or "an earlier record of the same file"
+    return f"{earlier.source} ({earlier.where})" if earlier.where else earlier.source
+
+
+def undated_warning(raw: RawArticle) -> Problem | None:
+    """A warning when the record gives a publication date that cannot be read as a date."""
+    written = " ".join((raw.published_at or "").split())
+    if not written or normalize.is_readable_date(written):
+        return None
+    field_name = raw.date_field or "publication date"
+    shown = written if len(written) <= 60 else written[:59] + "…"
+    return Problem(raw.source, f"{field_name} '{shown}' is not a date (expected e.g. 2024-03-14); "
+                               "the article was indexed without a date", raw.where)
+
+
+def _for_indexed_records(warnings: Sequence[Problem], problems: Sequence[Problem]) -> list[Problem]:
+    """The warnings about records that were not skipped after all (a skipped one has its Problem)."""
+    skipped = {(p.source, p.where) for p in problems}
+    return [w for w in warnings if (w.source, w.where) not in skipped]
 
 
 # ------------------------------------------------------------------------- prepare
@@ -214,6 +290,18 @@ def article_id_for(external_id: str | None, url: str | None, outlet: str | None,
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16], identity
 
 
+def article_ids_for_source_id(index: Index, source_id: str) -> list[str]:
+    """The indexed articles a source gave this id (a JSON record's `id`, a feed's guid, front
+    matter `id`). The index keeps no source ids, but an article's id is derived from (outlet,
+    source id), so the id is recomputed for each outlet the index holds (and for no outlet)."""
+    source_id = source_id.strip()
+    if not source_id:
+        return []
+    outlets = [None, *(outlet for outlet, _ in index.outlets())]
+    candidates = {article_id_for(source_id, None, outlet, "")[0] for outlet in outlets}
+    return sorted(candidate for candidate in candidates if index.has_article(candidate))
+
+
 def _title_from_text(text: str) -> str:
     first_line = text.strip().split("\n", 1)[0]
     if len(first_line) <= _TITLE_CHARS:
@@ -309,7 +397,7 @@ def _embed_window(
     counter.add(len(hashes) - len(to_embed))
     if to_embed:
         vectors.update(zip(to_embed.keys(), embedder.embed(list(to_embed.values()), progress=counter.add)))
-        tally.embedded += len(to_embed)
+        tally.embedded_hashes.update(to_embed)
 
 
 def _texts_to_embed(items: Sequence[Prepared], known: dict[str, np.ndarray]) -> dict[str, str]:
@@ -429,8 +517,10 @@ def _embed_and_put(
     to_embed = _texts_to_embed([item for item, _ in pending], known)
     if to_embed:
         known.update(zip(to_embed.keys(), embedder.embed(list(to_embed.values()))))
-        tally.embedded += len(to_embed)
+        tally.embedded_hashes.update(to_embed)
     for item, status in pending:
+        tally.written += len(item.chunks)
+        tally.written_hashes.update(item.chunk_hashes)
         item_vectors = np.vstack([known[h] for h in item.chunk_hashes]) if item.chunks else np.zeros((0, writer.dimension), np.float32)
         writer.put_article(item.article, item.identity, item.fingerprint.signature, item.fingerprint.bands,
                            item.sentences, item.chunks, item_vectors, item.chunk_hashes, item.statements)
@@ -453,7 +543,8 @@ def remove(article_id: str, index: Index, embedder: Embedder, settings: Settings
             _embed_and_put([(item, "updated")], writer, embedder, tally)
         writer.log_ingest(0, len(tally.updated), 0, 0, len(tally.removed), 0)
     return IngestReport(removed=tuple(tally.removed), updated=tuple(tally.updated),
-                        chunks_embedded=tally.embedded, seconds=time.perf_counter() - started)
+                        chunks_embedded=tally.embedded, chunks_written=tally.written,
+                        seconds=time.perf_counter() - started)
 
 
 def _remove_with_copies(article_id: str, writer: IndexWriter, tally: _Tally) -> Article | None:

@@ -68,6 +68,22 @@ def parse_date(value: str | None) -> str | None:
     return _format_datetime(first)
 
 
+# The shape nearly every export and feed writer uses; checked without dateutil (which takes
+# ~0.2 ms a date: the ingest asks about every record, unchanged ones included).
+_ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def is_readable_date(value: str | None) -> bool:
+    """Whether `parse_date` reads `value` as a date (quick for ISO 8601 dates)."""
+    text = " ".join(str(value or "").split())
+    if _ISO_SHAPE.fullmatch(text):
+        try:
+            return 1800 <= datetime.fromisoformat(text).year <= 2199  # the years parse_date accepts
+        except ValueError:
+            pass  # a shape without a real date ("2024-02-30"): let parse_date decide
+    return parse_date(text) is not None
+
+
 def _parse_with_default(text: str, default: datetime) -> datetime | None:
     try:
         with warnings.catch_warnings():

@@ -8,9 +8,10 @@ Decisions worth knowing:
 - Text is decoded as UTF-8 (with or without BOM, or UTF-16 with a BOM); text that is not UTF-8
   is decoded as Windows-1252 (a superset of Latin-1 for printable text, what old newsroom
   exports use), logged, and marked with `extra["encoding"]`. Binary data is refused.
-- Inside a folder, hidden files, README files and files of other types are skipped without a
-  Problem (they are counted in the log); a file named explicitly with an unsupported type is a
-  Problem.
+- Inside a folder, files of other types are listed as Problems (skipped, with the reason), as
+  they are when named explicitly: the summary accounts for every file the user pointed at.
+  Hidden files and folders (".DS_Store", ".git/"), operating-system clutter ("Thumbs.db",
+  "desktop.ini") and README files are skipped silently: nobody means them as coverage.
 - CSV rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2.
 - Metadata stays as written in the source (dates, outlet names); the ingest normalises it.
 """
@@ -123,8 +124,8 @@ def _expand_one(path: Path, label: str) -> tuple[list[Path], list[Problem]]:
 
 def _files_in_folder(folder: Path) -> tuple[list[Path], list[Problem]]:
     found: list[Path] = []
+    unsupported: list[Path] = []
     problems: list[Problem] = []
-    skipped = 0
 
     def report_walk_error(exc: OSError) -> None:
         problems.append(
@@ -135,18 +136,23 @@ def _files_in_folder(folder: Path) -> tuple[list[Path], list[Problem]]:
         dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
         for name in filenames:
             path = Path(current) / name
-            if name.startswith(".") or _is_readme(path):
+            if _is_never_coverage(path):
                 continue
-            if format_for(path) is None:
-                skipped += 1
-                continue
-            found.append(path)
-    if skipped:
-        logger.info("%s: skipped %d file(s) of unsupported types", folder, skipped)
-    if not found and not problems:
+            (found if format_for(path) else unsupported).append(path)
+    if not found and not problems:  # (a folder that could not be walked has its own Problem)
         supported = ", ".join(SUPPORTED_EXTENSIONS)
         problems.append(Problem(str(folder), f"the folder has no files to read (supported: {supported})"))
+    problems.extend(Problem(str(path), unsupported_type_reason(path)) for path in sorted(unsupported))
     return sorted(found), problems
+
+
+# Files an operating system or a file manager leaves in folders (hidden ones start with ".").
+_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini"})
+
+
+def _is_never_coverage(path: Path) -> bool:
+    """Hidden files, system clutter and READMEs: skipped in a folder without being listed."""
+    return path.name.startswith(".") or path.name.lower() in _SYSTEM_FILES or _is_readme(path)
 
 
 def _is_readme(path: Path) -> bool:
@@ -343,6 +349,7 @@ class _Metadata:
     outlet: str | None = None
     author: str | None = None
     published_at: str | None = None
+    date_field: str | None = None  # the key the date was under, as the source writes it
     url: str | None = None
     external_id: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -378,20 +385,24 @@ def _metadata_from_mapping(record: Mapping[Any, Any], skip: Iterable[str] = ()) 
     by_key = {_normal_key(key): (key, value) for key, value in record.items()}
     used = set(skip)
 
-    def pick(aliases: tuple[str, ...]) -> str | None:
+    def picked_key(aliases: tuple[str, ...]) -> str | None:
         for alias in aliases:
-            if alias in by_key and alias not in used:
-                text = _as_text(by_key[alias][1])
-                if text:
-                    used.add(alias)
-                    return text
+            if alias in by_key and alias not in used and _as_text(by_key[alias][1]):
+                used.add(alias)
+                return alias
         return None
 
+    def pick(aliases: tuple[str, ...]) -> str | None:
+        alias = picked_key(aliases)
+        return _as_text(by_key[alias][1]) if alias else None
+
+    date_key = picked_key(_DATE_KEYS)
     meta = _Metadata(
         title=pick(_TITLE_KEYS) or "",
         outlet=pick(_OUTLET_KEYS),
         author=pick(_AUTHOR_KEYS),
-        published_at=pick(_DATE_KEYS),
+        published_at=_as_text(by_key[date_key][1]) if date_key else None,
+        date_field=str(by_key[date_key][0]).strip() if date_key else None,
         url=pick(_URL_KEYS),
         external_id=pick(_ID_KEYS),
     )
@@ -452,6 +463,7 @@ def _article_from_record(
         outlet=meta.outlet,
         author=meta.author,
         published_at=meta.published_at,
+        date_field=meta.date_field,
         url=meta.url,
         external_id=meta.external_id,
         format=fmt,
@@ -502,6 +514,7 @@ def _read_text_file(source: str, data: bytes, fmt: str) -> ReadResult:
         outlet=meta.outlet,
         author=meta.author,
         published_at=meta.published_at,
+        date_field=meta.date_field,
         url=meta.url,
         external_id=meta.external_id,
         format=fmt,
@@ -666,6 +679,7 @@ def _articles_from_html(
         outlet=_clean_meta(metadata.get("sitename")),
         author=_clean_meta(metadata.get("author")),
         published_at=_clean_meta(metadata.get("date")),
+        date_field="date (page metadata)",
         url=url or _clean_meta(metadata.get("url")),
         format=fmt,
         extra=dict(extra),
@@ -930,7 +944,7 @@ def _articles_from_feed(source: str, data: bytes, fmt: str) -> ReadResult:
         return _failed(source, "the feed has no entries")
     outlet = _clean_meta(parsed.feed.get("title"))
     return _collect(
-        _article_from_entry(entry, source, f"entry {number}", outlet)
+        _article_from_entry(entry, source, f"entry {number}", outlet, is_rss=str(parsed.get("version", "")).startswith("rss"))
         for number, entry in enumerate(parsed.entries, start=1)
     )
 
@@ -954,7 +968,9 @@ def _possible_character_references(data: bytes) -> bytes:
     return _NUMERIC_REFERENCE.sub(checked, data)
 
 
-def _article_from_entry(entry: Any, source: str, where: str, outlet: str | None) -> RawArticle | Problem:
+def _article_from_entry(
+    entry: Any, source: str, where: str, outlet: str | None, is_rss: bool = False
+) -> RawArticle | Problem:
     body = _entry_text(entry)
     if not body:
         return Problem(source, "no content or summary", where)
@@ -977,11 +993,19 @@ def _article_from_entry(entry: Any, source: str, where: str, outlet: str | None)
         outlet=outlet,
         author=_clean_meta(entry.get("author")),
         published_at=_clean_meta(entry.get("published") or entry.get("updated")),
+        date_field=_feed_date_field(entry, is_rss),
         url=_clean_meta(entry.get("link")),
         external_id=_clean_meta(entry.get("id")),
         format="feed",
         extra=extra,
     )
+
+
+def _feed_date_field(entry: Any, is_rss: bool) -> str:
+    """The element the entry's date came from, as the feed spells it (feedparser renames them)."""
+    if _clean_meta(entry.get("published")):
+        return "pubDate" if is_rss else "published"
+    return "updated"
 
 
 def _entry_text(entry: Any) -> str:

@@ -15,7 +15,8 @@ Span = tuple[int, int]
 
 @dataclass(frozen=True)
 class Problem:
-    """An input item that was skipped, and why (reported to the user, never raised)."""
+    """An input item that was skipped, and why (reported to the user, never raised). The same
+    shape carries a warning about an item that was indexed with a caveat (IngestReport.warnings)."""
 
     source: str  # file path or URL
     reason: str
@@ -37,6 +38,7 @@ class RawArticle:
     outlet: str | None = None
     author: str | None = None
     published_at: str | None = None  # as written in the source; normalised later
+    date_field: str | None = None  # where the date was ("published_at", "pubDate"): named in warnings
     url: str | None = None
     external_id: str | None = None
     format: str = ""
@@ -186,8 +188,11 @@ class IngestReport:
     unchanged: tuple[str, ...] = ()
     duplicates: tuple[tuple[str, str], ...] = ()  # (article id, id of the story it copies)
     removed: tuple[str, ...] = ()
-    problems: tuple[Problem, ...] = ()
-    chunks_embedded: int = 0
+    problems: tuple[Problem, ...] = ()  # skipped input
+    warnings: tuple[Problem, ...] = ()  # indexed, with a caveat (e.g. a date that is not a date)
+    chunks_embedded: int = 0  # chunk texts the model embedded in this run (new text only)
+    chunks_written: int = 0  # chunks of the added and updated articles (vectors new or reused)
+    chunks_embedded_unused: int = 0  # embedded before the article proved a wire copy: not indexed
     seconds: float = 0.0
 
     @property

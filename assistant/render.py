@@ -576,8 +576,12 @@ def _problem_text(source: str, where: str, reason: str) -> str:
     return f"{shown} ({where}): {reason}" if where else f"{shown}: {reason}"
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+def count_of(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 statement", "2 statements"; `plural` for nouns that do not just take an s ("copies")."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
+_count = count_of
 
 
 def stats_markdown(articles: int, outlets: Iterable[tuple[str, int]], first_date: str | None,

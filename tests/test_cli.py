@@ -123,3 +123,114 @@ def test_bad_settings_value_is_reported(run, monkeypatch):
     result = run("list")
     assert result.exit_code == 1
     assert "Setting NEWSDESK_CHUNK_MAX_CHARS has the value 'big'" in result.output
+
+
+def _jsonl(path, *records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+BODY = "The mayor said the water is safe. Residents were not convinced by the statement."
+
+
+def test_a_repeated_id_is_listed_as_skipped_and_a_bad_date_as_a_warning(run, tmp_path):
+    feed = _jsonl(tmp_path / "feed.jsonl",
+                  {"id": "a1", "title": "First", "body": BODY},
+                  {"id": "a1", "title": "Second", "body": "The union denied it. The company said nothing."},
+                  {"id": "a2", "title": "Undated", "published_at": "next tuesday", "body": BODY + " Again."})
+    result = run("ingest", feed)
+    assert result.exit_code == 3
+    assert "  skipped:    1\n  warnings:   1\n" in result.output
+    assert f"  skipped: {feed} (line 2): id 'a1' repeats line 1; this record was skipped\n" in result.output
+    assert (f"  warning: {feed} (line 3): published_at 'next tuesday' is not a date (expected e.g. 2024-03-14); "
+            "the article was indexed without a date") in result.output
+    data = json.loads(run("ingest", feed, "--json").output)
+    assert data["warnings"] == [{"source": str(feed), "where": "line 3", "reason": data["warnings"][0]["reason"]}]
+    assert len(data["unchanged"]) == 2 and data["chunks_embedded"] == 0
+
+
+def test_a_warning_alone_does_not_set_exit_code_3(run, tmp_path):
+    feed = _jsonl(tmp_path / "feed.jsonl", {"id": "a2", "published_at": "next tuesday", "body": BODY})
+    result = run("ingest", feed)
+    assert result.exit_code == 0 and "  warnings:   1\n" in result.output
+
+
+def test_a_folder_lists_its_files_of_unsupported_types(run, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _jsonl(folder / "feed.jsonl", {"id": "a1", "body": BODY})
+    (folder / "memo.docx").write_bytes(b"PK\x03\x04")
+    (folder / ".DS_Store").write_bytes(b"\x00\x00")
+    result = run("ingest", folder)
+    assert result.exit_code == 3
+    assert f"  skipped: {folder / 'memo.docx'}: unsupported file type '.docx'" in result.output
+    assert ".DS_Store" not in result.output and "  added:      1\n" in result.output
+
+
+def test_show_statements_and_remove_accept_the_sources_own_id(run):
+    run("ingest", SAMPLE_DIR)
+    shown = run("show", "vpr-2024-03-14-bottled-water")
+    assert shown.exit_code == 0, shown.output
+    assert "title:     Downstream residents get bottled water as Kessler disputes blame\n" in shown.output
+    article_id = shown.output.split("\n", 1)[0].removeprefix("id:        ")
+    listed = json.loads(run("statements", "vpr-2024-03-14-bottled-water", "--json").output)
+    assert [r["article_id"] for r in listed["results"]] == [article_id] and listed["results"][0]["statements"]
+    removed = run("remove", "vpr-2024-03-14-bottled-water")
+    assert removed.output == f"Removed {article_id}.\n"
+    gone = run("show", "vpr-2024-03-14-bottled-water")
+    assert gone.exit_code == 1 and "No article with id 'vpr-2024-03-14-bottled-water'" in gone.output
+
+
+def test_a_source_id_used_by_two_outlets_asks_for_the_article_id(run, tmp_path):
+    feed = _jsonl(tmp_path / "feed.jsonl", {"id": "a1", "outlet": "Harbor Ledger", "body": BODY},
+                  {"id": "a1", "outlet": "Riverline Wire", "body": "The union denied it. The company said nothing."})
+    run("ingest", feed)
+    ids = sorted(r["id"] for r in json.loads(run("list", "--json").output))
+    result = run("show", "a1")
+    assert result.exit_code == 1
+    assert result.output == (f"Error: The source id 'a1' belongs to articles of several outlets ({', '.join(ids)}); "
+                             "use one of these ids.\n")
+
+
+def test_statements_for_a_value_that_is_neither_a_file_nor_an_article_says_both(run, tmp_path):
+    result = run("statements", "deadbeefdeadbeef")
+    assert result.exit_code == 3
+    assert result.output == (f"skipped: deadbeefdeadbeef: no such file or folder, and no index at "
+                             f"{tmp_path / 'indexes' / 'default'} to look it up as an article id\n")
+    run("ingest", SAMPLE_DIR)
+    result = run("statements", "deadbeefdeadbeef", SAMPLE_DIR / "foxnews-wagner.md")
+    assert result.exit_code == 3
+    assert (f"skipped: deadbeefdeadbeef: no such file or folder, and no article with id 'deadbeefdeadbeef' in "
+            f"{tmp_path / 'indexes' / 'default'}. See `newsdesk list`.\n") in result.output
+    assert "foxnews-wagner.md  (" in result.output  # the good input is still answered
+
+
+def test_ingest_says_what_it_wrote_and_what_it_embedded_and_stats_agrees(run):
+    result = run("ingest", SAMPLE_DIR)
+    stats = json.loads(run("stats", "--json").output)
+    # The sample's wire copy is embedded before dedup finds it is a copy; it is recorded, not indexed.
+    assert f"  chunks written:  {stats['chunks']}\n" in result.output
+    assert f"  chunks embedded: {stats['chunks'] + 1} in " in result.output
+    assert "s (1 from a wire copy, which is recorded but not indexed)\n" in result.output
+    data = json.loads(run("ingest", SAMPLE_DIR, "--json").output)
+    assert (data["chunks_written"], data["chunks_embedded"], data["chunks_embedded_unused"]) == (0, 0, 0)
+
+
+def test_counts_in_words_are_singular_for_one(run, tmp_path):
+    run("ingest", SAMPLE_DIR)
+    assert "Articles:    7 (+ 1 recorded copy)\n" in run("stats").output
+    story = tmp_path / "one.txt"
+    story.write_text("The mayor said the water was safe.\n", encoding="utf-8")
+    assert f"== {story}  (1 statement)\n" in run("statements", story).output
+    story.write_text("The mayor said the water was safe. The company denied any leak.\n", encoding="utf-8")
+    assert f"== {story}  (2 statements)\n" in run("statements", story).output
+
+
+def test_since_after_until_is_an_empty_range_naming_both_dates(run):
+    run("ingest", SAMPLE_DIR)
+    result = run("ask", "Who denied the leak?", "--since", "2024-05-01", "--until", "March 1, 2024")
+    assert result.exit_code == 1
+    assert result.output == ("Error: The date range is empty: --since 2024-05-01 is after "
+                             "--until March 1, 2024 (2024-03-01). Swap the two dates or drop one.\n")
+    same_day = run("ask", "Who denied the leak?", "--since", "2024-03-13", "--until", "2024-03-13")
+    assert same_day.exit_code == 0

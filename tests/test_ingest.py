@@ -208,3 +208,121 @@ def test_a_failure_in_the_preparing_thread_reaches_the_caller(assistant, monkeyp
     with pytest.raises(MemoryError, match="preparing"):
         assistant.ingest([SAMPLE_DIR])
     assert not Index.exists(assistant.index_path) or assistant.stats().articles == 0  # nothing half-written
+
+
+# ----------------------------------------------------------------------------- repeated ids, bad dates
+
+
+def _jsonl(path, *records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+FIRST = {"id": "a1", "title": "First story", "outlet": "Harbor Ledger", "body": STORY}
+SECOND = {"id": "a1", "title": "Second story", "outlet": "Harbor Ledger",
+          "body": "The union denied that workers had been warned. The company said nothing more about it."}
+
+
+def test_a_repeated_id_in_one_file_keeps_the_first_record_and_names_both_lines(assistant, tmp_path):
+    feed = _jsonl(tmp_path / "feed.jsonl", FIRST, SECOND)
+    report = assistant.ingest([feed])
+    assert [str(p) for p in report.problems] == [
+        f"{feed} (line 2): id 'a1' repeats line 1; this record was skipped"
+    ]
+    (row,) = assistant.list_articles()
+    assert row.title == "First story"
+    assert assistant.show(row.id).article.where == "line 1"
+
+
+def test_reingesting_a_file_with_a_repeated_id_changes_and_embeds_nothing(assistant, embedder, tmp_path):
+    feed = _jsonl(tmp_path / "feed.jsonl", FIRST, SECOND)
+    assistant.ingest([feed])
+    embedded = embedder.texts
+    for _ in range(2):
+        again = assistant.ingest([feed])
+        assert len(again.unchanged) == 1 and not again.added and not again.updated
+        assert again.chunks_embedded == 0 and embedder.texts == embedded
+        assert [row.title for row in assistant.list_articles()] == ["First story"]
+
+
+def test_a_repeated_id_across_the_files_of_one_ingest_keeps_the_first_input(assistant, tmp_path):
+    early = _jsonl(tmp_path / "early.jsonl", FIRST)
+    late = _jsonl(tmp_path / "late.jsonl", {**SECOND, "id": "b7"}, SECOND)
+    report = assistant.ingest([early, late])
+    assert [str(p) for p in report.problems] == [
+        f"{late} (line 2): id 'a1' repeats {early} (line 1); this record was skipped"
+    ]
+    assert sorted(row.title for row in assistant.list_articles()) == ["First story", "Second story"]
+
+
+def test_records_sharing_an_id_but_not_the_outlet_are_different_articles(assistant, tmp_path):
+    feed = _jsonl(tmp_path / "feed.jsonl", FIRST, {**SECOND, "outlet": "Riverline Wire"})
+    report = assistant.ingest([feed])
+    assert not report.problems and len(report.added) == 2
+
+
+def test_a_repeated_url_is_a_repeated_id(assistant, tmp_path):
+    url = "https://harbor.example/leak"
+    feed = _jsonl(tmp_path / "feed.jsonl", {"url": url, "body": STORY}, {"url": url + "/?utm_source=x", "body": SECOND["body"]})
+    report = assistant.ingest([feed])
+    assert [str(p) for p in report.problems] == [
+        f"{feed} (line 2): URL '{url}' repeats line 1; this record was skipped"
+    ]
+
+
+def test_the_same_url_given_twice_is_read_once_without_a_problem(assistant, monkeypatch):
+    from assistant import read
+    from assistant.records import RawArticle, ReadResult
+
+    url = "https://harbor.example/leak"
+    page = RawArticle(source=url, where="", title="Leak", body=STORY, url=url, format="url")
+    monkeypatch.setattr(read, "read_url", lambda *args: ReadResult(articles=(page,)))
+    report = assistant.ingest([url, url])
+    assert not report.problems and len(report.added) == 1
+
+
+def test_a_date_that_is_not_a_date_is_a_warning_and_the_article_is_still_indexed(assistant, tmp_path):
+    feed = _jsonl(tmp_path / "feed.jsonl", {**FIRST, "published_at": "next tuesday"})
+    report = assistant.ingest([feed])
+    assert not report.problems and len(report.added) == 1
+    assert [str(w) for w in report.warnings] == [
+        f"{feed} (line 1): published_at 'next tuesday' is not a date (expected e.g. 2024-03-14); "
+        "the article was indexed without a date"
+    ]
+    assert assistant.list_articles()[0].published_at is None
+    again = assistant.ingest([feed])  # unchanged, but the warning still stands
+    assert len(again.unchanged) == 1 and len(again.warnings) == 1
+
+
+def test_the_warning_names_the_date_field_as_the_source_spells_it(assistant, tmp_path):
+    table = tmp_path / "table.csv"
+    table.write_text(f'title,Date,body\nLeak,soon,"{STORY}"\nPort,2024-03-14,"{SECOND["body"]}"\n', encoding="utf-8")
+    report = assistant.ingest([table])
+    assert [(w.where, w.reason) for w in report.warnings] == [
+        ("row 2", "Date 'soon' is not a date (expected e.g. 2024-03-14); the article was indexed without a date")
+    ]
+
+
+def test_a_skipped_record_gets_no_date_warning_besides_its_problem(assistant, tmp_path):
+    feed = _jsonl(tmp_path / "feed.jsonl", FIRST, {**SECOND, "published_at": "next tuesday"})
+    report = assistant.ingest([feed])
+    assert len(report.problems) == 1 and report.warnings == ()
+
+
+# ----------------------------------------------------------------------------- source ids
+
+
+def test_articles_are_found_by_the_id_their_source_gave_them(assistant, tmp_path):
+    from assistant.ingest import article_ids_for_source_id
+
+    feed = _jsonl(tmp_path / "feed.jsonl", FIRST, {**SECOND, "title": "No outlet", "outlet": None},
+                  {"id": "b7", "title": "Wire", "outlet": "Riverline Wire",
+                   "body": "Dockworkers walked out on Friday. The port said it would talk to them."},
+                  {"title": "No id", "body": "The minister promised an inquiry. Nobody said when."})
+    report = assistant.ingest([feed])
+    assert not report.problems and len(report.added) == 4
+    by_title = {assistant.show(a).article.title: a for a in report.added}
+    index = assistant.index
+    assert article_ids_for_source_id(index, " a1 ") == sorted([by_title["First story"], by_title["No outlet"]])
+    assert article_ids_for_source_id(index, "b7") == [by_title["Wire"]]
+    assert article_ids_for_source_id(index, "c9") == [] and article_ids_for_source_id(index, "") == []

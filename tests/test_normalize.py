@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from assistant.normalize import canonical_url, normalize_outlet, outlet_from_url, parse_date
+from assistant.normalize import canonical_url, is_readable_date, normalize_outlet, outlet_from_url, parse_date
 
 
 @pytest.mark.parametrize(
@@ -127,3 +127,12 @@ def test_canonical_url_is_idempotent() -> None:
     once = canonical_url("https://News.Example.com/a/?utm_source=x&b=2#top")
     assert once == "https://news.example.com/a?b=2"
     assert canonical_url(once) == once
+
+
+@pytest.mark.parametrize("value", [
+    "2024-03-14", "2024-03-14T18:00:00+01:00", "2023-09-28T12:00:00+00:00", "2024-03-14 18:00", "2024-03-14T18:00:00Z",
+    "2024-03-14T18:00:00.123+0100", "Thu, 14 Mar 2024 18:00:00 +0100", "next tuesday", "2024-02-30", "0999-01-01",
+    "2250-01-01", "March 2024", "", "  2024-03-14  ",
+])
+def test_is_readable_date_agrees_with_parse_date(value):
+    assert is_readable_date(value) == (parse_date(value) is not None)

@@ -66,6 +66,23 @@ def test_front_matter_fields_are_read_and_unknown_keys_kept_as_strings() -> None
     assert "---" not in article.body
 
 
+def test_the_date_field_is_named_as_the_source_spells_it(tmp_path: Path) -> None:
+    story = tmp_path / "story.md"
+    story.write_text("---\nPubDate: next tuesday\n---\nThe mayor spoke.\n", encoding="utf-8")
+    records = tmp_path / "records.jsonl"
+    records.write_text('{"Published-At": "soon", "body": "The mayor spoke."}\n{"body": "No date."}\n', encoding="utf-8")
+    feed = tmp_path / "feed.rss"
+    feed.write_text("<rss version='2.0'><channel><title>T</title><item><title>x</title><pubDate>never</pubDate>"
+                    "<description>The mayor spoke.</description></item></channel></rss>", encoding="utf-8")
+    (from_front_matter,) = read_path(story, 10_000).articles
+    assert (from_front_matter.date_field, from_front_matter.published_at) == ("PubDate", "next tuesday")
+    assert [(a.date_field, a.published_at) for a in read_path(records, 10_000).articles] == [
+        ("Published-At", "soon"), (None, None)
+    ]
+    (from_feed,) = read_path(feed, 10_000).articles
+    assert from_feed.date_field == "pubDate" and from_feed.published_at == "never"
+
+
 def test_markdown_heading_becomes_the_title_and_markup_is_removed() -> None:
     (article,) = read("story.md").articles
     assert article.format == "md"
@@ -404,15 +421,38 @@ def test_xml_that_is_not_a_feed_is_a_problem(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------- file listing
 
 
-def test_iter_input_files_walks_folders_sorted_and_skips_hidden_readme_and_other_types(tmp_path: Path) -> None:
+def test_iter_input_files_walks_folders_sorted_and_silently_skips_hidden_system_and_readme_files(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / ".git").mkdir()
-    for name in ("b/z.md", "b/a.json", "c.txt", "a.html", ".hidden.txt", ".git/x.txt", "README.md",
-                 "photo.jpg", "notes.pdf"):
+    for name in ("b/z.md", "b/a.json", "c.txt", "a.html", ".hidden.txt", ".git/x.txt", ".DS_Store", "README.md",
+                 "Thumbs.db", "b/desktop.ini"):
         (tmp_path / name).write_text("x", encoding="utf-8")
     files, problems = iter_input_files([tmp_path])
     assert problems == []
     assert [path.relative_to(tmp_path).as_posix() for path in files] == ["a.html", "b/a.json", "b/z.md", "c.txt"]
+
+
+def test_a_folder_lists_each_file_of_an_unsupported_type_as_skipped(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    for name in ("story.md", "sub/memo.docx", "dump.bin", "notes"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    files, problems = iter_input_files([tmp_path])
+    assert files == [tmp_path / "story.md"]
+    assert problems == [
+        Problem(str(tmp_path / "dump.bin"), f"unsupported file type '.bin' (supported: {SUPPORTED})"),
+        Problem(str(tmp_path / "notes"), f"unsupported file type (the name has no extension; supported: {SUPPORTED})"),
+        Problem(str(tmp_path / "sub" / "memo.docx"), f"unsupported file type '.docx' (supported: {SUPPORTED})"),
+    ]
+
+
+def test_a_folder_of_only_unsupported_files_says_so_and_lists_them(tmp_path: Path) -> None:
+    (tmp_path / "memo.docx").write_text("x", encoding="utf-8")
+    files, problems = iter_input_files([tmp_path])
+    assert files == []
+    assert problems == [
+        Problem(str(tmp_path), f"the folder has no files to read (supported: {SUPPORTED})"),
+        Problem(str(tmp_path / "memo.docx"), f"unsupported file type '.docx' (supported: {SUPPORTED})"),
+    ]
 
 
 def test_iter_input_files_problems_for_explicit_paths(tmp_path: Path) -> None:

@@ -377,3 +377,9 @@ def test_chat_shows_tabled_statements_once():
     assert "z " in text_shown and "no marker here" in text_shown  # items the table lacks stay
     assert markdown.count('href="#nd-cite-0-1"') == 1 and markdown.count('href="#nd-cite-0-2"') == 1
     assert [tag for tag, _ in parsed.elements].count("table") == 1
+
+
+def test_counts_take_the_singular_for_one_and_an_irregular_plural_when_given() -> None:
+    assert [render.count_of(n, "statement") for n in (0, 1, 2)] == ["0 statements", "1 statement", "2 statements"]
+    assert render.count_of(1, "recorded copy", "recorded copies") == "1 recorded copy"
+    assert render.count_of(3, "recorded copy", "recorded copies") == "3 recorded copies"
