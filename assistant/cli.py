@@ -87,25 +87,6 @@ def _echo_json(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-def _article_id(assistant: Assistant, typed: str) -> str:
-    """The article id for what the user typed: an article id, the source's own id (the `id` of
-    a JSON record, a feed's guid) or the first characters of an article id, in that order.
-
-    (The source id belongs in Assistant.resolve_article_id, where the app would get it too; the
-    facade is being changed by others, so the CLI asks the ingest stage here.)"""
-    typed = typed.strip()
-    if typed and not assistant.index.has_article(typed):
-        by_source = ingest_stage.article_ids_for_source_id(assistant.index, typed)
-        if len(by_source) == 1:
-            return by_source[0]
-        if by_source:
-            raise ArticleNotFound(
-                f"The source id '{typed}' belongs to articles of several outlets ({', '.join(by_source)}); "
-                "use one of these ids."
-            )
-    return assistant.resolve_article_id(typed)
-
-
 # ----------------------------------------------------------------------------- ingest
 
 
@@ -250,7 +231,7 @@ def show(ctx: click.Context, article_id: str, index: str | None, as_json: bool) 
       newsdesk show 3f2a9c --index wagner
     """
     assistant = _assistant(ctx, index)
-    stored = assistant.show(_article_id(assistant, article_id))
+    stored = assistant.show(article_id)
     a = stored.article
     if as_json:
         data = asdict(a)
@@ -320,7 +301,7 @@ def remove(ctx: click.Context, article_id: str, index: str | None) -> None:
       newsdesk remove 3f2a9c --index wagner
     """
     assistant = _assistant(ctx, index)
-    report = assistant.remove(_article_id(assistant, article_id))
+    report = assistant.remove(article_id)
     click.echo(f"Removed {', '.join(report.removed)}.")
     if report.updated:
         click.echo(f"Indexed its copy {', '.join(report.updated)} in its place.")
@@ -381,7 +362,7 @@ def _statement_inputs(assistant: Assistant, inputs: Sequence[str]) -> tuple[list
             values.append(value)
             continue
         try:
-            values.append(_article_id(assistant, value))
+            values.append(assistant.resolve_article_id(value))
         except IndexNotFound:
             problems.append(Problem(value, f"no such file or folder, and no index at {assistant.location} "
                                            "to look it up as an article id"))

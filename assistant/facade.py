@@ -130,10 +130,19 @@ class Assistant:
         return self.index.list_articles()
 
     def resolve_article_id(self, article_id: str) -> str:
-        """An exact id, or a unique prefix of one (ids are long; people type the start)."""
+        """An exact id, the source's own id (the `id` of a JSON record, a feed's guid) or a unique
+        prefix of an id (ids are long; people type the start), in that order."""
         article_id = article_id.strip()
         if article_id and self.index.has_article(article_id):
             return article_id
+        by_source = ingest_stage.article_ids_for_source_id(self.index, article_id) if article_id else []
+        if len(by_source) == 1:
+            return by_source[0]
+        if by_source:
+            raise ArticleNotFound(
+                f"The source id '{article_id}' belongs to articles of several outlets ({', '.join(by_source)}); "
+                "use one of these ids."
+            )
         matches = self.index.find_article_ids(article_id) if len(article_id) >= 4 else []
         if len(matches) == 1:
             return matches[0]

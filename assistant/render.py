@@ -566,6 +566,12 @@ def ingest_summary(report: IngestReport, titles: Mapping[str, str] | None = None
             lines.append(f"- {escape_markdown(_problem_text(problem.source, problem.where, problem.reason))}")
         if len(report.problems) > 20:
             lines.append(f"- … and {len(report.problems) - 20} more")
+    if report.warnings:
+        lines.append(f"\n**Indexed with a warning ({len(report.warnings)}):**")
+        for warning in report.warnings[:20]:
+            lines.append(f"- {escape_markdown(_problem_text(warning.source, warning.where, warning.reason))}")
+        if len(report.warnings) > 20:
+            lines.append(f"- … and {len(report.warnings) - 20} more")
     if report.added or report.updated:
         lines.append("\nThe new coverage is searchable now.")
     return "\n".join(lines)

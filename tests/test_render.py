@@ -383,3 +383,11 @@ def test_counts_take_the_singular_for_one_and_an_irregular_plural_when_given() -
     assert [render.count_of(n, "statement") for n in (0, 1, 2)] == ["0 statements", "1 statement", "2 statements"]
     assert render.count_of(1, "recorded copy", "recorded copies") == "1 recorded copy"
     assert render.count_of(3, "recorded copy", "recorded copies") == "3 recorded copies"
+
+
+def test_ingest_summary_shows_warnings_about_indexed_articles():
+    warning = Problem("feed.jsonl", "published_at 'next tuesday' is not a date (expected e.g. 2024-03-14); "
+                                    "the article was indexed without a date", "line 3")
+    text = render.ingest_summary(IngestReport(added=("a" * 16,), warnings=(warning,)))
+    assert "**Indexed with a warning (1):**" in text
+    assert "feed.jsonl \\(line 3\\): published\\_at 'next tuesday' is not a date" in text
