@@ -400,7 +400,8 @@ def _statement_dict(s, result) -> dict:
 @index_option
 @click.option("--mode", type=click.Choice(MODES), default="ask", show_default=True,
               help="ask, who (who said what), compare (outlets side by side), summarize.")
-@click.option("--outlet", "outlets", multiple=True, metavar="NAME", help="Only this outlet (repeatable).")
+@click.option("--outlet", "outlets", multiple=True, metavar="NAME",
+              help="Only this outlet (repeatable); case and a qualifier such as '(fictional)' may be left out.")
 @click.option("--since", metavar="DATE", help="Only articles published on or after DATE (YYYY-MM-DD).")
 @click.option("--until", metavar="DATE", help="Only articles published on or before DATE (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as stable JSON.")
