@@ -12,6 +12,7 @@ import logging
 import os
 import sqlite3
 import sys
+import textwrap
 from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence
@@ -465,7 +466,9 @@ def format_answer(answer: Answer) -> str:
     elif not answer.answerable and answer.passages:
         lines.append("\nClosest passages:")
         for p in answer.passages[:3]:
-            lines.append(f"- {p.article.title} ({p.article.outlet or 'unknown outlet'}): {p.chunk.text[:200]}")
+            # One line per passage, cut at a word: the passage itself is in --json and `show`.
+            preview = textwrap.shorten(" ".join(p.chunk.text.split()), width=200, placeholder=" …")
+            lines.append(f"- {p.article.title} ({p.article.outlet or 'unknown outlet'}): {preview}")
     lines.append(f"\n({answer.engine})")
     return "\n".join(lines)
 

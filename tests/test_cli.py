@@ -234,3 +234,20 @@ def test_since_after_until_is_an_empty_range_naming_both_dates(run):
                              "--until March 1, 2024 (2024-03-01). Swap the two dates or drop one.\n")
     same_day = run("ask", "Who denied the leak?", "--since", "2024-03-13", "--until", "2024-03-13")
     assert same_day.exit_code == 0
+
+
+def test_a_refusal_lists_the_closest_passages_on_one_line_each_cut_at_a_word(run):
+    run("ingest", SAMPLE_DIR)
+    question = "What is the capital of France?"
+    passages = json.loads(run("ask", question, "--json").output)["passages"]
+    output = run("ask", question).output
+    assert output.startswith("The coverage does not answer this question.")
+    listed = output.split("Closest passages:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(listed) == min(3, len(passages)) >= 1
+    for line, passage in zip(listed, passages):
+        whole = " ".join(passage["text"].split())
+        preview = line.split("): ", 1)[1]
+        assert len(preview) <= 200 and "\n" not in preview
+        shown = preview.removesuffix(" …")
+        assert whole.startswith(shown)
+        assert shown == whole or whole[len(shown)] == " "  # cut between words, never inside one
