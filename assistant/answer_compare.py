@@ -202,6 +202,9 @@ def _row_note(cells: Sequence[ScoredStatement | None], columns: Sequence[Column]
         return (f"only {present[0][0]}" if present else ""), []
     notes, pairs = [], []
     for (label_a, a), (label_b, b) in _pairs(present):
+        if a.article.id == b.article.id:  # one wire story in two outlets: no second source
+            notes.append(_same_story_note(label_a, label_b))
+            continue
         first, later = sorted((a, b), key=lambda i: i.order_key)
         if first.denies and _admits(later):
             # One speaker denying, then admitting or confirming: the account changed.
@@ -401,6 +404,9 @@ def _claim_note(cells: Sequence[Candidate | None], columns: Sequence[Column], to
         return f"only {present[0][0]}" if present else ""
     notes = []
     for (la, a), (lb, b) in _pairs(present):
+        if a.article.id == b.article.id:  # one wire story in two outlets: no second source
+            notes.append(_same_story_note(la, lb))
+            continue
         a_denies = negative_claim(a.text)
         relation = relate(a.text, b.text, a_denies, negative_claim(b.text), topic,
                           admits=bool(_ADMISSION.search(b.text if a_denies else a.text)))
@@ -409,6 +415,12 @@ def _claim_note(cells: Sequence[Candidate | None], columns: Sequence[Column], to
         elif relation == AGREES:
             notes.append(f"{AGREES} ({la}, {lb})")
     return "; ".join(dict.fromkeys(notes))
+
+
+def _same_story_note(label_a: str, label_b: str) -> str:
+    """Two columns quoting one article (a wire original and an outlet that ran it) agree by
+    construction: say so rather than count it as confirmation."""
+    return f"same wire story ({label_a}, {label_b})"
 
 
 def _claim_label(seed: Candidate, q: QuestionInfo) -> str:

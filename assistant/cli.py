@@ -454,7 +454,8 @@ def format_answer(answer: Answer) -> str:
         for row in answer.table.rows:
             lines.append(" | ".join(cell.replace("\n", " ") for cell in row))
         for note in answer.table.notes:
-            lines.append(f"* {note}")
+            if f"- {note}" not in answer.text:  # the text above already lists it
+                lines.append(f"* {note}")
     if answer.citations:
         lines.append("\nSources:")
         for c in answer.citations:

@@ -153,3 +153,15 @@ def test_what_about_another_person_swaps_the_speaker(assistant):
     assert "Zelensky" in follow.text and "Peskov" not in follow.text
     other = assistant.ask("what about Prigozhin?", mode="who", history=[("What did Peskov say?", first.text)])
     assert other.answerable and {row[0] for row in other.table.rows} == {"Yevgeny Prigozhin"}
+
+
+def test_a_wire_story_in_two_outlets_is_not_counted_as_agreement(assistant):
+    answer = assistant.ask("How do the outlets' accounts of the night differ?", mode="compare")
+    shared_rows = 0
+    for row in answer.table.rows:
+        markers = [re.findall(r"\[\d+\]", cell) for cell in row[1:-1] if cell != "not reported"]
+        if len(markers) >= 2 and any(markers[i] == markers[j] for i in range(len(markers))
+                                     for j in range(i + 1, len(markers))):
+            shared_rows += 1
+            assert "same wire story" in row[-1] and "agrees" not in row[-1], row
+    assert shared_rows >= 1  # Northbank Daily ran Riverline Wire's story: its row says so
