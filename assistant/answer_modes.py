@@ -558,6 +558,8 @@ def answer_who(turn: Turn) -> Answer:
         statements = list(turn.index.statements(list({p.article.id for p in retrieval.passages})))
     items = prepare_statements(turn, statements, {p.article.id: p.article for p in retrieval.passages})
     items = [i for i in items if credible_speaker(i.speaker)]  # "she said" with no name is no answer
+    if not q.speakers:
+        items = _by_described_speaker(turn, q.text, items)
     notice = ""
     if q.stances:
         matching = [i for i in items if wanted_stance(i, q)]
@@ -599,6 +601,43 @@ def answer_who(turn: Turn) -> Answer:
         if not q.speakers and items[0].dense is not None and items[0].dense < 0.2 and best < 0.3:
             return not_answered(turn, retrieval, f"{refusal.NOT_ANSWERED} No statement in the coverage is about it.")
     return _who_answer(turn, retrieval, chosen, notice)
+
+
+def _by_described_speaker(turn: Turn, question: str, items: list[ScoredStatement]) -> list[ScoredStatement]:
+    """ "What did the mayor say?": the statements of speakers the articles call that (the role
+    word next to a mention, "Mayor Elena Varga", "Obi, the agency's director", or in the name,
+    "Riverside Dockworkers' Union"); all of them when no speaker is described so."""
+    match = _WHAT_DID_THE_ROLE_SAY.search(question)
+    if not match:
+        return items
+    role = match.group("role").lower().split()[-1]
+    described = {i.speaker for i in items if role in _words_of(i.speaker) or role in _words_around_mention(turn, i)}
+    return [i for i in items if i.speaker in described] or items
+
+
+def _words_around_mention(turn: Turn, item: ScoredStatement) -> set[str]:
+    """The words of the mention and the few on either side of it in its sentence."""
+    start, end = item.statement.speaker_span
+    for sentence in turn.store.sentences(item.statement.article_id):
+        if sentence.start <= start < sentence.end:
+            before = sentence.text[: start - sentence.start].split()[-ROLE_WORDS:]
+            after = sentence.text[end - sentence.start:].split()[:ROLE_WORDS]
+            return _words_of(" ".join([*before, item.statement.speaker_mention, *after]))
+    return _words_of(item.statement.speaker_mention)
+
+
+ROLE_WORDS = 4  # words either side of a mention that may say what the speaker is
+
+
+def _words_of(name: str) -> set[str]:
+    return {w.removesuffix("'s").removesuffix("'") for w in re.findall(r"[a-z][\w'-]*", name.lower().replace("’", "'"))}
+
+
+_WHAT_DID_THE_ROLE_SAY = re.compile(
+    r"\b(?:what|did|has|have|does|do)\s+(?:did\s+|has\s+|have\s+|does\s+)?the\s+"
+    r"(?P<role>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+(?:ever\s+)?(?:say|said|tell|told|claim|claimed|state|stated|"
+    r"announce|announced|deny|denied|admit|admitted|promise|promised|warn|warned)\b"
+)
 
 
 def _already_shown(item: ScoredStatement, previous_answer: str) -> bool:

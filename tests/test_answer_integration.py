@@ -165,3 +165,13 @@ def test_a_wire_story_in_two_outlets_is_not_counted_as_agreement(assistant):
             shared_rows += 1
             assert "same wire story" in row[-1] and "agrees" not in row[-1], row
     assert shared_rows >= 1  # Northbank Daily ran Riverline Wire's story: its row says so
+
+
+@pytest.mark.parametrize("question, speakers", [
+    ("What did the mayor say?", {"Elena Varga"}),  # "Mayor Elena Varga"
+    ("What did the union say?", {"Tomas Reyes", "Riverside Dockworkers' Union"}),  # "a steward for the ... Union"
+])
+def test_who_mode_keeps_to_the_speakers_the_question_describes(assistant, question, speakers):
+    answer = assistant.ask(question, mode="who")
+    assert answer.answerable and answer.table.rows
+    assert {row[0] for row in answer.table.rows} <= speakers, answer.text
