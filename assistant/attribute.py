@@ -306,6 +306,14 @@ def _display_org(words: list[str]) -> str:
 
 
 _LOWER_IN_NAMES = frozenset("of the and for on in at de".split())
+# Role heads that name the same role: "the force's founder and leader" is later
+# "Wagner's chief Yevgeny Prigozhin".
+_ROLE_SYNONYMS = {"chief": "leader", "head": "leader"}
+
+
+def _role_meaning(role: str) -> str:
+    role = role.lower()
+    return _ROLE_SYNONYMS.get(role, role)
 
 
 class _Registry:
@@ -343,9 +351,13 @@ class _Registry:
         return entity
 
     def _take_over_pending_role(self, person: _Entity, roles: Sequence[str]) -> None:
-        lowered = {r.lower() for r in roles}
+        if not roles:
+            return
+        # Only the role's head counts: "Chief executive Dana Whitcombe" is an executive, neither
+        # "the company's chief" nor "the force's founder and leader".
+        head = _role_meaning(roles[-1])
         for entity in self.entities:
-            if entity.pending_role and entity.pending_role in lowered and entity is not person:
+            if entity.pending_role and _role_meaning(entity.pending_role) == head and entity is not person:
                 entity.merged_into = person
                 entity.pending_role = ""
 

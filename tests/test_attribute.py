@@ -316,6 +316,22 @@ def test_role_mentioned_before_the_name() -> None:
     assert [s.speaker for s in statements] == ["Dana Whitcombe", "Dana Whitcombe"]
 
 
+def test_description_before_the_name_takes_the_name_of_the_same_role() -> None:
+    statements = extract(  # the seed article: "leader" then "chief"
+        "Officials denied attacking the group, as the force’s founder and leader promises revenge.\n"
+        "Wagner’s chief Yevgeny Prigozhin accused the ministry of lying."
+    )
+    assert by_cue(statements, "promises").speaker == "Yevgeny Prigozhin"
+
+
+def test_a_chief_executive_is_not_a_chief_or_a_leader() -> None:
+    statements = extract(
+        "The company’s chief said the tank was safe. The group’s leader said it was not.\n"
+        "Chief executive Dana Whitcombe said the company would share its data."
+    )
+    assert [s.speaker for s in statements] == ["company's chief", "group's leader", "Dana Whitcombe"]
+
+
 # --- the seed article --------------------------------------------------------------------------
 
 
