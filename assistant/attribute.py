@@ -87,7 +87,8 @@ _BE_FORMS = frozenset("is was were be been being are am".split())
 _NEGATIONS = frozenset("not n't never".split())
 _SKIPPABLE_BEFORE_CUE = frozenset(
     "reportedly also first later earlier then again previously repeatedly publicly officially "
-    "once further subsequently allegedly separately initially has have had "
+    "once further subsequently allegedly purportedly apparently supposedly separately initially "
+    "has have had "
     "this week last today yesterday on monday tuesday wednesday thursday friday saturday sunday "
     "morning afternoon evening night".split()
 )
@@ -1350,9 +1351,22 @@ def _continues_denial(found: Sequence[_Found], index: int) -> bool:
     return same_speaker and before.cue_class == "deny"
 
 
+# "Hale reportedly said": the hedge stays in the cue, where a reader sees that the outlet did not
+# hear the statement itself.
+_HEDGE_BEFORE_CUE = re.compile(
+    r"\b(?:reportedly|allegedly|purportedly|apparently|supposedly)\s+$", re.IGNORECASE)
+_HEDGE_REACH = 20  # characters before the cue searched for the hedge: its word and a space
+
+
+def _cue_with_hedge(text: str, cue: tuple[int, int]) -> tuple[int, int]:
+    hedge = _HEDGE_BEFORE_CUE.search(text, max(0, cue[0] - _HEDGE_REACH), cue[0])
+    return (hedge.start(), cue[1]) if hedge else cue
+
+
 def _to_statement(article_id: str, index: int, text: str, found: _Found,
                   continues_denial: bool = False) -> Statement:
     speaker_span = (found.speaker.start, found.speaker.end)
+    cue_span = _cue_with_hedge(text, found.cue)
     content = text[found.content[0] : found.content[1]]
     return Statement(
         article_id=article_id,
@@ -1360,8 +1374,8 @@ def _to_statement(article_id: str, index: int, text: str, found: _Found,
         speaker=found.speaker.entity.canonical().name.replace("’", "'"),
         speaker_mention=text[speaker_span[0] : speaker_span[1]],
         speaker_span=speaker_span,
-        cue=text[found.cue[0] : found.cue[1]],
-        cue_span=found.cue,
+        cue=text[cue_span[0] : cue_span[1]],
+        cue_span=cue_span,
         content=content,
         content_span=found.content,
         quote_type=found.quote_type,  # type: ignore[arg-type]

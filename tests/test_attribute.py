@@ -155,6 +155,12 @@ def test_responded_saying_quote() -> None:
     assert s.content == "The council has heard the concerns of residents."
 
 
+@pytest.mark.parametrize("hedge", ["allegedly", "purportedly", "apparently", "supposedly"])
+def test_a_hedge_before_the_verb_stays_in_the_cue(hedge: str) -> None:
+    s = only(f"Lukas Brandt {hedge} told aides the deal was off.")
+    assert (s.speaker, s.cue, s.content) == ("Lukas Brandt", f"{hedge} told", "the deal was off")
+
+
 def test_claimed_reportedly_said_promised_added_in_a() -> None:
     statements = extract(
         "Striker Dani Okafor claimed he was never told about the new rules.\n"
@@ -164,7 +170,8 @@ def test_claimed_reportedly_said_promised_added_in_a() -> None:
     )
     claimed, said, added, promised = statements
     assert (claimed.speaker, claimed.stance) == ("Dani Okafor", "claim")
-    assert (said.speaker, said.cue, said.content) == ("Viktor Hale", "said", "the player had been warned twice")
+    assert (said.speaker, said.cue, said.content) == (
+        "Viktor Hale", "reportedly said", "the player had been warned twice")  # the hedge stays
     assert (added.speaker, added.cue, added.quote_type) == ("Viktor Hale", "added", "mixed")
     assert added.content == "the door was “still open” for Okafor"
     assert (promised.speaker, promised.stance, promised.content) == (
