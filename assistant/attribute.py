@@ -58,6 +58,14 @@ _CUE_FORMS: dict[str, tuple[str, ...]] = {
     "contended".split(),
 }
 _CUE_CLASS = {form: stance for stance, forms in _CUE_FORMS.items() for form in forms}
+
+
+def cue_class(cue: str) -> str | None:
+    """What kind of speech act a cue's verb is ("deny" for "rejected"), whatever the stance the
+    statement got from its content: "the company said ..." after its denial carries the denial
+    on, yet its cue asserts."""
+    words = cue.lower().split()
+    return _CUE_CLASS.get(words[-1]) if words else None
 # Cue forms that are usually nouns inside a speaker phrase: "state officials", "report".
 _NOUN_LIKE_CUES = frozenset("state states report reports claim claims promise promises pledge "
                             "pledges vow vows dispute disputes warning question questions note "
