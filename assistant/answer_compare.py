@@ -302,12 +302,23 @@ def relate(a: str, b: str, a_denies: bool, b_denies: bool, topic: frozenset[str]
     return ""
 
 
+def _answers(denial: ScoredStatement, claim: ScoredStatement) -> bool:
+    """Whether `denial` is a bare "denied that" answering `claim`: the claim found for it, or,
+    when none was found, the statement just before it."""
+    if denial.stance != "deny" or not is_anaphoric(denial.statement.content):
+        return False
+    if denial.referent is not None:
+        return denial.referent == claim.statement
+    return (denial.statement.article_id == claim.statement.article_id
+            and denial.statement.index - claim.statement.index == 1)
+
+
 def _statement_relations(chosen_rows, columns: Sequence[Column], book: CitationBook,
                          topic: frozenset[str]) -> tuple[list[str], list[str]]:
     """Notes on statements that contradict or agree across speakers and outlets.
 
-    A denial answering the statement just before it in the same article ("Kessler denied that.")
-    contradicts it; otherwise a denial and an assertion on the same topic contradict each other.
+    A bare denial ("Kessler denied that.") contradicts the claim it answers; otherwise a denial
+    and an assertion on the same topic contradict each other.
     """
     items = [c for _, cells in chosen_rows for c in cells if c is not None]
     # Only statements squarely on the question are lined up against each other.
@@ -319,11 +330,7 @@ def _statement_relations(chosen_rows, columns: Sequence[Column], book: CitationB
         same_statement = (a.statement.article_id, a.statement.index) == (b.statement.article_id, b.statement.index)
         if a.speaker == b.speaker or same_statement:
             continue
-        relation = ""
-        if a.statement.article_id == b.statement.article_id and abs(a.statement.index - b.statement.index) == 1:
-            first, second = sorted((a, b), key=lambda i: i.statement.index)
-            if second.stance == "deny" and is_anaphoric(second.statement.content):
-                relation = CONTRADICTS
+        relation = CONTRADICTS if _answers(a, b) or _answers(b, a) else ""
         if not relation:
             relation = relate(a.statement.content, b.statement.content, a.denies, b.denies, topic,
                               admits=_admits(b if a.denies else a))

@@ -22,6 +22,7 @@ from .answer_evidence import (
     lexical_score, outlet_name, passes_filters, remove_near_duplicates, score_candidates,
     sentence_span_around, source_label, term_weights,
 )
+from .attribute import cue_class
 from .index import Index
 from .records import Answer, ArticleInfo, Filters, Sentence, Statement, Table
 from .retrieve import Retrieval, Retriever
@@ -167,13 +168,18 @@ class ScoredStatement:
     relevance: float = 0.0  # topical + stance bonus: the ranking
     topical: float = 0.0  # how much the statement is about the question's topic
     dense: float | None = None
+    referent: Statement | None = None  # the claim a bare "denied that" answers
 
     @property
     def shown(self) -> str:
-        """What a reader sees: the quote, or the cited sentences when the content is just "that"."""
-        if is_anaphoric(self.statement.content):
+        """What a reader sees: the quote; for a bare "denied that", the claim it answers in
+        brackets, as an editor would insert it (the cited sentences when none was found)."""
+        if not is_anaphoric(self.statement.content):
+            return quoted(self.statement)
+        if self.referent is None:
             return " ".join(self.text.split())
-        return quoted(self.statement)
+        claim = self.referent
+        return f"{quoted(self.statement)} [{claim.speaker} {claim.cue}: {quoted(claim)}]"
 
     @property
     def speaker(self) -> str:
@@ -212,13 +218,17 @@ def prepare_statements(turn: Turn, statements: Sequence[Statement],
         if info is None or not passes_filters(info, turn.filters):
             continue
         start, end = sentence_span_around(turn.store, st)
+        referent = None
         if is_anaphoric(st.content):
-            start = _start_of_what_is_answered(turn, st, start)
+            referent = answered_claim(turn, st, start)
+            # The citation runs from the claim answered (else the sentence before) to the denial.
+            start = (sentence_span_around(turn.store, referent)[0] if referent
+                     else _sentence_before(turn, st, start))
         text = _stored(turn, st.article_id, start, end)
         if not text:
             continue
         stems = frozenset(content_stems(st.content + " " + text))
-        prepared.append(ScoredStatement(st, info, (start, end), text, stems))
+        prepared.append(ScoredStatement(st, info, (start, end), text, stems, referent=referent))
     return prepared
 
 
@@ -227,23 +237,53 @@ def is_anaphoric(content: str) -> bool:
     return bool(_ANAPHORIC_CONTENT.match(content.strip())) and len(content.split()) <= 4
 
 
-def _start_of_what_is_answered(turn: Turn, statement: Statement, start: int) -> int:
-    """Where the claim a bare denial answers begins: the statements just before it by one other
-    speaker (at most MAX_CONTEXT_SENTENCES sentences back), else the sentence before."""
+def answered_claim(turn: Turn, statement: Statement, start: int) -> Statement | None:
+    """The claim a bare denial ("Kessler denied that.", "Obi rejected that explanation.") answers:
+    what the nearest other speaker claimed, at most MAX_CONTEXT_SENTENCES sentences back.
+
+    Plans ("the company would share its data") and denials are passed over: "that explanation"
+    explains, it neither promises nor denies. Of several claims its speaker made in a row ("workers
+    had reported the valve." "They were told it was on the list," he said.), the first is the
+    one the rest support. None when nothing fits."""
+    earlier = _statements_shortly_before(turn, statement, start)
+    others = [st for st in earlier if st.speaker != statement.speaker and not is_anaphoric(st.content)]
+    claims = [st for st in others if _is_claim(st)]
+    return _first_of_run(earlier, claims[-1], claims) if claims else None
+
+
+def _first_of_run(earlier: list[Statement], last: Statement, claims: list[Statement]) -> Statement:
+    """The first claim its speaker made in the run of statements ending with `last`."""
+    first = last
+    for st in reversed(earlier[: earlier.index(last)]):
+        if st.speaker != last.speaker:
+            break
+        if st in claims:
+            first = st
+    return first
+
+
+def _statements_shortly_before(turn: Turn, statement: Statement, start: int) -> list[Statement]:
+    """The article's statements before `statement` whose sentences are among the few before it."""
     sentences = [s for s in turn.store.sentences(statement.article_id) if s.end <= start]
     if not sentences:
-        return start
-    earliest_allowed = sentences[-min(MAX_CONTEXT_SENTENCES, len(sentences))].start
-    before = [st for st in turn.index.statements([statement.article_id])
-              if st.index < statement.index and st.speaker != statement.speaker]
-    begin = sentences[-1].start
-    if before:
-        answered = before[-1].speaker
-        for st in reversed(before):
-            if st.speaker != answered or sentence_span_around(turn.store, st)[0] < earliest_allowed:
-                break
-            begin = min(begin, sentence_span_around(turn.store, st)[0])
-    return begin
+        return []
+    earliest = sentences[-min(MAX_CONTEXT_SENTENCES, len(sentences))].start
+    return [st for st in turn.index.statements([statement.article_id])
+            if st.index < statement.index and sentence_span_around(turn.store, st)[0] >= earliest]
+
+
+# "the company would share its data with the agency": a plan, not a claim one can reject.
+_PLAN = re.compile(r"^(?:\S+\s+){0,3}?(?:would|will)\b", re.IGNORECASE)
+
+
+def _is_claim(statement: Statement) -> bool:
+    return (cue_class(statement.cue) != "deny" and statement.stance != "promise"
+            and not _PLAN.match(statement.content))
+
+
+def _sentence_before(turn: Turn, statement: Statement, start: int) -> int:
+    sentences = [s for s in turn.store.sentences(statement.article_id) if s.end <= start]
+    return sentences[-1].start if sentences else start
 
 
 MAX_CONTEXT_SENTENCES = 3

@@ -58,6 +58,14 @@ _CUE_FORMS: dict[str, tuple[str, ...]] = {
     "contended".split(),
 }
 _CUE_CLASS = {form: stance for stance, forms in _CUE_FORMS.items() for form in forms}
+
+
+def cue_class(cue: str) -> str | None:
+    """What kind of speech act a cue's verb is ("deny" for "rejected"), whatever the stance the
+    statement got from its content: "the company said ..." after its denial carries the denial
+    on, yet its cue asserts."""
+    words = cue.lower().split()
+    return _CUE_CLASS.get(words[-1]) if words else None
 # Cue forms that are usually nouns inside a speaker phrase: "state officials", "report".
 _NOUN_LIKE_CUES = frozenset("state states report reports claim claims promise promises pledge "
                             "pledges vow vows dispute disputes warning question questions note "
@@ -87,7 +95,8 @@ _BE_FORMS = frozenset("is was were be been being are am".split())
 _NEGATIONS = frozenset("not n't never".split())
 _SKIPPABLE_BEFORE_CUE = frozenset(
     "reportedly also first later earlier then again previously repeatedly publicly officially "
-    "once further subsequently allegedly separately initially has have had "
+    "once further subsequently allegedly purportedly apparently supposedly separately initially "
+    "has have had "
     "this week last today yesterday on monday tuesday wednesday thursday friday saturday sunday "
     "morning afternoon evening night".split()
 )
@@ -306,6 +315,14 @@ def _display_org(words: list[str]) -> str:
 
 
 _LOWER_IN_NAMES = frozenset("of the and for on in at de".split())
+# Role heads that name the same role: "the force's founder and leader" is later
+# "Wagner's chief Yevgeny Prigozhin".
+_ROLE_SYNONYMS = {"chief": "leader", "head": "leader"}
+
+
+def _role_meaning(role: str) -> str:
+    role = role.lower()
+    return _ROLE_SYNONYMS.get(role, role)
 
 
 class _Registry:
@@ -343,9 +360,13 @@ class _Registry:
         return entity
 
     def _take_over_pending_role(self, person: _Entity, roles: Sequence[str]) -> None:
-        lowered = {r.lower() for r in roles}
+        if not roles:
+            return
+        # Only the role's head counts: "Chief executive Dana Whitcombe" is an executive, neither
+        # "the company's chief" nor "the force's founder and leader".
+        head = _role_meaning(roles[-1])
         for entity in self.entities:
-            if entity.pending_role and entity.pending_role in lowered and entity is not person:
+            if entity.pending_role and _role_meaning(entity.pending_role) == head and entity is not person:
                 entity.merged_into = person
                 entity.pending_role = ""
 
@@ -1338,9 +1359,22 @@ def _continues_denial(found: Sequence[_Found], index: int) -> bool:
     return same_speaker and before.cue_class == "deny"
 
 
+# "Hale reportedly said": the hedge stays in the cue, where a reader sees that the outlet did not
+# hear the statement itself.
+_HEDGE_BEFORE_CUE = re.compile(
+    r"\b(?:reportedly|allegedly|purportedly|apparently|supposedly)\s+$", re.IGNORECASE)
+_HEDGE_REACH = 20  # characters before the cue searched for the hedge: its word and a space
+
+
+def _cue_with_hedge(text: str, cue: tuple[int, int]) -> tuple[int, int]:
+    hedge = _HEDGE_BEFORE_CUE.search(text, max(0, cue[0] - _HEDGE_REACH), cue[0])
+    return (hedge.start(), cue[1]) if hedge else cue
+
+
 def _to_statement(article_id: str, index: int, text: str, found: _Found,
                   continues_denial: bool = False) -> Statement:
     speaker_span = (found.speaker.start, found.speaker.end)
+    cue_span = _cue_with_hedge(text, found.cue)
     content = text[found.content[0] : found.content[1]]
     return Statement(
         article_id=article_id,
@@ -1348,8 +1382,8 @@ def _to_statement(article_id: str, index: int, text: str, found: _Found,
         speaker=found.speaker.entity.canonical().name.replace("’", "'"),
         speaker_mention=text[speaker_span[0] : speaker_span[1]],
         speaker_span=speaker_span,
-        cue=text[found.cue[0] : found.cue[1]],
-        cue_span=found.cue,
+        cue=text[cue_span[0] : cue_span[1]],
+        cue_span=cue_span,
         content=content,
         content_span=found.content,
         quote_type=found.quote_type,  # type: ignore[arg-type]

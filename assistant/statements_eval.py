@@ -27,6 +27,8 @@ Annotation conventions (what the gold spans cover):
   when the name comes later ("its chief executive said ..." then "Chief executive Dana
   Whitcombe"); an unnamed spokesperson of a named body is that body ("a ministry spokesman").
 - cue_span: the speech verb alone ("said", not "reportedly said"); "according to" as a whole;
+  the extractor keeps a hedge in its cue ("reportedly said": a reader needs it), so the scorer
+  compares the verb after it (`cue_verb_span`);
   in `X responded ..., saying, “...”` the cue is "saying".
 - content_span: direct quotes: the text between the quote marks, without a trailing comma; a
   quote running over several sentences is one statement; an unattributed quote that merely
@@ -220,7 +222,7 @@ def _score_passages(passages: Sequence[GoldPassage],
         for p_index, g_index in pairs:
             guess, gold = predicted[p_index], passage.statements[g_index]
             for slot in SLOTS:
-                guess_span = getattr(guess, f"{slot}_span")
+                guess_span = _predicted_span(passage.text, guess, slot)
                 gold_span = getattr(gold, f"{slot}_span")
                 counts[f"{slot}_exact"] += tuple(guess_span) == tuple(gold_span)
                 counts[f"{slot}_overlap"] += spans_share_token(passage.text, guess_span, gold_span)
@@ -274,6 +276,21 @@ def match_statements(
             used_g.add(g_index)
             pairs.append((p_index, g_index))
     return sorted(pairs)
+
+
+def _predicted_span(text: str, guess: Statement, slot: str) -> tuple[int, int]:
+    span = tuple(getattr(guess, f"{slot}_span"))
+    return cue_verb_span(text, span) if slot == "cue" else span  # type: ignore[return-value]
+
+
+_HEDGE = re.compile(r"(?:reportedly|allegedly|purportedly|apparently|supposedly)\s+", re.IGNORECASE)
+
+
+def cue_verb_span(text: str, span: Sequence[int]) -> tuple[int, int]:
+    """A predicted cue without its leading hedge: "reportedly said" is scored as "said"."""
+    start, end = span
+    hedge = _HEDGE.match(text, start, end)
+    return (hedge.end(), end) if hedge and hedge.end() < end else (start, end)
 
 
 def spans_share_token(text: str, first: Sequence[int], second: Sequence[int]) -> bool:
@@ -334,7 +351,7 @@ def _errors(passage: GoldPassage, predicted: Sequence[Statement],
         guess, gold = predicted[p_index], passage.statements[g_index]
         differences = {}
         for slot in SLOTS:
-            guess_span, gold_span = getattr(guess, f"{slot}_span"), getattr(gold, f"{slot}_span")
+            guess_span, gold_span = _predicted_span(text, guess, slot), getattr(gold, f"{slot}_span")
             if tuple(guess_span) != tuple(gold_span):
                 differences[slot] = (text[slice(*guess_span)], text[slice(*gold_span)])
         if not _same_name(guess.speaker, gold.speaker):

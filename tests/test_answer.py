@@ -153,8 +153,21 @@ def test_who_denied_what_keeps_denials_about_the_topic(assistant):
 
 def test_who_mode_shows_what_a_bare_denial_refers_to(assistant):
     answer = assistant.ask("Who denied that the valve was reported?", mode="who")
-    row = next(r for r in answer.table.rows if r[0] == "Kessler Terminals" and "maintenance list" in r[2])
-    assert "Kessler denied that." in row[2]  # "denied: that" alone would tell the reader nothing
+    row = next(r for r in answer.table.rows if r[0] == "Kessler Terminals" and r[2].startswith("that"))
+    # "denied: that" alone would tell the reader nothing: the claim denied follows in brackets,
+    # the first of Reyes's two (his "They were told ..." only supports it)
+    assert row[2] == ("that [Tomas Reyes said: workers had reported a dripping valve on Tank 7 "
+                      "to their supervisors two weeks before the leak]")
+
+
+def test_who_mode_shows_the_explanation_a_rejection_answers(assistant):
+    answer = assistant.ask("What did Marcus Obi say?", mode="who")
+    row = next(r for r in answer.table.rows if r[2].startswith("that explanation"))
+    # Whitcombe's plan to share data, said last, is no explanation: the company's depot claim is
+    assert row[2].startswith("that explanation [Kessler Terminals said: the downstream readings")
+    assert "former Northbank fuel depot" in row[2] and "share its data" not in row[2]
+    cited = next(c for c in answer.citations if f"[{c.number}]" == row[5])
+    assert "may reflect historic contamination" in cited.text and "Obi rejected" in cited.text
 
 
 def test_who_mode_for_a_person_without_statements_says_so(assistant):
@@ -186,6 +199,15 @@ def test_compare_text_reads_on_its_own(assistant):
     answer = assistant.ask("How do the outlets' accounts of whether the solvent reached the river differ?", mode="compare")
     assert "**What each outlet reported**" in answer.text
     assert len([line for line in answer.text.splitlines() if line.startswith("- **")]) >= 2
+    check_citations(assistant, answer)
+
+
+def test_compare_sets_a_bare_rejection_against_the_claim_it_answers(assistant):
+    answer = assistant.ask("How did Kessler and the agency disagree about the depot?", mode="compare")
+    assert "that explanation [Kessler Terminals said:" in answer.text
+    # Whitcombe's plan, said just before "Obi rejected that explanation.", is not what he rejected
+    for line in answer.text.splitlines():
+        assert not ("contradicts" in line and "share its data" in line and "that explanation" in line)
     check_citations(assistant, answer)
 
 

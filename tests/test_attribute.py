@@ -155,6 +155,12 @@ def test_responded_saying_quote() -> None:
     assert s.content == "The council has heard the concerns of residents."
 
 
+@pytest.mark.parametrize("hedge", ["allegedly", "purportedly", "apparently", "supposedly"])
+def test_a_hedge_before_the_verb_stays_in_the_cue(hedge: str) -> None:
+    s = only(f"Lukas Brandt {hedge} told aides the deal was off.")
+    assert (s.speaker, s.cue, s.content) == ("Lukas Brandt", f"{hedge} told", "the deal was off")
+
+
 def test_claimed_reportedly_said_promised_added_in_a() -> None:
     statements = extract(
         "Striker Dani Okafor claimed he was never told about the new rules.\n"
@@ -164,7 +170,8 @@ def test_claimed_reportedly_said_promised_added_in_a() -> None:
     )
     claimed, said, added, promised = statements
     assert (claimed.speaker, claimed.stance) == ("Dani Okafor", "claim")
-    assert (said.speaker, said.cue, said.content) == ("Viktor Hale", "said", "the player had been warned twice")
+    assert (said.speaker, said.cue, said.content) == (
+        "Viktor Hale", "reportedly said", "the player had been warned twice")  # the hedge stays
     assert (added.speaker, added.cue, added.quote_type) == ("Viktor Hale", "added", "mixed")
     assert added.content == "the door was “still open” for Okafor"
     assert (promised.speaker, promised.stance, promised.content) == (
@@ -314,6 +321,22 @@ def test_role_mentioned_before_the_name() -> None:
         "Chief executive Dana Whitcombe disputed the figures."
     )
     assert [s.speaker for s in statements] == ["Dana Whitcombe", "Dana Whitcombe"]
+
+
+def test_description_before_the_name_takes_the_name_of_the_same_role() -> None:
+    statements = extract(  # the seed article: "leader" then "chief"
+        "Officials denied attacking the group, as the force’s founder and leader promises revenge.\n"
+        "Wagner’s chief Yevgeny Prigozhin accused the ministry of lying."
+    )
+    assert by_cue(statements, "promises").speaker == "Yevgeny Prigozhin"
+
+
+def test_a_chief_executive_is_not_a_chief_or_a_leader() -> None:
+    statements = extract(
+        "The company’s chief said the tank was safe. The group’s leader said it was not.\n"
+        "Chief executive Dana Whitcombe said the company would share its data."
+    )
+    assert [s.speaker for s in statements] == ["company's chief", "group's leader", "Dana Whitcombe"]
 
 
 # --- the seed article --------------------------------------------------------------------------

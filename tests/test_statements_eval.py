@@ -10,6 +10,7 @@ import pytest
 from assistant.errors import InputError
 from assistant.records import Statement
 from assistant.statements_eval import (
+    cue_verb_span,
     format_report,
     load_gold,
     match_statements,
@@ -120,6 +121,18 @@ def load_gold_from_records(records):
 
     with tempfile.TemporaryDirectory() as folder:
         return load_gold(write_gold(Path(folder), *records))
+
+
+def test_a_hedge_kept_in_the_predicted_cue_is_scored_as_the_verb(tmp_path: Path) -> None:
+    text = "Hale reportedly said the player had been warned."
+    path = write_gold(tmp_path, {"id": "p1", "text": text, "statements": [
+        {"speaker": "Hale", "speaker_span": [0, 4], "cue_span": [16, 20], "content_span": [21, 47],
+         "stance": "assert", "quote_type": "indirect"}]})
+    result = score(path)  # the real extractor: its cue is "reportedly said", the gold's "said"
+    assert result["slots"]["cue"]["exact"]["f1"] == 1.0
+    assert result["errors"] == []
+    assert cue_verb_span(text, (5, 20)) == (16, 20)
+    assert cue_verb_span("reportedly", (0, 10)) == (0, 10)  # nothing after it: left alone
 
 
 def test_token_overlap_definition() -> None:
