@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from .records import Answer, ArticleInfo, Citation, Filters, IngestReport, Passage, Statement, Table
+from .records import Answer, ArticleInfo, Citation, Filters, IngestReport, Passage, Problem, Statement, Table
 
 CITE_CLASS = "nd-cite"
 CITE_HREF_PREFIX = "#nd-cite-"
@@ -561,20 +561,21 @@ def ingest_summary(report: IngestReport, titles: Mapping[str, str] | None = None
     for copy_id, original_id in report.duplicates[:10]:
         lines.append(f"- duplicate: {name(copy_id)} is a copy of {name(original_id)} (kept as a copy, not as new evidence)")
     if report.problems:
-        lines.append(f"\n**Skipped {len(report.problems)}:**")
-        for problem in report.problems[:20]:
-            lines.append(f"- {escape_markdown(_problem_text(problem.source, problem.where, problem.reason))}")
-        if len(report.problems) > 20:
-            lines.append(f"- … and {len(report.problems) - 20} more")
+        lines.extend(_problem_list(f"Skipped {len(report.problems)}", report.problems))
     if report.warnings:
-        lines.append(f"\n**Indexed with a warning ({len(report.warnings)}):**")
-        for warning in report.warnings[:20]:
-            lines.append(f"- {escape_markdown(_problem_text(warning.source, warning.where, warning.reason))}")
-        if len(report.warnings) > 20:
-            lines.append(f"- … and {len(report.warnings) - 20} more")
+        lines.extend(_problem_list(f"Indexed with a warning ({len(report.warnings)})", report.warnings))
     if report.added or report.updated:
         lines.append("\nThe new coverage is searchable now.")
     return "\n".join(lines)
+
+
+def _problem_list(heading: str, problems: Sequence[Problem], most: int = 20) -> list[str]:
+    """A bold heading and one escaped line per problem (the first `most` of them)."""
+    lines = [f"\n**{heading}:**"]
+    lines.extend(f"- {escape_markdown(_problem_text(p.source, p.where, p.reason))}" for p in problems[:most])
+    if len(problems) > most:
+        lines.append(f"- … and {len(problems) - most} more")
+    return lines
 
 
 def _problem_text(source: str, where: str, reason: str) -> str:
