@@ -162,20 +162,17 @@ class Assistant:
         return self.index.statements(article_ids, speaker)
 
     def statements_for_inputs(self, inputs: Sequence[str]) -> tuple[list[FileStatements], list[Problem]]:
-        """Statements for indexed article ids and for files (read and cleaned, not indexed)."""
+        """Statements for indexed article ids and for files (read and cleaned, not indexed), in
+        the order the inputs were given."""
         results: list[FileStatements] = []
         problems: list[Problem] = []
-        file_inputs: list[str] = []
         for value in inputs:
             if not Path(value).exists() and not ingest_stage.is_url(value) and self._is_indexed(value):
-                stored = self.show(value)
-                article = stored.article
+                article = self.show(value).article
                 results.append(FileStatements(article.id, article.id, article.title,
                                               self.index.statements([article.id]), article.text))
-            else:
-                file_inputs.append(value)
-        if file_inputs:
-            raws, read_problems = ingest_stage.read_inputs(file_inputs, self.settings)
+                continue
+            raws, read_problems = ingest_stage.read_inputs([value], self.settings)
             problems.extend(read_problems)
             for raw in raws:
                 item = ingest_stage.prepare(raw, self.settings)

@@ -102,6 +102,11 @@ def test_statements_for_files_and_indexed_articles(run):
     by_id = json.loads(run("statements", group["article_id"], "--json").output)
     assert by_id["results"][0]["statements"] == [dict(s, path=group["article_id"]) for s in group["statements"]]
     assert by_id["results"][0]["text"] == group["text"]
+    # groups come in the order they were asked for, files and article ids mixed
+    other = SAMPLE_DIR / "2024-03-12-harborledger-kessler-leak.md"
+    mixed = json.loads(run("statements", other, group["article_id"], "--json").output)["results"]
+    assert [g["source"].endswith("kessler-leak.md") for g in mixed] == [True, False]
+    assert mixed[1]["article_id"] == group["article_id"]
 
 
 def test_statements_json_carries_the_text_its_spans_refer_to(run):
