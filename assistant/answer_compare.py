@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -84,12 +84,13 @@ def answer_compare(turn: Turn) -> Answer:
     if not columns:
         return not_answered(turn, retrieval, nothing_found(turn))
     book = CitationBook(turn.index)
-    rows, contradictions, agreements, used = _speaker_rows(turn, columns, book)
+    kinds = place_kinds(sentence.text for article_id in infos for sentence in turn.store.sentences(article_id))
+    rows, contradictions, agreements, used = _speaker_rows(turn, columns, book, kinds)
     lined_up = any(sum(cell != NOT_REPORTED for cell in row[1:-1]) >= 2 for row in rows)
     if len(rows) < 2 or not (lined_up or contradictions):
         # Speakers who each appear in one outlet only compare nothing: line up claims instead.
         book = CitationBook(turn.index)
-        rows, contradictions, agreements, used = _claim_rows(turn, columns, book)
+        rows, contradictions, agreements, used = _claim_rows(turn, columns, book, kinds)
     header = ("Speaker or claim", *[c.label for c in columns], "Notes")
     text = _compare_text(turn, columns, contradictions, agreements, book, by_date)
     table = Table(columns=header, rows=tuple(rows), notes=tuple(contradictions + agreements))
@@ -151,7 +152,7 @@ def _cell(book: CitationBook, article: ArticleInfo, span: tuple[int, int], shown
     return f"{shown}{book.cite(article, *span)}"
 
 
-def _speaker_rows(turn: Turn, columns: list[Column], book: CitationBook):
+def _speaker_rows(turn: Turn, columns: list[Column], book: CitationBook, kinds: Mapping[str, set[str]]):
     """Rows of speakers: each cell the speaker's most relevant statement in that column."""
     pool: dict[str, list[tuple[int, ScoredStatement]]] = {}
     best_relevance = max((s.relevance for c in columns for s in c.statements), default=0.0)
@@ -168,7 +169,7 @@ def _speaker_rows(turn: Turn, columns: list[Column], book: CitationBook):
             cells.append(max(mine, key=lambda i: i.relevance) if mine else None)
         chosen_rows.append((speaker, cells))
     topic = frozenset(turn.question.stems)
-    contradictions, agreements = _statement_relations(chosen_rows, columns, book, topic)
+    contradictions, agreements = _statement_relations(chosen_rows, columns, book, topic, kinds)
     for speaker, cells in chosen_rows:
         rendered = []
         for item in cells:
@@ -177,7 +178,7 @@ def _speaker_rows(turn: Turn, columns: list[Column], book: CitationBook):
             else:
                 rendered.append(_cell(book, item.article, item.span, f"{stance_label(item.stance)}: {item.shown}"))
                 used.append(item.statement)
-        note, pairs = _row_note(cells, columns, topic)
+        note, pairs = _row_note(cells, columns, topic, kinds)
         rows.append((speaker, *rendered, note))
         for relation, first, later in pairs:
             if relation != AGREES:
@@ -193,8 +194,8 @@ def _relation_line(relation: str, first: ScoredStatement, second: ScoredStatemen
             f"{book.cite(second.article, *second.span)}")
 
 
-def _row_note(cells: Sequence[ScoredStatement | None], columns: Sequence[Column], topic: frozenset[str]
-              ) -> tuple[str, list[tuple[str, ScoredStatement, ScoredStatement]]]:
+def _row_note(cells: Sequence[ScoredStatement | None], columns: Sequence[Column], topic: frozenset[str],
+              kinds: Mapping[str, set[str]]) -> tuple[str, list[tuple[str, ScoredStatement, ScoredStatement]]]:
     """Agreement or contradiction between the cells of one row (one speaker across outlets or
     dates): the Notes cell, and the (relation, earlier, later) pairs behind it."""
     present = [(columns[i].label, c) for i, c in enumerate(cells) if c is not None]
@@ -212,7 +213,7 @@ def _row_note(cells: Sequence[ScoredStatement | None], columns: Sequence[Column]
             pairs.append((CONTRADICTS, first, later))
             continue
         relation = relate(a.statement.content, b.statement.content, a.denies, b.denies, topic,
-                          admits=_admits(b if a.denies else a))
+                          admits=_admits(b if a.denies else a), kinds=kinds)
         if relation:
             if relation == AGREES:
                 notes.append(f"{AGREES} ({label_a}, {label_b})")
@@ -272,7 +273,7 @@ def _number_value(text: str) -> float | None:
 
 
 def relate(a: str, b: str, a_denies: bool, b_denies: bool, topic: frozenset[str] = frozenset(),
-           admits: bool = False) -> str:
+           admits: bool = False, kinds: Mapping[str, set[str]] = {}) -> str:
     """CONTRADICTS, FIGURES_DIFFER, AGREES or "" for two statements.
 
     They are about the same thing when they share several words, or when the affirming one holds
@@ -281,8 +282,10 @@ def relate(a: str, b: str, a_denies: bool, b_denies: bool, topic: frozenset[str]
     Without an entailment model this misses paraphrases ("entered the Ostra"); it prefers saying
     nothing to marking a contradiction that is not there. `admits`: the affirming side is an
     admission or confirmation, which contradicts a denial sharing one topic word with it.
+    `kinds` (place_kinds) lets a place's name stand for what it is: "reached the Ostra" is about
+    the river.
     """
-    stems_a, stems_b = set(content_stems(a)), set(content_stems(b))
+    stems_a, stems_b = _with_kinds(content_stems(a), kinds), _with_kinds(content_stems(b), kinds)
     overlap = len(stems_a & stems_b)
     close = jaccard(stems_a, stems_b) >= 0.2 or overlap >= 3
     qa, qb = quantities(a), quantities(b)
@@ -291,7 +294,7 @@ def relate(a: str, b: str, a_denies: bool, b_denies: bool, topic: frozenset[str]
             return FIGURES_DIFFER
     if a_denies != b_denies:
         denial, other = (a, stems_b) if a_denies else (b, stems_a)
-        denied = set(content_stems(negated_clause(denial) or denial))
+        denied = _with_kinds(content_stems(negated_clause(denial) or denial), kinds)
         shared = denied & other
         # An admission ("acknowledged ... may have entered the Ostra River") needs less overlap.
         if close or (len(shared) >= 2 and shared & topic) or (admits and shared & topic):
@@ -300,6 +303,26 @@ def relate(a: str, b: str, a_denies: bool, b_denies: bool, topic: frozenset[str]
     if jaccard(stems_a, stems_b) >= 0.45:
         return AGREES
     return ""
+
+
+def place_kinds(texts: Iterable[str]) -> dict[str, set[str]]:
+    """Stem of a place's name -> stems of what the texts call it ("the Ostra River" -> ostra:
+    river), so a statement naming the place is about that kind of place."""
+    kinds: dict[str, set[str]] = {}
+    for text in texts:
+        for match in _NAMED_PLACE.finditer(text):
+            name, kind = content_stems(match.group(1)), content_stems(match.group(2))
+            if name and kind:
+                kinds.setdefault(name[0], set()).add(kind[0])
+    return kinds
+
+
+_NAMED_PLACE = re.compile(r"\b([A-Z][a-z]{2,})\s+(River|Lake|Sea|Bay|Creek|Canal|Harbou?r|Island|Valley|Mountains?)\b")
+
+
+def _with_kinds(stems: Iterable[str], kinds: Mapping[str, set[str]]) -> set[str]:
+    found = set(stems)
+    return found.union(*(kinds[s] for s in found if s in kinds))
 
 
 def _answers(denial: ScoredStatement, claim: ScoredStatement) -> bool:
@@ -314,7 +337,7 @@ def _answers(denial: ScoredStatement, claim: ScoredStatement) -> bool:
 
 
 def _statement_relations(chosen_rows, columns: Sequence[Column], book: CitationBook,
-                         topic: frozenset[str]) -> tuple[list[str], list[str]]:
+                         topic: frozenset[str], kinds: Mapping[str, set[str]]) -> tuple[list[str], list[str]]:
     """Notes on statements that contradict or agree across speakers and outlets.
 
     A bare denial ("Kessler denied that.") contradicts the claim it answers; otherwise a denial
@@ -333,7 +356,7 @@ def _statement_relations(chosen_rows, columns: Sequence[Column], book: CitationB
         relation = CONTRADICTS if _answers(a, b) or _answers(b, a) else ""
         if not relation:
             relation = relate(a.statement.content, b.statement.content, a.denies, b.denies, topic,
-                              admits=_admits(b if a.denies else a))
+                              admits=_admits(b if a.denies else a), kinds=kinds)
         key = tuple(sorted([(a.statement.article_id, a.statement.index), (b.statement.article_id, b.statement.index)]))
         if not relation or key in seen:
             continue
@@ -347,7 +370,7 @@ def _statement_relations(chosen_rows, columns: Sequence[Column], book: CitationB
     return contradictions[:4], agreements[:3]
 
 
-def _claim_rows(turn: Turn, columns: list[Column], book: CitationBook):
+def _claim_rows(turn: Turn, columns: list[Column], book: CitationBook, kinds: Mapping[str, set[str]]):
     """Rows of claims: the best sentences, each lined up with the most similar sentence of every
     other column (or "not reported")."""
     seeds: list[tuple[int, Candidate]] = []
@@ -373,7 +396,7 @@ def _claim_rows(turn: Turn, columns: list[Column], book: CitationBook):
         taken.update(c.key for c in cells if c is not None)
         rendered = [NOT_REPORTED if c is None else _cell(book, c.article, (c.sentence.start, c.sentence.end), c.text)
                     for c in cells]
-        note = _claim_note(cells, columns, frozenset(turn.question.stems))
+        note = _claim_note(cells, columns, frozenset(turn.question.stems), kinds)
         rows.append((_claim_label(seed, turn.question), *rendered, note))
         if note.startswith("⚠"):
             present = [c for c in cells if c is not None]
@@ -405,7 +428,8 @@ def _most_similar(store: SentenceStore, seed: Candidate, candidates: Sequence[Ca
 CLAIM_MATCH = 0.6  # cosine (or twice the word overlap) for two sentences to report the same claim
 
 
-def _claim_note(cells: Sequence[Candidate | None], columns: Sequence[Column], topic: frozenset[str]) -> str:
+def _claim_note(cells: Sequence[Candidate | None], columns: Sequence[Column], topic: frozenset[str],
+                kinds: Mapping[str, set[str]]) -> str:
     present = [(columns[i].label, c) for i, c in enumerate(cells) if c is not None]
     if len(present) < 2:
         return f"only {present[0][0]}" if present else ""
@@ -416,7 +440,7 @@ def _claim_note(cells: Sequence[Candidate | None], columns: Sequence[Column], to
             continue
         a_denies = negative_claim(a.text)
         relation = relate(a.text, b.text, a_denies, negative_claim(b.text), topic,
-                          admits=bool(_ADMISSION.search(b.text if a_denies else a.text)))
+                          admits=bool(_ADMISSION.search(b.text if a_denies else a.text)), kinds=kinds)
         if relation and relation != AGREES:
             notes.append(f"{relation}: {la} vs {lb}")
         elif relation == AGREES:

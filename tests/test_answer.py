@@ -15,7 +15,7 @@ from assistant.answer_evidence import (
     Candidate, CitationBook, content_stems, match_speakers, read_question, remove_near_duplicates,
     speaker_keys, stem,
 )
-from assistant.answer_compare import quantities, relate
+from assistant.answer_compare import place_kinds, quantities, relate
 from assistant.answer_modes import WHO_COLUMNS
 from assistant.embed import HashingEmbedder
 from assistant.errors import NewsdeskError
@@ -218,6 +218,15 @@ def test_relate_marks_denial_against_assertion_and_differing_figures():
                   False, False, frozenset({"toluene"})) == "⚠ figures differ"
     assert relate("workers reported a dripping valve", "the fish died from low oxygen", True, False) == ""
     assert quantities("3,000 liters and forty thousand liters at 10:40 p.m.") == {"liter": {3000.0, 40000.0}}
+
+
+def test_a_place_named_in_one_statement_is_the_kind_of_place_the_other_denies_reaching():
+    kinds = place_kinds(["A storm drain empties into the Ostra River.", "The Ostra Valley Courier reported it."])
+    assert kinds == {"ostra": {"river", "valley"}}
+    denial, claim = "No product reached the river", "Material from the Kessler site reached the Ostra"
+    topic = frozenset({"solvent", "reach", "river"})
+    assert relate(denial, claim, True, False, topic) == ""  # without knowing what the Ostra is
+    assert relate(denial, claim, True, False, topic, kinds=kinds) == "⚠ contradicts"
 
 
 # ----------------------------------------------------------------------------- summarize

@@ -175,3 +175,11 @@ def test_who_mode_keeps_to_the_speakers_the_question_describes(assistant, questi
     answer = assistant.ask(question, mode="who")
     assert answer.answerable and answer.table.rows
     assert {row[0] for row in answer.table.rows} <= speakers, answer.text
+
+
+def test_compare_sets_the_agency_director_against_the_company_on_the_river(assistant):
+    answer = assistant.ask("Did the solvent reach the river?", mode="compare")
+    differ = answer.text.split("**What each")[0]
+    assert any("Dana Whitcombe" in line and "Marcus Obi" in line and "reached the Ostra" in line
+               for line in differ.splitlines() if line.startswith("- ⚠ contradicts")), differ
+    check_citations(assistant, answer)
