@@ -172,6 +172,9 @@ class QuestionInfo:
 def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
     lowered = text.lower()
     matched, speaker_words = match_speakers(text, speakers)
+    if _WHO_DID_IT.match(lowered):
+        # "Who accused Kessler of ...?": the name is whom it was said about; the speaker is asked for.
+        matched, speaker_words = (), set()
     token_list = words(text)
     stances = tuple(dict.fromkeys(STANCE_WORDS[w] for w in token_list if w in STANCE_WORDS))
     all_stems = tuple(content_stems(text))
@@ -193,6 +196,7 @@ def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
     )
 
 
+_WHO_DID_IT = re.compile(r"\s*(?:and\s+)?who\s+(?:has\s+|have\s+|had\s+)?(?!is\b|was\b|are\b|were\b|did\b|does\b|do\b)[a-z]+(?:ed|s)?\b")
 _ASKS_WHO = re.compile(r"\s*(?:and\s+|so\s+)?(?:who|which\s+(?:official|person|people|group|side|company|"
                        r"organi[sz]ation|outlet))\b")
 _WANTS_ALL = re.compile(r"\b(?:every|all)\b.*\bstatements?\b|\blist\b|\ball\b.*\bsaid\b|\beverything\b")

@@ -394,13 +394,14 @@ RELATIVE_CUTOFF = 0.72  # supporting sentences score at least this share of the 
 
 def answer_ask(turn: Turn) -> Answer:
     q = turn.question
-    if q.speakers and not q.stems and not q.wants_more:
-        # "What did Whitcombe say?" asks for a person's statements and nothing else: all of them,
-        # as who-said-what lists them ("She said ..." sentences hardly resemble the question).
-        return answer_who(turn)
     retrieval = turn.retrieve(k=max(turn.top_k, 10))
     named = retrieval.recognised.outlets
-    if _asks_only_about_outlets(q, named) and not turn.filters.outlets:
+    if q.speakers and _no_topic_besides(q, named) and not q.wants_more:
+        # "What did Whitcombe say (according to Harbor Ledger)?" asks for a person's statements
+        # and nothing else: all of them, as who-said-what lists them ("She said ..." sentences
+        # hardly resemble the question).
+        return answer_who(turn)
+    if named and _no_topic_besides(q, named) and not turn.filters.outlets:
         return _outlet_coverage(turn, named)
     if not retrieval.passages:
         return not_answered(turn, retrieval, nothing_found(turn))
@@ -408,10 +409,10 @@ def answer_ask(turn: Turn) -> Answer:
     verdict = judge(turn, evidence)
     if not verdict.answerable:
         return not_answered(turn, retrieval, verdict.reason)
-    absent = _speaker_nowhere(turn)
-    if absent:
-        # Passages about the story are no answer to what someone it never mentions said.
-        return not_answered(turn, retrieval, f"{refusal.NOT_ANSWERED} No article mentions {absent}.")
+    unquoted = _unquoted_speaker(turn)
+    if unquoted:
+        # Passages about the story (or about the person) are no answer to what they said.
+        return not_answered(turn, retrieval, unquoted)
     if q.wants_more and turn.previous_answer:
         # "what else ...?": leave out what the last answer already quoted.
         shown = " ".join(turn.previous_answer.split())
@@ -448,20 +449,23 @@ def answer_ask(turn: Turn) -> Answer:
     return finish_answer(turn, retrieval, book, "\n".join(lines), statements=statements_used)
 
 
-def _speaker_nowhere(turn: Turn) -> str:
-    """The speaker in "What did Zelensky say ...?" when no article mentions them at all, else ""."""
+def _unquoted_speaker(turn: Turn) -> str:
+    """Why "What did Zelensky (Putin) say ...?" has no answer when no statement of theirs is
+    recorded (no indexed speaker matched the name): no article mentions them, or none quotes
+    them. "" when the question asks for no one's words or names a speaker on record."""
     if turn.question.speakers:
         return ""
     name = _unmatched_speaker(turn.question.text)
     if not name or refusal.outlet_known(name, turn.known_outlets()):  # "What did Fox News say?"
         return ""
-    return name if refusal.missing_from_coverage(turn.index, [name]) else ""
+    if refusal.missing_from_coverage(turn.index, [name]):
+        return f"{refusal.NOT_ANSWERED} No article mentions {name}."
+    return f"{refusal.NOT_ANSWERED} The coverage records no statement by {name}."
 
 
-def _asks_only_about_outlets(q: QuestionInfo, named: Sequence[str]) -> bool:
-    """ "What did Fox News report?": the question names outlets and no topic besides them."""
-    if not named:
-        return False
+def _no_topic_besides(q: QuestionInfo, named: Sequence[str]) -> bool:
+    """ "What did Fox News report?": the question's topic words are only the outlets it names
+    (and the speakers, which QuestionInfo.stems leaves out)."""
     outlet_stems = {s for outlet in named for s in content_stems(outlet)}
     return all(s in outlet_stems for s in q.stems)
 
@@ -599,7 +603,15 @@ def answer_who(turn: Turn) -> Answer:
     items = prepare_statements(turn, statements, {p.article.id: p.article for p in retrieval.passages})
     items = [i for i in items if credible_speaker(i.speaker)]  # "she said" with no name is no answer
     if not q.speakers:
-        items = _by_described_speaker(turn, q.text, items)
+        described, role = _described_speakers(turn, q.text, items)
+        if described:
+            # "What did the mayor say?" is "What did Elena Varga say?": all her statements.
+            turn.question = replace(q, speakers=described, stems=tuple(s for s in q.stems if s not in content_stems(role)))
+            return answer_who(turn)
+    named = retrieval.recognised.outlets
+    if q.speakers and named and not turn.filters.outlets:
+        # "What did Peskov say according to The Daily Sentinel?": that outlet's statements.
+        items = [i for i in items if set(named) & {i.article.outlet, *i.article.also_published_by}]
     notice = ""
     if q.stances:
         matching = [i for i in items if wanted_stance(i, q)]
@@ -643,16 +655,17 @@ def answer_who(turn: Turn) -> Answer:
     return _who_answer(turn, retrieval, chosen, notice)
 
 
-def _by_described_speaker(turn: Turn, question: str, items: list[ScoredStatement]) -> list[ScoredStatement]:
-    """ "What did the mayor say?": the statements of speakers the articles call that (the role
-    word next to a mention, "Mayor Elena Varga", "Obi, the agency's director", or in the name,
-    "Riverside Dockworkers' Union"); all of them when no speaker is described so."""
+def _described_speakers(turn: Turn, question: str, items: list[ScoredStatement]) -> tuple[tuple[str, ...], str]:
+    """ "What did the mayor say?": the speakers the articles call that (the role word beside a
+    mention, "Mayor Elena Varga", "Obi, the agency's director", or in the name, "Riverside
+    Dockworkers' Union"), with the role word; () when the question describes no one or no
+    speaker matches."""
     match = _WHAT_DID_THE_ROLE_SAY.search(question)
     if not match:
-        return items
+        return (), ""
     role = match.group("role").lower().split()[-1]
-    described = {i.speaker for i in items if role in _words_of(i.speaker) or role in _words_around_mention(turn, i)}
-    return [i for i in items if i.speaker in described] or items
+    found = [i.speaker for i in items if role in _words_of(i.speaker) or role in _words_around_mention(turn, i)]
+    return tuple(dict.fromkeys(found)), role
 
 
 def _words_around_mention(turn: Turn, item: ScoredStatement) -> set[str]:

@@ -172,7 +172,8 @@ def _swap_into(previous: str, target: str, speakers: Sequence[str], outlets: Seq
         return f"{previous.rstrip(' ?.')} according to {target}?"
     target_speakers = named_in(target, speakers)
     named = _outlets_named(previous, outlets)
-    if not target_speakers and _unknown_speaker_name(target) and named_in(previous, speakers):
+    if not target_speakers and _unknown_speaker_name(target) and (named_in(previous, speakers)
+                                                                 or _WHO_DID.match(previous)):
         # "What did Peskov say?" then "what about Zelensky?": a name in the speaker's place,
         # even one the coverage never quotes (the answer then says so).
         target_speakers = [target]
@@ -182,12 +183,20 @@ def _swap_into(previous: str, target: str, speakers: Sequence[str], outlets: Seq
         # An outlet the index may not hold ("what about Reuters?"): still swap it in, so the
         # answer can say there is no coverage from it.
         return _replace_phrase(previous, named[0][1], target, drop_article=True)
-    if target_speakers or is_person(target):
+    description = bool(_DESCRIPTION.match(target))  # "the union", "the mayor"
+    if target_speakers or is_person(target) or description:
         replacement = target_speakers[0] if target_speakers else target
         for name in named_in(previous, speakers):
             phrase = _phrase_for(previous, name)
-            if phrase:
+            if phrase and not (description and about):
                 return _replace_phrase(previous, phrase, replacement)
+        who = _WHO_DID.match(previous)
+        if who and not description:
+            # "Who denied attacking the Wagner Group?" then "what about Zelensky?"
+            return f"What did {replacement} say about {who.group('rest')}?"
+        if named and not about:
+            # "What did Harbor Ledger report?" then "what about Whitcombe?"
+            return f"{previous.rstrip(' ?.')} about {replacement}?"
     if about:
         return previous[: about.start(2)] + target + "?"
     if _reads_as_outlet(target):
@@ -195,6 +204,8 @@ def _swap_into(previous: str, target: str, speakers: Sequence[str], outlets: Seq
     return f"{previous.rstrip(' ?.')} — {target}?"
 
 
+_DESCRIPTION = re.compile(r"^the\s+[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?$")
+_WHO_DID = re.compile(r"^\s*who\s+(?!is\b|was\b|are\b|were\b|did\b|does\b)[a-z]+\s+(?P<rest>.+?)\s*\??\s*$", re.IGNORECASE)
 _ABOUT = re.compile(r"\b(about|on|regarding|of)\s+(.+?)\s*\??$", re.IGNORECASE)
 
 

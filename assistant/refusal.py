@@ -210,10 +210,18 @@ def names_in(question: str, skip: Iterable[str] = ()) -> list[str]:
         word = lowered[0]
         if word in STOPWORDS or word in QUESTION_WORDS or word in skip_words or len(word) < 3:
             continue
+        if word in _CALENDAR_WORDS:  # "on 15 March": a date, matched against publication dates
+            continue
         if _sentence_start(question, match.start()):
             continue
         names.append(re.sub(r"(?:'s|’s)$", "", token))
     return list(dict.fromkeys(names))
+
+
+_CALENDAR_WORDS = frozenset(
+    "january february march april may june july august september october november december jan feb mar "
+    "apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday".split()
+)
 
 
 def _sentence_start(text: str, position: int) -> bool:

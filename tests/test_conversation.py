@@ -67,6 +67,17 @@ def test_what_about_a_name_the_coverage_never_quotes_swaps_the_speaker():
     assert ask("what about Reuters?", ("What did Peskov say?", "...")) == "What did Peskov say according to Reuters?"
 
 
+def test_what_about_after_a_who_question_or_an_outlet_question_asks_for_that_name():
+    assert ask("what about Zelensky?", ("Who denied attacking the Wagner Group?", "...")) \
+        == "What did Zelensky say about attacking the Wagner Group?"
+    assert ask("what about Whitcombe?", ("What did Harbor Ledger report?", "...")) \
+        == "What did Harbor Ledger report about Dana Whitcombe?"
+    # a description takes the speaker's place, as a name does
+    assert ask("what about the union?", ("What did Whitcombe say?", "...")) == "What did the union say?"
+    assert ask("what about Harbor Ledger?", ("What did Whitcombe say?", "...")) \
+        == "What did Whitcombe say according to Harbor Ledger?"
+
+
 def test_what_about_a_topic_swaps_the_topic():
     assert ask("what about the valve?", ("What did Whitcombe say about the river?", "...")) \
         == "What did Whitcombe say about the valve?"
