@@ -39,12 +39,17 @@ log = logging.getLogger(__name__)
 
 ASK_PATH = "/api/ask"
 MAX_HISTORY_TURNS = 50
+FIELDS = frozenset({"question", "mode", "outlets", "since", "until", "history"})
 
 
 def ask_from_body(assistant: Assistant, body: Any) -> dict:
     """Answer the request `body` (parsed JSON); RequestError names the field that is wrong."""
     if not isinstance(body, dict):
         raise RequestError("The request body must be a JSON object, for example {\"question\": \"Who denied it?\"}.")
+    unknown = sorted(set(body) - FIELDS)
+    if unknown:
+        # A misspelt filter ("outlet") silently ignored would answer from everything.
+        raise RequestError(f"Unknown field '{unknown[0]}'; the fields are: {', '.join(sorted(FIELDS))}.")
     question = _text(body, "question", required=True)
     mode = _text(body, "mode") or "ask"
     if mode not in MODES:

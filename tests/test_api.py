@@ -71,6 +71,7 @@ def test_filters_and_modes_are_taken_from_the_body(assistant):
     ({"question": "Who?", "since": "2024-03-14", "until": "2024-03-01"}, "The date range is empty"),
     ({"question": "Who?", "outlets": [1, 2]}, "'outlets' must be a list of outlet names"),
     ({"question": "Who?", "outlets": ["Reuters"]}, "No outlet called 'Reuters' in"),
+    ({"question": "Who?", "outlet": "Fox News"}, "Unknown field 'outlet'; the fields are: history, mode, outlets"),
     ({"question": "Who?", "history": [["only the question"]]}, "'history' turn 1 must be a pair of texts"),
     (["Who?"], "The request body must be a JSON object"),
 ])
