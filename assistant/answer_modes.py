@@ -394,8 +394,7 @@ RELATIVE_CUTOFF = 0.72  # supporting sentences score at least this share of the 
 
 def answer_ask(turn: Turn) -> Answer:
     q = turn.question
-    retrieval = turn.retrieve(k=max(turn.top_k, 10))
-    named = retrieval.recognised.outlets
+    named = turn.retriever.understand(q.text).outlets  # rules only: no search yet
     if q.speakers and _no_topic_besides(q, named) and not q.wants_more:
         # "What did Whitcombe say (according to Harbor Ledger)?" asks for a person's statements
         # and nothing else: all of them, as who-said-what lists them ("She said ..." sentences
@@ -403,6 +402,7 @@ def answer_ask(turn: Turn) -> Answer:
         return answer_who(turn)
     if named and _no_topic_besides(q, named) and not turn.filters.outlets:
         return _outlet_coverage(turn, named)
+    retrieval = turn.retrieve(k=max(turn.top_k, 10))
     if not retrieval.passages:
         return not_answered(turn, retrieval, nothing_found(turn))
     evidence = collect_evidence(turn, retrieval)
