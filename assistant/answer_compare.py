@@ -26,7 +26,7 @@ from .answer_evidence import (
 )
 from .answer_modes import (
     ScoredStatement, Turn, finish_answer, nothing_found, collect_evidence, credible_speaker, is_anaphoric, judge,
-    not_answered, prepare_statements, score_statements, stance_label,
+    not_answered, prepare_statements, said_as, score_statements,
 )
 from .records import Answer, ArticleInfo, Filters, Table
 from .retrieve import Retrieval
@@ -176,7 +176,7 @@ def _speaker_rows(turn: Turn, columns: list[Column], book: CitationBook, kinds: 
             if item is None:
                 rendered.append(NOT_REPORTED)
             else:
-                rendered.append(_cell(book, item.article, item.span, f"{stance_label(item.stance)}: {item.shown}"))
+                rendered.append(_cell(book, item.article, item.span, f"{said_as(item.statement)}: {item.shown}"))
                 used.append(item.statement)
         note, pairs = _row_note(cells, columns, topic, kinds)
         rows.append((speaker, *rendered, note))
@@ -188,9 +188,9 @@ def _speaker_rows(turn: Turn, columns: list[Column], book: CitationBook, kinds: 
 
 def _relation_line(relation: str, first: ScoredStatement, second: ScoredStatement, book: CitationBook) -> str:
     """"⚠ contradicts: A (outlet, date) said “...” [1] — B (outlet, date) denied “...” [2]"."""
-    return (f"{relation}: {first.speaker} ({source_label(first.article)}) {stance_label(first.stance)} "
+    return (f"{relation}: {first.speaker} ({source_label(first.article)}) {said_as(first.statement)} "
             f"{first.shown}{book.cite(first.article, *first.span)} — {second.speaker} "
-            f"({source_label(second.article)}) {stance_label(second.stance)} {second.shown}"
+            f"({source_label(second.article)}) {said_as(second.statement)} {second.shown}"
             f"{book.cite(second.article, *second.span)}")
 
 

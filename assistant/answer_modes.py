@@ -381,8 +381,17 @@ def stance_label(stance: str) -> str:
 
 def stance_with_target(statement: Statement) -> str:
     """"accused Kessler Terminals" when the statement names whom it accuses."""
-    label = stance_label(statement.stance)
+    label = said_as(statement)
     return f"{label} {statement.target}" if statement.target else label
+
+
+def said_as(statement: Statement) -> str:
+    """How a line introduces the statement: its stance ("denied"); but a denial read from what was
+    said rather than from the verb keeps the verb as written ("said, denying"), so "the company
+    said the readings may reflect the old depot" is not shown as the company denying it."""
+    if statement.stance == "deny" and statement.cue and cue_class(statement.cue) == "assert":
+        return f"{statement.cue}, denying"
+    return stance_label(statement.stance)
 
 
 # ----------------------------------------------------------------------------- ask
@@ -425,7 +434,7 @@ def answer_ask(turn: Turn) -> Answer:
     if lead_statement is not None:
         st = lead_statement.statement
         marker = book.cite(lead_statement.article, *lead_statement.span)
-        lines.append(f"**{st.speaker}** {stance_label(st.stance)}: {lead_statement.text}{marker}")
+        lines.append(f"**{st.speaker}** {said_as(st)}: {lead_statement.text}{marker}")
         statements_used.append(st)
         used.update(c.key for c in evidence.candidates
                     if c.sentence.article_id == st.article_id

@@ -146,7 +146,8 @@ def test_who_denied_what_keeps_denials_about_the_topic(assistant):
     answer = assistant.ask("Who denied what about the strikes?", mode="who")
     rows = answer.table.rows
     assert rows[0][0] == "Russia's Defense Ministry"
-    assert all(row[1] == "denied" for row in rows)
+    # every row a denial: by its verb ("denied"), or read from what was said ("said, denying")
+    assert all(row[1] == "denied" or row[1].endswith(", denying") for row in rows)
     assert "untrue" in rows[0][2]
     check_citations(assistant, answer)
 
@@ -320,3 +321,17 @@ def test_one_engine_answers_concurrent_questions(assistant):
         assert answer.answerable
         check_citations(assistant, answer)
     assert answers[0].text == answers[4].text  # the same question, the same answer
+
+
+def test_a_denial_read_from_what_was_said_keeps_the_verb_as_written():
+    from assistant.answer_modes import said_as
+    from assistant.records import Statement
+
+    def statement(cue: str, stance: str) -> Statement:
+        return Statement(article_id="a", index=0, speaker="Kessler Terminals", speaker_mention="the company",
+                         speaker_span=(0, 11), cue=cue, cue_span=(12, 16), content="the readings reflect the depot",
+                         content_span=(17, 47), quote_type="indirect", stance=stance)
+
+    assert said_as(statement("said", "deny")) == "said, denying"  # the stance came from the context
+    assert said_as(statement("denied", "deny")) == "denied"
+    assert said_as(statement("said", "assert")) == "said"
