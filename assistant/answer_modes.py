@@ -695,10 +695,12 @@ def _words_of(name: str) -> set[str]:
     return {w.removesuffix("'s").removesuffix("'") for w in re.findall(r"[a-z][\w'-]*", name.lower().replace("’", "'"))}
 
 
+# "What did X say", "Has X ever denied": the question's opening and its speech verbs.
+_ASKED_WHAT = r"\b(?:what|did|has|have|does|do)\s+(?:did\s+|has\s+|have\s+|does\s+)?"
+_SPEECH_VERBS = ("say|said|tell|told|claim|claimed|state|stated|announce|announced|deny|denied|admit|admitted|"
+                 "promise|promised|warn|warned")
 _WHAT_DID_THE_ROLE_SAY = re.compile(
-    r"\b(?:what|did|has|have|does|do)\s+(?:did\s+|has\s+|have\s+|does\s+)?the\s+"
-    r"(?P<role>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+(?:ever\s+)?(?:say|said|tell|told|claim|claimed|state|stated|"
-    r"announce|announced|deny|denied|admit|admitted|promise|promised|warn|warned)\b"
+    _ASKED_WHAT + r"the\s+(?P<role>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+(?:ever\s+)?(?:" + _SPEECH_VERBS + r")\b"
 )
 
 
@@ -736,9 +738,7 @@ def _who_heading(q: QuestionInfo, chosen: Sequence[ScoredStatement]) -> str:
 
 
 _WHAT_DID_X_SAY = re.compile(
-    r"\b(?:what|did|has|have|does|do)\s+(?:did\s+|has\s+|have\s+|does\s+)?(?P<who>(?:[A-Z][\w'’.-]*\s+){1,4}?)"
-    r"(?:ever\s+)?(?:say|said|tell|told|claim|claimed|state|stated|announce|announced|deny|denied|admit|"
-    r"admitted|promise|promised|warn|warned|accuse|accused)\b"
+    _ASKED_WHAT + r"(?P<who>(?:[A-Z][\w'’.-]*\s+){1,4}?)(?:ever\s+)?(?:" + _SPEECH_VERBS + r"|accuse|accused)\b"
 )
 
 
