@@ -24,11 +24,12 @@ from .answer_evidence import (
     Candidate, CitationBook, QuestionInfo, SentenceStore, content_stems, date_of, jaccard, negated_clause,
     negative_claim, outlet_name, passes_filters, remove_near_duplicates, source_label,
 )
+from .attribute import cue_class
 from .answer_modes import (
     ScoredStatement, Turn, finish_answer, nothing_found, collect_evidence, credible_speaker, is_anaphoric, judge,
-    not_answered, prepare_statements, said_as, score_statements,
+    not_answered, prepare_statements, said_as, score_statements, stance_label,
 )
-from .records import Answer, ArticleInfo, Filters, Table
+from .records import Answer, ArticleInfo, Filters, Passage, Table
 from .retrieve import Retrieval
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,8 @@ def answer_compare(turn: Turn) -> Answer:
     kinds = place_kinds(sentence.text for article_id in infos for sentence in turn.store.sentences(article_id))
     rows, contradictions, agreements, used = _speaker_rows(turn, columns, book, kinds)
     lined_up = any(sum(cell != NOT_REPORTED for cell in row[1:-1]) >= 2 for row in rows)
-    if len(rows) < 2 or not (lined_up or contradictions):
+    single_source = len(columns) == 1  # one outlet's speakers are still worth setting side by side
+    if len(rows) < 2 or not (lined_up or contradictions or single_source):
         # Speakers who each appear in one outlet only compare nothing: line up claims instead.
         book = CitationBook(turn.index)
         rows, contradictions, agreements, used = _claim_rows(turn, columns, book, kinds)
@@ -111,7 +113,7 @@ def _choose_columns(turn: Turn, retrieval: Retrieval) -> tuple[list[Column], boo
     if len(named) == 1:
         outlets = [named[0]]
     if q.over_time or len(outlets) < 2:
-        dates = sorted({date_of(p.article) for p in retrieval.passages if date_of(p.article)
+        dates = sorted({date_of(p.article) for p in _on_question(retrieval) if date_of(p.article)
                         and (not named or p.article.outlet in named)})
         if len(dates) >= 2:
             base = named[0] if named else None
@@ -124,16 +126,25 @@ def _choose_columns(turn: Turn, retrieval: Retrieval) -> tuple[list[Column], boo
 
 def _relevant_outlets(turn: Turn, retrieval: Retrieval) -> list[str]:
     """Outlets whose retrieved passages are close to the best one, in the order they reported."""
-    if not retrieval.passages:
-        return []
-    top = retrieval.passages[0].score
     first_date: dict[str, str] = {}
-    for p in retrieval.passages:
-        if p.article.outlet and p.score >= top * 0.6:
+    for p in _on_question(retrieval):
+        if p.article.outlet:
             day = date_of(p.article) or "9999"
             first_date[p.article.outlet] = min(first_date.get(p.article.outlet, day), day)
     ranked = sorted(first_date, key=lambda o: -max(p.score for p in retrieval.passages if p.article.outlet == o))
     return sorted(ranked[:MAX_COLUMNS], key=lambda o: (first_date[o], o))
+
+
+def _on_question(retrieval: Retrieval) -> list[Passage]:
+    """The passages close to the best one. The fused score alone lets a keyword match in an
+    unrelated story in ("the accounts of the strike" matching a port story's "accounts"), so a
+    passage must also be close to the best in meaning."""
+    if not retrieval.passages:
+        return []
+    top = retrieval.passages[0].score
+    top_dense = max(retrieval.dense_scores.values(), default=0.0)
+    return [p for p in retrieval.passages
+            if p.score >= top * 0.6 and retrieval.dense_scores.get(p.chunk.id, top_dense) >= top_dense * 0.6]
 
 
 def _outlets_in_question(question: str, outlets: Sequence[str]) -> list[str]:
@@ -200,20 +211,21 @@ def _row_note(cells: Sequence[ScoredStatement | None], columns: Sequence[Column]
     dates): the Notes cell, and the (relation, earlier, later) pairs behind it."""
     present = [(columns[i].label, c) for i, c in enumerate(cells) if c is not None]
     if len(present) < 2:
-        return (f"only {present[0][0]}" if present else ""), []
+        return _only_note(present, columns), []
     notes, pairs = [], []
     for (label_a, a), (label_b, b) in _pairs(present):
         if a.article.id == b.article.id:  # one wire story in two outlets: no second source
             notes.append(_same_story_note(label_a, label_b))
             continue
         first, later = sorted((a, b), key=lambda i: i.order_key)
-        if first.denies and _admits(later):
-            # One speaker denying, then admitting or confirming: the account changed.
+        if first.denies and _admits(later) and _denied_material(first, kinds) & _with_kinds(
+                content_stems(later.statement.content), kinds):
+            # One speaker denying something, then admitting or confirming it: the account changed.
             notes.append(f"{CONTRADICTS} (account changed): {label_a} vs {label_b}")
             pairs.append((CONTRADICTS, first, later))
             continue
         relation = relate(a.statement.content, b.statement.content, a.denies, b.denies, topic,
-                          admits=_admits(b if a.denies else a), kinds=kinds)
+                          admits=_admits_against(a, b), kinds=kinds)
         if relation:
             if relation == AGREES:
                 notes.append(f"{AGREES} ({label_a}, {label_b})")
@@ -228,6 +240,25 @@ _ADMISSION = re.compile(r"\b(?:acknowledg|admit|conced|confirm)\w*", re.IGNORECA
 
 def _admits(item: ScoredStatement) -> bool:
     return item.stance in ("admit", "confirm")
+
+
+def _denied_material(item: ScoredStatement, kinds: Mapping[str, set[str]]) -> set[str]:
+    """The stems of what a denial denies: for a bare "denied that", the claim it answers
+    (a denial of the union's valve report says nothing about how much leaked)."""
+    content = item.referent.content if is_anaphoric(item.statement.content) and item.referent else item.statement.content
+    return _with_kinds(content_stems(content), kinds)
+
+
+def _explicit_denial(item: ScoredStatement) -> bool:
+    """Denied with a verb of denial ("denied", "rejected"), not read from what was said."""
+    return item.denies and cue_class(item.statement.cue) == "deny"
+
+
+def _admits_against(a: ScoredStatement, b: ScoredStatement) -> bool:
+    """One side admits or confirms and the other denied it in so many words. A negative read
+    from what was said ("samples upstream showed no toluene") is weighed as any other claim."""
+    denial, other = (a, b) if a.denies else (b, a)
+    return _admits(other) and _explicit_denial(denial)
 
 
 def _pairs(items: Sequence) -> list[tuple]:
@@ -293,6 +324,8 @@ def relate(a: str, b: str, a_denies: bool, b_denies: bool, topic: frozenset[str]
         if qa[unit] != qb[unit] and not (qa[unit] & qb[unit]) and (close or stems_a & stems_b & topic):
             return FIGURES_DIFFER
     if a_denies != b_denies:
+        if _opposed_places(a, b):
+            return ""  # "no toluene upstream" does not deny "toluene downstream"
         denial, other = (a, stems_b) if a_denies else (b, stems_a)
         denied = _with_kinds(content_stems(negated_clause(denial) or denial), kinds)
         shared = denied & other
@@ -303,6 +336,20 @@ def relate(a: str, b: str, a_denies: bool, b_denies: bool, topic: frozenset[str]
     if jaccard(stems_a, stems_b) >= 0.45:
         return AGREES
     return ""
+
+
+# Words that put two claims in different places or times: one side's word, the other's opposite.
+_OPPOSITES = {"upstream": "downstream", "upriver": "downriver", "inside": "outside", "north": "south",
+              "east": "west", "above": "below", "upper": "lower", "before": "after"}
+_OPPOSITES.update({v: k for k, v in list(_OPPOSITES.items())})
+
+
+def _opposed_places(a: str, b: str) -> bool:
+    """One statement says "upstream" (or "before", "inside"...) where the other says the
+    opposite, and neither says both: they describe different places or times."""
+    words_a, words_b = set(re.findall(r"[a-z]+", a.lower())), set(re.findall(r"[a-z]+", b.lower()))
+    return any(_OPPOSITES[w] in words_b and _OPPOSITES[w] not in words_a and w not in words_b
+               for w in words_a if w in _OPPOSITES)
 
 
 def place_kinds(texts: Iterable[str]) -> dict[str, set[str]]:
@@ -356,7 +403,7 @@ def _statement_relations(chosen_rows, columns: Sequence[Column], book: CitationB
         relation = CONTRADICTS if _answers(a, b) or _answers(b, a) else ""
         if not relation:
             relation = relate(a.statement.content, b.statement.content, a.denies, b.denies, topic,
-                              admits=_admits(b if a.denies else a), kinds=kinds)
+                              admits=_admits_against(a, b), kinds=kinds)
         key = tuple(sorted([(a.statement.article_id, a.statement.index), (b.statement.article_id, b.statement.index)]))
         if not relation or key in seen:
             continue
@@ -432,7 +479,7 @@ def _claim_note(cells: Sequence[Candidate | None], columns: Sequence[Column], to
                 kinds: Mapping[str, set[str]]) -> str:
     present = [(columns[i].label, c) for i, c in enumerate(cells) if c is not None]
     if len(present) < 2:
-        return f"only {present[0][0]}" if present else ""
+        return _only_note(present, columns)
     notes = []
     for (la, a), (lb, b) in _pairs(present):
         if a.article.id == b.article.id:  # one wire story in two outlets: no second source
@@ -446,6 +493,11 @@ def _claim_note(cells: Sequence[Candidate | None], columns: Sequence[Column], to
         elif relation == AGREES:
             notes.append(f"{AGREES} ({la}, {lb})")
     return "; ".join(dict.fromkeys(notes))
+
+
+def _only_note(present: Sequence[tuple[str, object]], columns: Sequence[Column]) -> str:
+    """"only Fox News" for a row one column of several reports; nothing when there is one column."""
+    return f"only {present[0][0]}" if present and len(columns) > 1 else ""
 
 
 def _same_story_note(label_a: str, label_b: str) -> str:
@@ -462,6 +514,9 @@ def _claim_label(seed: Candidate, q: QuestionInfo) -> str:
     shown = list(dict.fromkeys(shown))[:4]
     if len(shown) >= 2:
         return ", ".join(shown)
+    speakers = [st for st in seed.statements if credible_speaker(st.speaker)]
+    if speakers:  # "Russia's Defense Ministry (denied)" names the claim better than its first words
+        return f"{speakers[0].speaker} ({stance_label(speakers[0].stance)})"
     words_ = seed.text.split()
     return " ".join(words_[:6]) + ("…" if len(words_) > 6 else "")
 
@@ -475,8 +530,10 @@ def _compare_text(turn: Turn, columns: Sequence[Column], contradictions: Sequenc
     elif agreements:
         lines.append("**Where the accounts agree**")
         lines.extend(f"- {a}" for a in agreements)
-    else:
+    elif len(columns) > 1:
         lines.append("The reports do not directly contradict each other; what each says:")
+    if len(columns) == 1:
+        lines.insert(0, f"Only {columns[0].label} covers this, so there is no second account to set it against.")
     lines.append("")
     lines.append(f"**What each {'date' if by_date else 'outlet'} reported**")
     for column in columns:
