@@ -128,6 +128,8 @@ _TITLE_WORDS = frozenset(
     analyst economist historian toxicologist scientist researcher professor student driver pilot
     worker owner shopkeeper engineer
     """.split())
+# Titles written with a dot ("Dr.", "Gov."): the dot is a token of its own and ends nothing.
+_TITLE_ABBREVIATIONS = frozenset(w[:-1] for w in _TITLE_WORDS if w.endswith(".") and w[:-1].isalpha())
 # Head nouns that make a phrase an organisation (or a group of people, for plurals).
 _ORG_HEADS = frozenset(
     """
@@ -632,10 +634,18 @@ def _phrase_after(tokens: list[_Token], index: int) -> _Phrase | None:
             tokens[position + 1]
         ):
             collected.append(token)
+        elif collected and _is_title_dot(tokens, position):
+            pass  # "said Dr. Ruth Amsel": the phrase goes on after the title's dot
         else:
             break
         position += 1
     return _Phrase(tuple(collected)) if collected else None
+
+
+def _is_title_dot(tokens: list[_Token], position: int) -> bool:
+    """The "." of a title such as "Dr." or "Gov.", which does not end a speaker phrase."""
+    return (tokens[position].text == "." and position > 0
+            and tokens[position - 1].lower in _TITLE_ABBREVIATIONS)
 
 
 def _sentence_subject(tokens: list[_Token]) -> _Phrase | None:
@@ -903,13 +913,15 @@ def _attribution_after(context: _Context, quote: _Quote, starts: list[int]):
     if tokens and tokens[0].text == ",":
         tokens = tokens[1:]
     for position, token in enumerate(tokens[:8]):
+        if _is_title_dot(tokens, position):
+            continue  # `“...,” Dr. Ruth Amsel said`
         if not token.text[0].isalnum() and token.text != "’":
             return None, index
         if token.lower in _CUE_CLASS and not _is_capitalised(token):
             if position == 0:
                 speaker = _phrase_after(tokens, 1)
             else:
-                speaker = _trim_skippable(tokens[:position])
+                speaker = _trim_skippable([t for t in tokens[:position] if t.text != "."])
             if speaker is None:
                 return None, index
             return _DirectCandidate(quote, speaker, token), index

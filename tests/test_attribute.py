@@ -257,6 +257,16 @@ def test_what_goes_on_after_a_denial_denies_and_after_a_question_is_read_for_its
     assert asks_again.content == "When did they know?"
 
 
+def test_a_title_with_a_dot_after_a_quote_is_part_of_the_attribution() -> None:
+    text = ("“Boiling does not make this water safe,” Dr. Ruth Amsel said.\n"
+            "“We will appeal,” said Gov. Ana Ruiz, the state’s governor.\n"
+            "“We were told nothing,” Mr. Reyes told reporters.")
+    amsel, ruiz, reyes = extract(text)
+    assert (amsel.speaker, amsel.speaker_mention, amsel.stance) == ("Ruth Amsel", "Ruth Amsel", "warn")
+    assert (ruiz.speaker, ruiz.content) == ("Ana Ruiz", "We will appeal")
+    assert (reyes.speaker, reyes.cue, reyes.content) == ("Reyes", "told", "We were told nothing")
+
+
 def test_he_added_after_a_quote_resolves_to_the_last_speaker() -> None:
     statements = extract(
         "Yevgeny Prigozhin said the ministry was lying. Putin was not mentioned.\n"

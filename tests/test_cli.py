@@ -142,6 +142,13 @@ def test_statements_keep_a_quote_that_goes_on_after_its_attribution(run, tmp_pat
     assert (goes_on["speaker_span"], goes_on["cue_span"]) == (varga["speaker_span"], varga["cue_span"])
 
 
+def test_statements_keep_a_quote_attributed_to_a_title_with_a_dot(run, tmp_path):
+    story = tmp_path / "dr.txt"
+    story.write_text("“Boiling does not make this water safe,” Dr. Ruth Amsel said.\n", encoding="utf-8")
+    assert run("statements", story).output.splitlines()[1:] == [
+        "  [warn] Ruth Amsel (said): Boiling does not make this water safe"]
+
+
 def test_bad_settings_value_is_reported(run, monkeypatch):
     monkeypatch.setenv("NEWSDESK_CHUNK_MAX_CHARS", "big")
     result = run("list")
