@@ -385,13 +385,34 @@ def stance_with_target(statement: Statement) -> str:
     return f"{label} {statement.target}" if statement.target else label
 
 
+# A stance read from what was said, shown after the verb as written: "said, warning".
+_STANCE_PARTICIPLES = {
+    "deny": "denying", "accuse": "accusing", "promise": "promising", "warn": "warning",
+    "admit": "admitting", "confirm": "confirming", "question": "asking", "claim": "claiming",
+}
+
+
 def said_as(statement: Statement) -> str:
-    """How a line introduces the statement: its stance ("denied"); but a denial read from what was
-    said rather than from the verb keeps the verb as written ("said, denying"), so "the company
-    said the readings may reflect the old depot" is not shown as the company denying it."""
-    if statement.stance == "deny" and statement.cue and cue_class(statement.cue) == "assert":
-        return f"{statement.cue}, denying"
+    """How a line introduces the statement: its stance ("denied", "warned"); but a stance read
+    from what was said rather than from the verb keeps the verb as written ("said, denying",
+    "said, warning"): "the company said the readings may reflect the old depot" is not shown as
+    the company denying it, and "“Boiling does not make this water safe,” she said" is not shown
+    as "warned", a verb she was not reported to use."""
+    participle = _STANCE_PARTICIPLES.get(statement.stance)
+    verb = _neutral_verb(statement.cue)
+    if participle and verb:
+        return f"{verb}, {participle}"
     return stance_label(statement.stance)
+
+
+def _neutral_verb(cue: str) -> str | None:
+    """The verb to show when the cue itself takes no stance: the cue as written ("said",
+    "reportedly said"), or "said" for "according to", which is shown as "said" when it asserts."""
+    if cue_class(cue) == "assert":
+        return cue
+    if cue.lower() == "according to":
+        return stance_label("assert")
+    return None
 
 
 # ----------------------------------------------------------------------------- ask

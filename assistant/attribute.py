@@ -5,7 +5,9 @@ pairing and a few noun-phrase rules find most statements, and it runs at ingest 
 
 Patterns handled (see tests/test_attribute.py):
   direct quotes  `“...,” X said.`  `“...,” said X.`  `“...?” X asked.`  `X said: “...”`
-                 `X responded ..., saying, “...”`; a quote may run over several sentences.
+                 `X responded ..., saying, “...”`; a quote may run over several sentences;
+                 `“A,” X said. “B.”`: the quote right after the attribution is X's too (a
+                 second statement with the same speaker and cue).
   indirect       `X said (that) Y`  `X added in a statement that Y`  `X told reporters Y`
                  `Y, X said.`  `According to X, Y`  `Y, according to X.`  `X denied Y`
                  `X accused Z of Y`  `X blamed Z for Y`  `X promised/vowed/threatened to Y`
@@ -25,7 +27,7 @@ import bisect
 import functools
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from .records import Sentence, Statement
@@ -126,6 +128,8 @@ _TITLE_WORDS = frozenset(
     analyst economist historian toxicologist scientist researcher professor student driver pilot
     worker owner shopkeeper engineer
     """.split())
+# Titles written with a dot ("Dr.", "Gov."): the dot is a token of its own and ends nothing.
+_TITLE_ABBREVIATIONS = frozenset(w[:-1] for w in _TITLE_WORDS if w.endswith(".") and w[:-1].isalpha())
 # Head nouns that make a phrase an organisation (or a group of people, for plurals).
 _ORG_HEADS = frozenset(
     """
@@ -630,10 +634,18 @@ def _phrase_after(tokens: list[_Token], index: int) -> _Phrase | None:
             tokens[position + 1]
         ):
             collected.append(token)
+        elif collected and _is_title_dot(tokens, position):
+            pass  # "said Dr. Ruth Amsel": the phrase goes on after the title's dot
         else:
             break
         position += 1
     return _Phrase(tuple(collected)) if collected else None
+
+
+def _is_title_dot(tokens: list[_Token], position: int) -> bool:
+    """The "." of a title such as "Dr." or "Gov.", which does not end a speaker phrase."""
+    return (tokens[position].text == "." and position > 0
+            and tokens[position - 1].lower in _TITLE_ABBREVIATIONS)
 
 
 def _sentence_subject(tokens: list[_Token]) -> _Phrase | None:
@@ -820,13 +832,15 @@ class _DirectCandidate:
     speaker: _Phrase | None  # None: the clause subject speaks ("..., saying, “...”")
     cue: _Token
     subject_tokens: tuple[_Token, ...] = ()
+    # `“A,” X said. “B.”`: the unattributed quote that goes on after the attribution.
+    continuation: _Quote | None = None
 
 
 def _direct_quotes_by_sentence(context: _Context) -> dict[int, list[_DirectCandidate]]:
     """Attributed quotes, keyed by the index of the sentence holding their attribution."""
     starts = [s.start for s in context.sentences]
-    by_sentence: dict[int, list[_DirectCandidate]] = {}
-    for quote in context.quotes:
+    attributed: list[tuple[int, int, _DirectCandidate]] = []  # (quote number, sentence, candidate)
+    for number, quote in enumerate(context.quotes):
         inner = context.text[quote.open + 1 : quote.close]
         if len(inner.split()) < 2:
             continue  # a scare-quoted word: “massive”
@@ -835,8 +849,49 @@ def _direct_quotes_by_sentence(context: _Context) -> dict[int, list[_DirectCandi
             candidate, sentence_index = _attribution_before(context, quote, starts)
         if candidate is not None:
             context.used_cues.add(candidate.cue.start)
-            by_sentence.setdefault(sentence_index, []).append(candidate)
+            attributed.append((number, sentence_index, candidate))
+    # Only once every quote's own attribution is known can a quote be read as a continuation:
+    # `“B,” Falk said.` after `“A,” Varga said.` is Falk's, not Varga's.
+    has_attribution = {number for number, _, _ in attributed}
+    by_sentence: dict[int, list[_DirectCandidate]] = {}
+    for number, sentence_index, candidate in attributed:
+        following = number + 1
+        if following < len(context.quotes) and following not in has_attribution and (
+            _continues_after_attribution(context, candidate, sentence_index, context.quotes[following])
+        ):
+            candidate = replace(candidate, continuation=context.quotes[following])
+        by_sentence.setdefault(sentence_index, []).append(candidate)
     return by_sentence
+
+
+def _continues_after_attribution(context: _Context, candidate: _DirectCandidate, sentence_index: int,
+                                 quote: _Quote) -> bool:
+    """Whether `quote` goes on with what `candidate`'s speaker said: `“A,” X said. “B.”`.
+
+    Only when the attribution follows its quote and ends its sentence with nothing else said in
+    it, the next quote opens right after that sentence in the same paragraph, and it is whole
+    sentences of speech (it ends with ".", "?" or "!"), not a quoted phrase. A quote in a new
+    paragraph, or with an attribution of its own, is someone else's (or not clearly this one's)."""
+    if candidate.cue.start < candidate.quote.close:
+        return False  # `X said: “A.” “B.”`: not the pattern news uses for a continuation
+    sentence = context.sentences[sentence_index]
+    if quote.open < sentence.end:
+        return False
+    gap = context.text[sentence.end : quote.open]
+    if gap.strip() or "\n" in gap:
+        return False  # other text or a paragraph break comes between
+    after_cue = context.tokens_between(candidate.cue.end, sentence.end)
+    if any(_is_speech_verb(token) for token in after_cue):
+        return False  # `..., X said, as Y denied it.`: whose words follow is not clear
+    inner = context.text[quote.open + 1 : quote.close].rstrip()
+    return len(inner.split()) >= 2 and inner.rstrip("’'").endswith((".", "?", "!", "…"))
+
+
+def _is_speech_verb(token: _Token) -> bool:
+    """A cue verb or "according", not a noun like "state" in "said state official Ana Ruiz"."""
+    if token.lower == "according":
+        return True
+    return token.lower in _CUE_CLASS and token.lower not in _NOUN_LIKE_CUES and not _is_capitalised(token)
 
 
 def _sentence_index(starts: list[int], position: int) -> int:
@@ -858,13 +913,15 @@ def _attribution_after(context: _Context, quote: _Quote, starts: list[int]):
     if tokens and tokens[0].text == ",":
         tokens = tokens[1:]
     for position, token in enumerate(tokens[:8]):
+        if _is_title_dot(tokens, position):
+            continue  # `“...,” Dr. Ruth Amsel said`
         if not token.text[0].isalnum() and token.text != "’":
             return None, index
         if token.lower in _CUE_CLASS and not _is_capitalised(token):
             if position == 0:
                 speaker = _phrase_after(tokens, 1)
             else:
-                speaker = _trim_skippable(tokens[:position])
+                speaker = _trim_skippable([t for t in tokens[:position] if t.text != "."])
             if speaker is None:
                 return None, index
             return _DirectCandidate(quote, speaker, token), index
@@ -925,9 +982,17 @@ def _resolve_direct(context: _Context, candidates: list[_DirectCandidate]) -> li
         mention = _resolve(phrase, context.registry)
         if mention is None:
             continue
+        cue = (candidate.cue.start, candidate.cue.end)
+        cue_class = _CUE_CLASS[candidate.cue.lower]
         content = _trim_quote(context.text, candidate.quote.open + 1, candidate.quote.close)
-        found.append(_Found(mention, (candidate.cue.start, candidate.cue.end), content,
-                            "direct", _CUE_CLASS[candidate.cue.lower]))
+        found.append(_Found(mention, cue, content, "direct", cue_class))
+        if candidate.continuation is not None:
+            following = candidate.continuation
+            content = _trim_quote(context.text, following.open + 1, following.close)
+            # "“Why now?” she asked. “Nobody told us.”": what follows a question need not be one;
+            # its own words decide, as for "said". Other verbs (denied, warned) cover it too.
+            continued_class = "assert" if cue_class == "question" else cue_class
+            found.append(_Found(mention, cue, content, "direct", continued_class))
     return found
 
 

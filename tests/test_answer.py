@@ -323,15 +323,27 @@ def test_one_engine_answers_concurrent_questions(assistant):
     assert answers[0].text == answers[4].text  # the same question, the same answer
 
 
-def test_a_denial_read_from_what_was_said_keeps_the_verb_as_written():
-    from assistant.answer_modes import said_as
+def test_a_stance_read_from_what_was_said_keeps_the_verb_as_written():
+    from assistant.answer_modes import said_as, stance_with_target
     from assistant.records import Statement
 
-    def statement(cue: str, stance: str) -> Statement:
+    def statement(cue: str, stance: str, target: str | None = None) -> Statement:
         return Statement(article_id="a", index=0, speaker="Kessler Terminals", speaker_mention="the company",
                          speaker_span=(0, 11), cue=cue, cue_span=(12, 16), content="the readings reflect the depot",
-                         content_span=(17, 47), quote_type="indirect", stance=stance)
+                         content_span=(17, 47), quote_type="indirect", stance=stance, target=target)
 
     assert said_as(statement("said", "deny")) == "said, denying"  # the stance came from the context
     assert said_as(statement("denied", "deny")) == "denied"
     assert said_as(statement("said", "assert")) == "said"
+    # Every stance read from what was said, not only denials.
+    assert [said_as(statement("said", stance)) for stance in ("warn", "accuse", "promise", "question")] == [
+        "said, warning", "said, accusing", "said, promising", "said, asking"]
+    assert said_as(statement("added", "warn")) == "added, warning"
+    assert said_as(statement("reportedly said", "warn")) == "reportedly said, warning"
+    # A verb that carries the stance itself is shown as the stance.
+    assert [said_as(statement(cue, stance)) for cue, stance in (
+        ("warned", "warn"), ("promised", "promise"), ("asked", "question"), ("claimed", "claim"))] == [
+        "warned", "promised", "questioned", "claimed"]
+    assert said_as(statement("According to", "warn")) == "said, warning"  # shown as "said" when it asserts
+    assert said_as(statement("According to", "assert")) == "said"
+    assert stance_with_target(statement("accused", "accuse", "Norvex")) == "accused Norvex"

@@ -213,3 +213,23 @@ def test_a_follow_up_for_a_description_or_an_outlet_keeps_to_it(assistant):
     ledger = assistant.ask("what about Harbor Ledger?", mode="who", history=history)
     assert ledger.text.startswith("2 statements by Dana Whitcombe:")
     assert {c.article.outlet for c in ledger.citations} == {"Harbor Ledger (fictional)"}
+
+
+def test_a_warning_read_from_what_was_said_keeps_the_verb_and_the_quote_that_goes_on(assistant):
+    answer = assistant.ask("What did Ruth Amsel say?", mode="who")
+    rows = {row[2]: row[1] for row in answer.table.rows}
+    assert rows["“Boiling does not make this water safe”"] == "said, warning"  # "she said", not "warned"
+    assert rows["“If anything, it puts more of the solvent into the air you breathe.”"] == "said"
+    assert any(row[1] == "warned" for row in answer.table.rows)  # "Amsel warned that ...": her verb
+    assert "**Ruth Amsel** said, warning: “Boiling does not make this water safe”" in answer.text
+    check_citations(assistant, answer)
+
+
+def test_a_quote_that_goes_on_after_its_attribution_is_cited_with_the_attribution(assistant):
+    answer = assistant.ask("What did Elena Varga say?", mode="who")
+    (row,) = [row for row in answer.table.rows if "We will not accept it." in row[2]]
+    assert row[:3] == ("Elena Varga", "said", "“That silence is the real scandal here. We will not accept it.”")
+    number = int(row[-1].strip("[]"))
+    cited = answer.citations[number - 1].text
+    assert "Varga told a council meeting." in cited and cited.endswith("We will not accept it.\"")
+    check_citations(assistant, answer)

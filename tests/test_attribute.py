@@ -202,6 +202,71 @@ def test_multi_sentence_quote_is_one_statement() -> None:
     assert s.quote_type == "direct"
 
 
+def test_a_quote_that_goes_on_after_its_attribution_is_a_second_statement_by_the_speaker() -> None:
+    text = (
+        "“That silence is the real scandal here,” Mayor Elena Varga said on Wednesday. "
+        "“We will not accept it. Not this time.”\n"
+        "“We acted within the hour,” Kessler spokesman Adrian Falk said. "
+        "“Every alarm was logged and reported.”"
+    )
+    varga, varga_goes_on, falk, falk_goes_on = extract(text)
+    assert varga.content == "That silence is the real scandal here"
+    assert varga_goes_on.content == "We will not accept it. Not this time."
+    assert text[varga_goes_on.content_span[0] - 1] == "“"  # the whole second quote, nothing else
+    assert text[varga_goes_on.content_span[1]] == "”"
+    # One attribution covers both quotes: the same speaker, mention and cue.
+    for first, goes_on in ((varga, varga_goes_on), (falk, falk_goes_on)):
+        assert (goes_on.speaker, goes_on.speaker_span, goes_on.cue_span, goes_on.quote_type) == (
+            first.speaker, first.speaker_span, first.cue_span, "direct")
+    assert (falk.speaker, falk_goes_on.content) == ("Adrian Falk", "Every alarm was logged and reported.")
+    # "reported" inside the continuation is part of what was said, not a statement of its own.
+    assert [s.cue for s in extract(text)] == ["said"] * 4
+    # "state" in the speaker's title is not another speech act that would make the quote unclear.
+    said_x = extract("“We will appeal,” said state official Ana Ruiz. “This is not over.”")
+    assert [(s.speaker, s.content) for s in said_x] == [("Ana Ruiz", "We will appeal"),
+                                                         ("Ana Ruiz", "This is not over.")]
+
+
+def test_a_quote_after_an_attribution_that_is_someone_elses_stays_theirs() -> None:
+    first = "“That silence is the real scandal here,” Mayor Elena Varga said."
+    new_paragraph = extract(first + "\n“We will not accept it.”")
+    own_attribution = extract(first + " “We acted within the hour,” Adrian Falk said.")
+    attribution_after_a_full_stop = extract(first + " “We acted within the hour.” Adrian Falk said.")
+    quoted_phrase = extract(first + " The company called it “a bad day” on Tuesday.")
+    another_speech_act = extract("“That silence is a scandal,” Elena Varga said, as the company denied "
+                                 "it. “We acted within the hour.”")
+    assert [s.content for s in new_paragraph] == ["That silence is the real scandal here"]
+    assert [(s.speaker, s.content) for s in own_attribution + attribution_after_a_full_stop] == [
+        ("Elena Varga", "That silence is the real scandal here"), ("Adrian Falk", "We acted within the hour"),
+        ("Elena Varga", "That silence is the real scandal here"), ("Adrian Falk", "We acted within the hour."),
+    ]
+    assert [s.content for s in quoted_phrase] == ["That silence is the real scandal here"]
+    assert "We acted within the hour." not in [s.content for s in another_speech_act]
+
+
+def test_what_goes_on_after_a_denial_denies_and_after_a_question_is_read_for_itself() -> None:
+    denied, goes_on = extract("“We hid nothing,” Kessler spokesman Adrian Falk denied. "
+                              "“The valve was on the list.”")
+    assert (goes_on.speaker, goes_on.cue, goes_on.stance) == ("Adrian Falk", "denied", "deny")
+    # "asked" covers the question; what follows it is a question only if it asks one.
+    asked, answer, asked_again, asks_again = extract("“Is the water safe?” Ruth Amsel asked. "
+                                                     "“Nobody has told us anything.”\n"
+                                                     "“Who knew?” she asked. “When did they know?”")
+    assert (asked.stance, answer.stance) == ("question", "assert")
+    assert (asked_again.stance, asks_again.stance) == ("question", "question")
+    assert asks_again.content == "When did they know?"
+
+
+def test_a_title_with_a_dot_after_a_quote_is_part_of_the_attribution() -> None:
+    text = ("“Boiling does not make this water safe,” Dr. Ruth Amsel said.\n"
+            "“We will appeal,” said Gov. Ana Ruiz, the state’s governor.\n"
+            "“We were told nothing,” Mr. Reyes told reporters.")
+    amsel, ruiz, reyes = extract(text)
+    assert (amsel.speaker, amsel.speaker_mention, amsel.stance) == ("Ruth Amsel", "Ruth Amsel", "warn")
+    assert (ruiz.speaker, ruiz.content) == ("Ana Ruiz", "We will appeal")
+    assert (reyes.speaker, reyes.cue, reyes.content) == ("Reyes", "told", "We were told nothing")
+
+
 def test_he_added_after_a_quote_resolves_to_the_last_speaker() -> None:
     statements = extract(
         "Yevgeny Prigozhin said the ministry was lying. Putin was not mentioned.\n"

@@ -123,6 +123,32 @@ def test_statements_json_carries_the_text_its_spans_refer_to(run):
         assert text[slice(*s["content_span"])] == s["content"]
 
 
+def test_statements_keep_a_quote_that_goes_on_after_its_attribution(run, tmp_path):
+    story = tmp_path / "cont.md"
+    story.write_text(
+        "# Mayor attacks port silence\n\n"
+        '"That silence is the real scandal here," Mayor Elena Varga said on Wednesday. "We will not accept it."\n\n'
+        '"We acted within the hour," Kessler spokesman Adrian Falk said. "Every alarm was logged and reported."\n',
+        encoding="utf-8")
+    assert run("statements", story).output.splitlines()[1:] == [
+        "  [assert] Elena Varga (said): That silence is the real scandal here",
+        "  [assert] Elena Varga (said): We will not accept it.",
+        "  [assert] Adrian Falk (said): We acted within the hour",
+        "  [assert] Adrian Falk (said): Every alarm was logged and reported.",
+    ]
+    (group,) = json.loads(run("statements", story, "--json").output)["results"]
+    varga, goes_on = group["statements"][:2]
+    assert group["text"][slice(*goes_on["content_span"])] == goes_on["content"] == "We will not accept it."
+    assert (goes_on["speaker_span"], goes_on["cue_span"]) == (varga["speaker_span"], varga["cue_span"])
+
+
+def test_statements_keep_a_quote_attributed_to_a_title_with_a_dot(run, tmp_path):
+    story = tmp_path / "dr.txt"
+    story.write_text("“Boiling does not make this water safe,” Dr. Ruth Amsel said.\n", encoding="utf-8")
+    assert run("statements", story).output.splitlines()[1:] == [
+        "  [warn] Ruth Amsel (said): Boiling does not make this water safe"]
+
+
 def test_bad_settings_value_is_reported(run, monkeypatch):
     monkeypatch.setenv("NEWSDESK_CHUNK_MAX_CHARS", "big")
     result = run("list")
