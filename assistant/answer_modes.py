@@ -409,7 +409,8 @@ def _neutral_verb(cue: str) -> str | None:
     """The verb to show when the cue itself takes no stance: the cue as written ("said",
     "reportedly said"), or "said" for "according to", which is shown as "said" when it asserts."""
     if cue_class(cue) == "assert":
-        return cue
+        # "responded ..., saying, “...”": a participle cue reads as "said" in a line of its own.
+        return stance_label("assert") if cue.lower().endswith("ing") else cue
     if cue.lower() == "according to":
         return stance_label("assert")
     return None

@@ -31,8 +31,10 @@ Annotation conventions (what the gold spans cover):
   compares the verb after it (`cue_verb_span`);
   in `X responded ..., saying, “...”` the cue is "saying".
 - content_span: direct quotes: the text between the quote marks, without a trailing comma; a
-  quote running over several sentences is one statement; an unattributed quote that merely
-  continues an attributed one ("...," she said. "More.") is not annotated. Indirect and mixed
+  quote running over several sentences is one statement; a quote that continues an attributed
+  one in the same paragraph with no attribution of its own ("...," she said. "More.") is a
+  second statement with the same speaker and cue spans, content the second quote (from session
+  9; before, it was not annotated). Indirect and mixed
   speech: the reported clause after the cue (after "that", "to", "of" in "accused Z of", a
   recipient such as "reporters"), to the end of that clause, without a sentence-final "."
   outside quotes (a "." inside a closing quote, or of "a.m.", is kept). "warned X not to Y":

@@ -221,6 +221,15 @@ def test_relate_marks_denial_against_assertion_and_differing_figures():
     assert quantities("3,000 liters and forty thousand liters at 10:40 p.m.") == {"liter": {3000.0, 40000.0}}
 
 
+def test_claims_about_opposite_places_do_not_contradict():
+    upstream = "The old depot sits upstream of the terminal, where the agency's samples showed no toluene at all"
+    downstream = "Water samples taken downstream of the Kessler Terminals site contain toluene at fourteen times the limit"
+    topic = frozenset({"toluen", "leak"})
+    assert relate(upstream, downstream, True, False, topic) == ""
+    # the same two claims about one place do contradict
+    assert relate(upstream.replace("upstream", "downstream"), downstream, True, False, topic) == "⚠ contradicts"
+
+
 def test_a_place_named_in_one_statement_is_the_kind_of_place_the_other_denies_reaching():
     kinds = place_kinds(["A storm drain empties into the Ostra River.", "The Ostra Valley Courier reported it."])
     assert kinds == {"ostra": {"river", "valley"}}
@@ -346,4 +355,6 @@ def test_a_stance_read_from_what_was_said_keeps_the_verb_as_written():
         "warned", "promised", "questioned", "claimed"]
     assert said_as(statement("According to", "warn")) == "said, warning"  # shown as "said" when it asserts
     assert said_as(statement("According to", "assert")) == "said"
+    # "responded ..., saying, “... untrue”": a participle reads as "said" on a line of its own
+    assert said_as(statement("saying", "deny")) == "said, denying"
     assert stance_with_target(statement("accused", "accuse", "Norvex")) == "accused Norvex"

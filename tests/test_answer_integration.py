@@ -47,6 +47,29 @@ def test_what_did_obi_say_lists_his_statements_in_date_order(assistant):
     check_citations(assistant, answer)
 
 
+def test_compare_marks_no_contradiction_between_unrelated_denials_and_admissions(assistant):
+    answer = assistant.ask("How much toluene leaked?", mode="compare")
+    lines = [line for line in answer.text.splitlines() if "contradicts" in line]
+    # the agency's downstream samples against its director's upstream ones; his rejection of the
+    # depot theory against Kessler's admission; Kessler's denial of the union's valve report
+    # against its admission that toluene reached a drain: none is a contradiction
+    assert not [line for line in lines if "Marcus Obi" in line]
+    assert not [line for line in lines if "dripping valve" in line and "limited quantity" in line]
+    assert any("figures differ" in line and "3,000 liters" in line and "40,000 liters" in line
+               for line in answer.text.splitlines())
+    check_citations(assistant, answer)
+
+
+def test_compare_of_a_story_one_outlet_covers_says_so_and_sets_its_speakers_side_by_side(assistant):
+    answer = assistant.ask("How do the outlets' accounts of the strike differ?", mode="compare")
+    assert answer.text.startswith("Only Fox News covers this")
+    assert answer.table is not None
+    assert answer.table.columns == ("Speaker or claim", "Fox News", "Notes")  # no port-story outlets
+    speakers = {row[0] for row in answer.table.rows}
+    assert {"Yevgeny Prigozhin", "Russia's Defense Ministry"} <= speakers
+    check_citations(assistant, answer)
+
+
 def test_compare_has_a_column_per_outlet_and_marks_a_contradiction(assistant):
     answer = assistant.ask("How do the outlets' accounts of whether the solvent reached the river differ?",
                            mode="compare")
