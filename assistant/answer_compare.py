@@ -218,13 +218,13 @@ def _row_note(cells: Sequence[ScoredStatement | None], columns: Sequence[Column]
             notes.append(_same_story_note(label_a, label_b))
             continue
         first, later = sorted((a, b), key=lambda i: i.order_key)
-        if first.denies and _admits(later) and _denied_material(first, kinds) & _with_kinds(
+        if _denies_outright(first) and _admits(later) and _denied_material(first, kinds) & _with_kinds(
                 content_stems(later.statement.content), kinds):
             # One speaker denying something, then admitting or confirming it: the account changed.
             notes.append(f"{CONTRADICTS} (account changed): {label_a} vs {label_b}")
             pairs.append((CONTRADICTS, first, later))
             continue
-        relation = relate(a.statement.content, b.statement.content, a.denies, b.denies, topic,
+        relation = relate(a.statement.content, b.statement.content, _denies_outright(a), _denies_outright(b), topic,
                           admits=_admits_against(a, b), kinds=kinds)
         if relation:
             if relation == AGREES:
@@ -254,10 +254,17 @@ def _explicit_denial(item: ScoredStatement) -> bool:
     return item.denies and cue_class(item.statement.cue) == "deny"
 
 
+def _denies_outright(item: ScoredStatement) -> bool:
+    """A denial in so many words, or a claim that something is not so ("No product reached the
+    river"). A denial read from context ("Nowak dismissed that. 'The water was cold,' he said.")
+    denies the claim before it, not what it says itself: set against others, it is a claim."""
+    return _explicit_denial(item) or negative_claim(item.statement.content)
+
+
 def _admits_against(a: ScoredStatement, b: ScoredStatement) -> bool:
     """One side admits or confirms and the other denied it in so many words. A negative read
     from what was said ("samples upstream showed no toluene") is weighed as any other claim."""
-    denial, other = (a, b) if a.denies else (b, a)
+    denial, other = (a, b) if _denies_outright(a) else (b, a)
     return _admits(other) and _explicit_denial(denial)
 
 
@@ -402,7 +409,7 @@ def _statement_relations(chosen_rows, columns: Sequence[Column], book: CitationB
             continue
         relation = CONTRADICTS if _answers(a, b) or _answers(b, a) else ""
         if not relation:
-            relation = relate(a.statement.content, b.statement.content, a.denies, b.denies, topic,
+            relation = relate(a.statement.content, b.statement.content, _denies_outright(a), _denies_outright(b), topic,
                               admits=_admits_against(a, b), kinds=kinds)
         key = tuple(sorted([(a.statement.article_id, a.statement.index), (b.statement.article_id, b.statement.index)]))
         if not relation or key in seen:

@@ -60,6 +60,14 @@ def test_compare_marks_no_contradiction_between_unrelated_denials_and_admissions
     check_citations(assistant, answer)
 
 
+def test_compare_does_not_set_a_denial_read_from_context_against_an_unrelated_warning(assistant):
+    # Nowak's "The water was cold and the river was high" answers Kessler's low-oxygen theory;
+    # it does not deny the agency's warning about the wells.
+    answer = assistant.ask("Is the well water safe to drink?", mode="compare")
+    assert not [line for line in answer.text.splitlines() if "contradicts" in line and "Piotr Nowak" in line]
+    check_citations(assistant, answer)
+
+
 def test_compare_of_a_story_one_outlet_covers_says_so_and_sets_its_speakers_side_by_side(assistant):
     answer = assistant.ask("How do the outlets' accounts of the strike differ?", mode="compare")
     assert answer.text.startswith("Only Fox News covers this")
