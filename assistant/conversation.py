@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .answer_evidence import _ORG_WORDS, speaker_keys
+from .query import bare_outlet_name
 from .refusal import MEDIA_WORDS
 
 log = logging.getLogger(__name__)
@@ -231,7 +232,7 @@ def _outlets_named(text: str, outlets: Sequence[str]) -> list[tuple[str, str]]:
     lowered = text.lower()
     found = []
     for outlet in sorted(outlets, key=len, reverse=True):
-        bare = re.sub(r"\s*\(fictional\)\s*$", "", outlet, flags=re.IGNORECASE)
+        bare = bare_outlet_name(outlet)
         for name in (outlet, bare, re.sub(r"^the\s+", "", bare, flags=re.IGNORECASE)):
             if len(name) < 2:
                 continue

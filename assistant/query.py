@@ -267,6 +267,12 @@ def _with_section(text: str, mentions: list[OutletMention]) -> list[OutletMentio
     return out
 
 
+def bare_outlet_name(outlet: str) -> str:
+    """The outlet's name without a qualifier in parentheses at its end: "Harbor Ledger" for
+    "Harbor Ledger (fictional)", "The Times" for "The Times (UK)"; the name itself otherwise."""
+    return _PARENTHESISED_TAIL.sub("", outlet)
+
+
 def _aliases(outlet: str) -> list[tuple[str, bool]]:
     """(alias, must be capitalised) pairs for one outlet name."""
     name = " ".join(outlet.split())
@@ -275,7 +281,7 @@ def _aliases(outlet: str) -> list[tuple[str, bool]]:
     if base and base != name:
         forms.append(base)
     for form in list(forms):
-        bare = _PARENTHESISED_TAIL.sub("", form)  # "Harbor Ledger (fictional)" -> "Harbor Ledger"
+        bare = bare_outlet_name(form)  # "Harbor Ledger (fictional)" -> "Harbor Ledger"
         if bare and bare != form:
             forms.append(bare)
     for form in list(forms):

@@ -51,6 +51,12 @@ def test_what_about_an_outlet_swaps_the_outlet():
         == "What did Reuters report about the strikes?"
 
 
+def test_an_outlet_named_without_any_qualifier_in_parentheses_is_swapped():
+    outlets = [*OUTLETS, "The Times (UK)"]
+    assert resolve("what about Harbor Ledger?", [("What did The Times report about the leak?", "...")],
+                   SPEAKERS, outlets).question == "What did Harbor Ledger report about the leak?"
+
+
 def test_what_about_a_speaker_swaps_the_speaker():
     assert ask("what about Prigozhin?", ("What did Peskov say about the strikes?", "...")) \
         == "What did Yevgeny Prigozhin say about the strikes?"

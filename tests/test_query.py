@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.query import outlets_called, understand
+from assistant.query import bare_outlet_name, outlets_called, understand
 
 OUTLETS = [
     "The Verge", "TechCrunch", "FOX News - Health", "FOX News - Lifestyle", "Fortune", "The Age",
@@ -69,6 +69,13 @@ def test_a_filter_outlet_is_read_as_the_index_names_it():
     assert outlets_called("fox news", outlets) == ["FOX News - Health", "FOX News - Lifestyle"]
     assert outlets_called("verge", outlets) == ["The Verge"]
     assert outlets_called("Reuters", outlets) == []
+
+
+def test_the_bare_outlet_name_drops_a_qualifier_in_parentheses_at_its_end():
+    assert bare_outlet_name("Harbor Ledger (fictional)") == "Harbor Ledger"
+    assert bare_outlet_name("The Times (UK)") == "The Times"
+    assert bare_outlet_name("Radio (Live) Network") == "Radio (Live) Network"  # not a qualifier at the end
+    assert bare_outlet_name("Fox News") == "Fox News"
 
 
 def test_no_outlets_in_the_index_means_none_recognised():
