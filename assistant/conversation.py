@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .answer_evidence import _ORG_WORDS, speaker_keys
-from .query import bare_outlet_name
+from .query import bare_outlet_name, short_forms
 from .refusal import MEDIA_WORDS
 
 log = logging.getLogger(__name__)
@@ -228,8 +228,10 @@ def _match_outlet(text: str, outlets: Sequence[str]) -> str | None:
 
 
 def _outlets_named(text: str, outlets: Sequence[str]) -> list[tuple[str, str]]:
-    """(outlet, the phrase naming it) for outlets named in text, longest names first."""
+    """(outlet, the phrase naming it) for outlets named in text, longest names first; an
+    outlet's short form ("the Sentinel") counts when capitalised and it names one outlet."""
     lowered = text.lower()
+    short = {outlet: form for form, named in short_forms(outlets).items() for outlet in named}
     found = []
     for outlet in sorted(outlets, key=len, reverse=True):
         bare = bare_outlet_name(outlet)
@@ -240,7 +242,18 @@ def _outlets_named(text: str, outlets: Sequence[str]) -> list[tuple[str, str]]:
             if match:
                 found.append((outlet, text[match.start(): match.end()]))
                 break
+        else:  # no form of its full name: its short form, if it has one
+            phrase = _short_form_in(text, short.get(outlet, ""))
+            if phrase:
+                found.append((outlet, phrase))
     return found
+
+
+def _short_form_in(text: str, form: str) -> str:
+    """An outlet's short form as `text` writes it, capitalised as a name ("the Sentinel"); ""
+    when absent (or written as an ordinary word: "a sentinel")."""
+    match = re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", text, re.IGNORECASE) if form else None
+    return match.group(0) if match and match.group(0)[:1].isupper() else ""
 
 
 def _phrase_for(text: str, speaker: str) -> str | None:

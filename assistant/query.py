@@ -15,6 +15,10 @@ with rules and small word lists, so it costs well under a millisecond per questi
   holds articles of that month. "After"/"before" a day take in that day (publication days are a
   time zone apart). A range that covers every date the index holds, or none of them, is dropped
   (it would tell nothing).
+- Outlet short forms: the distinctive words of a name without "The", "Daily", "Weekly" around it
+  and its qualifier ("Sentinel" for "The Daily Sentinel (fictional)"), capitalised in the
+  question, when they name one outlet of the index and are not another outlet's name; a form
+  left with only words any outlet could be called ("the Daily", "the News") names none.
 - Sub-queries: a question that spans several articles ("Does the Verge report X, while TechCrunch
   says Y?", "Which company, reported by A to X, is also said by B to Y, and Z?", "both X and Y",
   "X or Y", "X compared to Y") is split into its clauses (at commas, semicolons, "while", "but",
@@ -210,6 +214,10 @@ class OutletMatcher:
                     strict.add(key)
                 else:
                     strict.discard(key)  # some outlet's full name: case-insensitive wins
+        for key, named in short_forms(outlets).items():
+            if len(key) >= 3:
+                by_alias[key] = set(named)
+                strict.add(key)  # a reader's short form, so only as a name: "the Sentinel"
         self._outlets = {a: tuple(sorted(o)) for a, o in by_alias.items()}
         self._strict = strict
         # Longest aliases first, so "FOX News - Health" wins over "FOX News".
@@ -273,6 +281,47 @@ def bare_outlet_name(outlet: str) -> str:
     return _PARENTHESISED_TAIL.sub("", outlet)
 
 
+def _base_name(outlet: str) -> str:
+    """The outlet's name without its section and qualifier: "FOX News" for "FOX News - Health"."""
+    return bare_outlet_name(_SECTION_SEPARATOR.split(" ".join(outlet.split()), maxsplit=1)[0].strip())
+
+
+# Words around an outlet's name that a reader leaves out: "the Sentinel" for "The Daily Sentinel",
+# "Northbank" for "Northbank Daily".
+_EDITION_WORDS = frozenset({"the", "daily", "weekly"})
+# What is left must say which outlet: "the Daily" or "the News" could be any of them.
+_GENERIC_OUTLET_WORDS = _EDITION_WORDS | frozenset({"news", "online", "media", "radio", "tv", "press", "today", "report"})
+
+
+def _short_form(outlet: str) -> str:
+    """The distinctive word(s) of an outlet's name, as a reader shortens it: "Sentinel" for
+    "The Daily Sentinel (fictional)"; "" when no word of it tells it from other outlets."""
+    words = _base_name(outlet).split()
+    while words and words[0].lower() in _EDITION_WORDS:
+        words.pop(0)
+    while words and words[-1].lower() in _EDITION_WORDS:
+        words.pop()
+    if all(w.lower() in _GENERIC_OUTLET_WORDS for w in words):
+        return ""
+    return " ".join(words)
+
+
+def short_forms(outlets: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Lower-cased short form -> the outlets it names ("sentinel" -> "The Daily Sentinel
+    (fictional)"), for the short forms that name one outlet (with its sections) and are no
+    outlet's name or alias: "Sentinel" for both "The Daily Sentinel" and "Sentinel Weekly" would
+    be a guess, so it names neither; beside "The Sentinel" it is that outlet's name."""
+    outlets = [o for o in outlets if o and o.strip()]
+    taken = {alias.lower() for outlet in outlets for alias, _ in _aliases(outlet)}
+    by_form: dict[str, dict[str, list[str]]] = {}  # short form -> base name -> outlets
+    for outlet in outlets:
+        form = _short_form(outlet).lower()
+        if form and form not in taken:
+            by_form.setdefault(form, {}).setdefault(_base_name(outlet).lower(), []).append(outlet)
+    return {form: tuple(sorted(named)) for form, bases in by_form.items() if len(bases) == 1
+            for named in bases.values()}
+
+
 def _aliases(outlet: str) -> list[tuple[str, bool]]:
     """(alias, must be capitalised) pairs for one outlet name."""
     name = " ".join(outlet.split())
@@ -308,11 +357,13 @@ def _aliases(outlet: str) -> list[tuple[str, bool]]:
 def outlets_called(typed: str, outlets: Sequence[str]) -> list[str]:
     """The index outlets a user means by `typed` (a filter, not a question): the exact name, else
     every outlet one of whose forms ("Harbor Ledger" for "Harbor Ledger (fictional)", "Verge",
-    "FOX News" for "FOX News - Health") it equals, ignoring case and spacing."""
+    "FOX News" for "FOX News - Health") it equals, ignoring case and spacing, else the outlet
+    whose short form it is ("Sentinel" for "The Daily Sentinel (fictional)"), if only one."""
     wanted = " ".join(typed.split()).lower()
     if typed in outlets:
         return [typed]
-    return [o for o in outlets if any(form.lower() == wanted for form, _ in [(o, False), *_aliases(o)])]
+    called = [o for o in outlets if any(form.lower() == wanted for form, _ in [(o, False), *_aliases(o)])]
+    return called or list(short_forms(outlets).get(wanted, ()))
 
 
 # ------------------------------------------------------------------------- dates

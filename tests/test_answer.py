@@ -98,6 +98,13 @@ def test_ask_respects_outlet_filter(assistant):
     assert answer.filters.outlets == (HARBOR,)
 
 
+def test_what_the_sentinel_reported_is_what_the_daily_sentinel_reported(assistant):
+    short = assistant.ask("What did the Sentinel report?")
+    assert short.answerable, short.text
+    assert short.text == assistant.ask("What did The Daily Sentinel report?").text
+    assert {c.article.outlet for c in short.citations} == {SENTINEL}
+
+
 def test_off_topic_question_is_refused_with_closest_passages(assistant):
     answer = assistant.ask("What is the capital of France?")
     assert not answer.answerable

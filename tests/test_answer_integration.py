@@ -213,3 +213,11 @@ def test_a_follow_up_for_a_description_or_an_outlet_keeps_to_it(assistant):
     ledger = assistant.ask("what about Harbor Ledger?", mode="who", history=history)
     assert ledger.text.startswith("2 statements by Dana Whitcombe:")
     assert {c.article.outlet for c in ledger.citations} == {"Harbor Ledger (fictional)"}
+
+
+def test_the_sentinel_is_the_daily_sentinel(assistant):
+    answer = assistant.ask("What did the Sentinel report?")  # the index calls it "The Daily Sentinel (fictional)"
+    assert answer.answerable, answer.text
+    assert answer.text.startswith("**The Daily Sentinel (fictional)** (2024-03-15): Kessler Terminals acknowledged")
+    assert {c.article.outlet for c in answer.citations} == {"The Daily Sentinel (fictional)"}
+    check_citations(assistant, answer)

@@ -256,3 +256,11 @@ def test_a_refusal_lists_the_closest_passages_on_one_line_each_cut_at_a_word(run
         shown = preview.removesuffix(" …")
         assert whole.startswith(shown)
         assert shown == whole or whole[len(shown)] == " "  # cut between words, never inside one
+
+
+def test_ask_and_outlet_filter_take_an_outlets_short_form(run):
+    run("ingest", SAMPLE_DIR)
+    asked = run("ask", "What did the Sentinel report?")
+    assert asked.output.startswith("**The Daily Sentinel (fictional)** (2024-03-15): ")
+    filtered = run("ask", "What did the company admit?", "--outlet", "sentinel", "--json")
+    assert json.loads(filtered.output)["filters"]["outlets"] == ["The Daily Sentinel (fictional)"]

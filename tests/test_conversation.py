@@ -51,6 +51,12 @@ def test_what_about_an_outlet_swaps_the_outlet():
         == "What did Reuters report about the strikes?"
 
 
+def test_what_about_an_outlet_by_its_short_form_swaps_the_outlet():
+    assert ask("what about the Sentinel?", ("What did Harbor Ledger report?", "...")) == "What did the Sentinel report?"
+    assert ask("what about Harbor Ledger?", ("What did the Sentinel report about the leak?", "...")) \
+        == "What did Harbor Ledger report about the leak?"
+
+
 def test_an_outlet_named_without_any_qualifier_in_parentheses_is_swapped():
     outlets = [*OUTLETS, "The Times (UK)"]
     assert resolve("what about Harbor Ledger?", [("What did The Times report about the leak?", "...")],

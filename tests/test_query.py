@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.query import bare_outlet_name, outlets_called, understand
+from assistant.query import bare_outlet_name, outlets_called, short_forms, understand
 
 OUTLETS = [
     "The Verge", "TechCrunch", "FOX News - Health", "FOX News - Lifestyle", "Fortune", "The Age",
@@ -69,6 +69,44 @@ def test_a_filter_outlet_is_read_as_the_index_names_it():
     assert outlets_called("fox news", outlets) == ["FOX News - Health", "FOX News - Lifestyle"]
     assert outlets_called("verge", outlets) == ["The Verge"]
     assert outlets_called("Reuters", outlets) == []
+
+
+SAMPLE_OUTLETS = ["Harbor Ledger (fictional)", "Northbank Daily (fictional)", "The Daily Sentinel (fictional)",
+                  "Valley Public Radio (fictional)", "Fox News", "The Daily News"]
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("What did the Sentinel report?", ("The Daily Sentinel (fictional)",)),
+        ("Did the Sentinel's account change?", ("The Daily Sentinel (fictional)",)),
+        ("What did Northbank say about the inquiry?", ("Northbank Daily (fictional)",)),
+        ("What did the sentinel report?", ()),  # a short form only counts written as a name
+        ("What did the Daily report?", ()),  # "Daily" tells no outlet from another
+        ("Is it in the News?", ()),  # nor "News" ("The Daily News")
+    ],
+)
+def test_an_outlet_is_recognised_by_its_distinctive_words(question, expected):
+    assert hints(question, SAMPLE_OUTLETS).outlets == expected
+
+
+def test_a_short_form_two_outlets_share_or_another_outlet_is_called_names_no_guess():
+    assert hints("What did the Sentinel report?", ["The Daily Sentinel", "Sentinel Weekly"]).outlets == ()
+    assert hints("What did the Sentinel report?", ["The Daily Sentinel", "The Sentinel"]).outlets == ("The Sentinel",)
+    # the sections of one outlet share its short form: all of them are meant
+    assert hints("What did the Sentinel report?", ["The Daily Sentinel - Opinion", "The Daily Sentinel - Local"]
+                 ).outlets == ("The Daily Sentinel - Local", "The Daily Sentinel - Opinion")
+
+
+def test_short_forms_made_only_of_generic_words_name_no_outlet():
+    assert short_forms(["The Daily News", "Daily Online", "The Daily", "Northbank Daily (fictional)"]) == {
+        "northbank": ("Northbank Daily (fictional)",)}
+
+
+def test_a_filter_outlet_may_be_its_short_form_when_it_names_one_outlet():
+    assert outlets_called("sentinel", SAMPLE_OUTLETS) == ["The Daily Sentinel (fictional)"]
+    assert outlets_called("Sentinel", ["The Daily Sentinel", "Sentinel Weekly"]) == []
+    assert outlets_called("daily", SAMPLE_OUTLETS) == []
 
 
 def test_the_bare_outlet_name_drops_a_qualifier_in_parentheses_at_its_end():
