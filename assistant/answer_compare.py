@@ -29,6 +29,7 @@ from .answer_modes import (
     ScoredStatement, Turn, finish_answer, nothing_found, collect_evidence, credible_speaker, is_anaphoric, judge,
     not_answered, prepare_statements, said_as, score_statements, stance_label,
 )
+from .query import bare_outlet_name
 from .records import Answer, ArticleInfo, Filters, Passage, Table
 from .retrieve import Retrieval
 
@@ -151,7 +152,7 @@ def _outlets_in_question(question: str, outlets: Sequence[str]) -> list[str]:
     lowered = question.lower()
     found = []
     for outlet in outlets:
-        bare = re.sub(r"\s*\((?:fictional)\)\s*$", "", outlet, flags=re.IGNORECASE)
+        bare = bare_outlet_name(outlet)
         for name in {outlet, bare, re.sub(r"^the\s+", "", bare, flags=re.IGNORECASE)}:
             if len(name) >= 3 and re.search(r"(?<!\w)" + re.escape(name.lower()) + r"(?!\w)", lowered):
                 found.append((lowered.index(name.lower()), outlet))

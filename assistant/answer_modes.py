@@ -24,6 +24,7 @@ from .answer_evidence import (
 )
 from .attribute import cue_class
 from .index import Index
+from .query import DatesAsked
 from .records import Answer, ArticleInfo, Filters, Sentence, Statement, Table
 from .retrieve import Retrieval, Retriever
 
@@ -425,7 +426,8 @@ RELATIVE_CUTOFF = 0.72  # supporting sentences score at least this share of the 
 
 def answer_ask(turn: Turn) -> Answer:
     q = turn.question
-    named = turn.retriever.understand(q.text).outlets  # rules only: no search yet
+    hints = turn.retriever.understand(q.text)  # rules only: no search yet
+    named = hints.outlets
     if q.speakers and _no_topic_besides(q, named) and not q.wants_more:
         # "What did Whitcombe say (according to Harbor Ledger)?" asks for a person's statements
         # and nothing else: all of them, as who-said-what lists them ("She said ..." sentences
@@ -433,6 +435,10 @@ def answer_ask(turn: Turn) -> Answer:
         return answer_who(turn)
     if named and _no_topic_besides(q, named) and not turn.filters.outlets:
         return _outlet_coverage(turn, named)
+    if hints.only_dates is not None:
+        # "What happened on March 13?" asks for that day's coverage; a search for "what happened"
+        # finds nothing in particular and is refused.
+        return _dates_coverage(turn, hints.only_dates)
     retrieval = turn.retrieve(k=max(turn.top_k, 10))
     if not retrieval.passages:
         return not_answered(turn, retrieval, nothing_found(turn))
@@ -504,22 +510,69 @@ def _no_topic_besides(q: QuestionInfo, named: Sequence[str]) -> bool:
 def _outlet_coverage(turn: Turn, named: Sequence[str]) -> Answer:
     """What the named outlets reported: each of their articles' first sentences (the lead carries
     the main claim), by date."""
-    retrieval = turn.retrieve(k=max(turn.top_k, 24), filters=replace(turn.filters, outlets=tuple(named)))
+    retrieval, chosen, _ = _article_leads(turn, replace(turn.filters, outlets=tuple(named)), MAX_OUTLET_ARTICLES)
     if not retrieval.passages:
         return not_answered(turn, retrieval, nothing_found(turn))
-    evidence = collect_evidence(turn, retrieval, extra_leads=True)
-    leads = [c for c in evidence.candidates if c.position < OUTLET_LEAD_SENTENCES]
-    newest_first = sorted({c.sentence.article_id: c.article for c in leads}.values(),
-                          key=lambda a: date_of(a) or "", reverse=True)
-    shown = {a.id for a in newest_first[:MAX_OUTLET_ARTICLES]}
-    chosen = sorted((c for c in leads if c.sentence.article_id in shown),
-                    key=lambda c: (date_of(c.article) or "9999", c.sentence.article_id, c.position))
     book = CitationBook(turn.index)
-    return finish_answer(turn, retrieval, book, _summary_text(remove_near_duplicates(chosen), book))
+    return finish_answer(turn, retrieval, book, _summary_text(chosen, book))
 
 
 OUTLET_LEAD_SENTENCES = 2  # "What did X report?" quotes this many opening sentences per article
 MAX_OUTLET_ARTICLES = 4  # of its most recent articles
+
+
+def _dates_coverage(turn: Turn, asked: DatesAsked) -> Answer:
+    """What the coverage published on the days a question asks about ("What happened on March
+    13?"): each article's first sentences, by outlet; a plain refusal naming the date when no
+    article is dated then."""
+    held = turn.index.dates()
+    if not any(asked.since <= day <= asked.until for day in held):
+        return not_answered(turn, None, _nothing_dated(asked, held))
+    # A date filter the user set narrows the days asked about.
+    since = max(asked.since, (turn.filters.since or "")[:10])
+    until = min(asked.until, (turn.filters.until or "9999")[:10])
+    if since > until:
+        return not_answered(turn, None, nothing_found(turn))
+    retrieval, chosen, found = _article_leads(turn, replace(turn.filters, since=since, until=until),
+                                              MAX_DATE_ARTICLES)
+    if not retrieval.passages:
+        return not_answered(turn, retrieval, nothing_found(turn))
+    shown = len({c.sentence.article_id for c in chosen})
+    count = (f"the {shown} most recent of {found} articles found" if found > shown
+             else f"{shown} article{'s' if shown != 1 else ''}")
+    book = CitationBook(turn.index)
+    text = f"Coverage published {asked.described()} ({count}):\n\n{_summary_text(chosen, book)}"
+    return finish_answer(turn, retrieval, book, text)
+
+
+MAX_DATE_ARTICLES = 6  # "What happened on March 13?" quotes the leads of at most this many articles
+
+
+def _nothing_dated(asked: DatesAsked, held: Sequence[str]) -> str:
+    """Why a question about a date alone has no answer: no article is dated then; the days the
+    coverage spans, so the reader can ask again."""
+    when = f"{asked.described()} (“{asked.written}”)"
+    if not held:
+        return f"{refusal.NOT_ANSWERED} No article in the coverage was published {when}: none of its articles is dated."
+    span = held[0] if held[0] == held[-1] else f"{held[0]} to {held[-1]}"
+    return f"{refusal.NOT_ANSWERED} No article in the coverage was published {when}; its articles are dated {span}."
+
+
+def _article_leads(turn: Turn, filters: Filters, most: int) -> tuple[Retrieval, list[Candidate], int]:
+    """The first sentences of the `most` most recent articles passing `filters`, in date order
+    (the lead carries the main claim), near-duplicates out; with the retrieval and the number
+    of articles it found."""
+    retrieval = turn.retrieve(k=max(turn.top_k, 24), filters=filters)
+    if not retrieval.passages:
+        return retrieval, [], 0
+    evidence = collect_evidence(turn, retrieval, extra_leads=True)
+    leads = [c for c in evidence.candidates if c.position < OUTLET_LEAD_SENTENCES]
+    newest_first = sorted({c.sentence.article_id: c.article for c in leads}.values(),
+                          key=lambda a: date_of(a) or "", reverse=True)
+    shown = {a.id for a in newest_first[:most]}
+    chosen = sorted((c for c in leads if c.sentence.article_id in shown),
+                    key=lambda c: (date_of(c.article) or "9999", c.sentence.article_id, c.position))
+    return retrieval, remove_near_duplicates(chosen), len(newest_first)
 
 
 def _lead_position(chosen: Sequence[Candidate], named: Sequence[str]) -> int:

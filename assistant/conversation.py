@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .answer_evidence import _ORG_WORDS, speaker_keys
+from .query import bare_outlet_name, date_spans, short_forms
 from .refusal import MEDIA_WORDS
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,9 @@ def _capitalised_person(text: str) -> str | None:
 
 def _swap_into(previous: str, target: str, speakers: Sequence[str], outlets: Sequence[str]) -> str:
     """The previous question about `target` instead of what it named."""
+    dated = _swap_date(previous, target)
+    if dated:
+        return dated
     target_outlet = _match_outlet(target, outlets)
     if target_outlet:
         named = _outlets_named(previous, outlets)
@@ -204,6 +208,31 @@ def _swap_into(previous: str, target: str, speakers: Sequence[str], outlets: Seq
     return f"{previous.rstrip(' ?.')} — {target}?"
 
 
+def _swap_date(previous: str, target: str) -> str | None:
+    """ "what about March 14?" / "and on March 14?" after "What happened on March 13?": the
+    previous question with the new date in the place of its date, or after it when it wrote
+    none ("What did Whitcombe say about the river on March 14?"); None unless `target` is a
+    date alone."""
+    preposition = re.match(r"(on|in|during)\s+", target, flags=re.IGNORECASE)
+    date = target[preposition.end():] if preposition else target
+    if date_spans(date) != [(0, len(date))]:
+        return None
+    dates = date_spans(previous)
+    if not dates:
+        if re.match(r"(?:between|from)\b", date, flags=re.IGNORECASE):  # a range says its own
+            return f"{previous.rstrip(' ?.')} {date}?"
+        word = preposition.group(1) if preposition else ("on" if _DAY_NUMBER.search(date) else "in")
+        return f"{previous.rstrip(' ?.')} {word} {date}?"
+    if len(dates) != 1:
+        return None
+    start, end = dates[0]
+    before = previous[:start]
+    if preposition:  # "and in March?" after "... on March 13?": its own preposition too
+        before = re.sub(r"\b(?:on|in|during)\s+$", "", before, flags=re.IGNORECASE) + preposition.group(0)
+    return before + date + previous[end:]
+
+
+_DAY_NUMBER = re.compile(r"(?<!\d)\d{1,2}(?!\d)")  # "on March 14", "on 2024-03-14"; but "in April 2024"
 _DESCRIPTION = re.compile(r"^the\s+[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?$")
 _WHO_DID = re.compile(r"^\s*who\s+(?!is\b|was\b|are\b|were\b|did\b|does\b)[a-z]+\s+(?P<rest>.+?)\s*\??\s*$", re.IGNORECASE)
 _ABOUT = re.compile(r"\b(about|on|regarding|of)\s+(.+?)\s*\??$", re.IGNORECASE)
@@ -227,11 +256,13 @@ def _match_outlet(text: str, outlets: Sequence[str]) -> str | None:
 
 
 def _outlets_named(text: str, outlets: Sequence[str]) -> list[tuple[str, str]]:
-    """(outlet, the phrase naming it) for outlets named in text, longest names first."""
+    """(outlet, the phrase naming it) for outlets named in text, longest names first; an
+    outlet's short form ("the Sentinel") counts when capitalised and it names one outlet."""
     lowered = text.lower()
+    short = {outlet: form for form, named in short_forms(outlets).items() for outlet in named}
     found = []
     for outlet in sorted(outlets, key=len, reverse=True):
-        bare = re.sub(r"\s*\(fictional\)\s*$", "", outlet, flags=re.IGNORECASE)
+        bare = bare_outlet_name(outlet)
         for name in (outlet, bare, re.sub(r"^the\s+", "", bare, flags=re.IGNORECASE)):
             if len(name) < 2:
                 continue
@@ -239,7 +270,18 @@ def _outlets_named(text: str, outlets: Sequence[str]) -> list[tuple[str, str]]:
             if match:
                 found.append((outlet, text[match.start(): match.end()]))
                 break
+        else:  # no form of its full name: its short form, if it has one
+            phrase = _short_form_in(text, short.get(outlet, ""))
+            if phrase:
+                found.append((outlet, phrase))
     return found
+
+
+def _short_form_in(text: str, form: str) -> str:
+    """An outlet's short form as `text` writes it, capitalised as a name ("the Sentinel"); ""
+    when absent (or written as an ordinary word: "a sentinel")."""
+    match = re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", text, re.IGNORECASE) if form else None
+    return match.group(0) if match and match.group(0)[:1].isupper() else ""
 
 
 def _phrase_for(text: str, speaker: str) -> str | None:

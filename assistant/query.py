@@ -11,10 +11,18 @@ with rules and small word lists, so it costs well under a millisecond per questi
   "made a fortune" or "the age of AI" name no outlet.
 - Dates: "October 19, 2023", "19 October", "the 10th of October", "Oct. 5", "2023-10-05",
   "October 2023", "in October", with "between ... and ...", "from ... to ...", "after", "before",
-  "since", "until". A month or day without a year takes the most recent year in which the index
-  holds articles of that month. "After"/"before" a day take in that day (publication days are a
-  time zone apart). A range that covers every date the index holds, or none of them, is dropped
-  (it would tell nothing).
+  "since", "until". A day without a year takes the most recent year in which the index holds
+  articles of that day, else (as a month without a year does) of that month. "After"/"before" a
+  day take in that day (publication days are a time zone apart). A range that covers every date
+  the index holds, or none of them, is dropped (it would tell nothing).
+- A date alone: a question whose only content is a date or a closed range ("What happened on March
+  13?", "What did the papers say on 14 March 2024?") gives the days it asks about (`only_dates`),
+  even when the index holds no article of them, so the answer can list that day's coverage or
+  say which days the coverage spans.
+- Outlet short forms: the distinctive words of a name without "The", "Daily", "Weekly" around it
+  and its qualifier ("Sentinel" for "The Daily Sentinel (fictional)"), capitalised in the
+  question, when they name one outlet of the index and are not another outlet's name; a form
+  left with only words any outlet could be called ("the Daily", "the News") names none.
 - Sub-queries: a question that spans several articles ("Does the Verge report X, while TechCrunch
   says Y?", "Which company, reported by A to X, is also said by B to Y, and Z?", "both X and Y",
   "X or Y", "X compared to Y") is split into its clauses (at commas, semicolons, "while", "but",
@@ -65,6 +73,7 @@ class QueryHints:
     sub_queries: tuple[str, ...] = ()  # texts of `parts` (empty when the question is one part)
     parts: tuple[QueryPart, ...] = ()
     search_text: str = ""  # the question without outlet names and dates
+    only_dates: "DatesAsked | None" = None  # the days asked about, when they are all the question asks
     bridge: str = ""  # a name searched with the question and its parts (bridge.py), if any
     runner_up: str = ""  # a second name that re-ranked the articles below the first few (bridge.py)
 
@@ -90,6 +99,7 @@ def understand(question: str, outlets: Sequence[str] = (), dates: Sequence[str] 
         sub_queries=tuple(p.text for p in parts),
         parts=parts,
         search_text=search_text(text, matcher, calendar_),
+        only_dates=dates_alone(text, calendar_),
     )
 
 
@@ -210,6 +220,10 @@ class OutletMatcher:
                     strict.add(key)
                 else:
                     strict.discard(key)  # some outlet's full name: case-insensitive wins
+        for key, named in short_forms(outlets).items():
+            if len(key) >= 3:
+                by_alias[key] = set(named)
+                strict.add(key)  # a reader's short form, so only as a name: "the Sentinel"
         self._outlets = {a: tuple(sorted(o)) for a, o in by_alias.items()}
         self._strict = strict
         # Longest aliases first, so "FOX News - Health" wins over "FOX News".
@@ -267,6 +281,53 @@ def _with_section(text: str, mentions: list[OutletMention]) -> list[OutletMentio
     return out
 
 
+def bare_outlet_name(outlet: str) -> str:
+    """The outlet's name without a qualifier in parentheses at its end: "Harbor Ledger" for
+    "Harbor Ledger (fictional)", "The Times" for "The Times (UK)"; the name itself otherwise."""
+    return _PARENTHESISED_TAIL.sub("", outlet)
+
+
+def _base_name(outlet: str) -> str:
+    """The outlet's name without its section and qualifier: "FOX News" for "FOX News - Health"."""
+    return bare_outlet_name(_SECTION_SEPARATOR.split(" ".join(outlet.split()), maxsplit=1)[0].strip())
+
+
+# Words around an outlet's name that a reader leaves out: "the Sentinel" for "The Daily Sentinel",
+# "Northbank" for "Northbank Daily".
+_EDITION_WORDS = frozenset({"the", "daily", "weekly"})
+# What is left must say which outlet: "the Daily" or "the News" could be any of them.
+_GENERIC_OUTLET_WORDS = _EDITION_WORDS | frozenset({"news", "online", "media", "radio", "tv", "press", "today", "report"})
+
+
+def _short_form(outlet: str) -> str:
+    """The distinctive word(s) of an outlet's name, as a reader shortens it: "Sentinel" for
+    "The Daily Sentinel (fictional)"; "" when no word of it tells it from other outlets."""
+    words = _base_name(outlet).split()
+    while words and words[0].lower() in _EDITION_WORDS:
+        words.pop(0)
+    while words and words[-1].lower() in _EDITION_WORDS:
+        words.pop()
+    if all(w.lower() in _GENERIC_OUTLET_WORDS for w in words):
+        return ""
+    return " ".join(words)
+
+
+def short_forms(outlets: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Lower-cased short form -> the outlets it names ("sentinel" -> "The Daily Sentinel
+    (fictional)"), for the short forms that name one outlet (with its sections) and are no
+    outlet's name or alias: "Sentinel" for both "The Daily Sentinel" and "Sentinel Weekly" would
+    be a guess, so it names neither; beside "The Sentinel" it is that outlet's name."""
+    outlets = [o for o in outlets if o and o.strip()]
+    taken = {alias.lower() for outlet in outlets for alias, _ in _aliases(outlet)}
+    by_form: dict[str, dict[str, list[str]]] = {}  # short form -> base name -> outlets
+    for outlet in outlets:
+        form = _short_form(outlet).lower()
+        if form and form not in taken:
+            by_form.setdefault(form, {}).setdefault(_base_name(outlet).lower(), []).append(outlet)
+    return {form: tuple(sorted(named)) for form, bases in by_form.items() if len(bases) == 1
+            for named in bases.values()}
+
+
 def _aliases(outlet: str) -> list[tuple[str, bool]]:
     """(alias, must be capitalised) pairs for one outlet name."""
     name = " ".join(outlet.split())
@@ -275,7 +336,7 @@ def _aliases(outlet: str) -> list[tuple[str, bool]]:
     if base and base != name:
         forms.append(base)
     for form in list(forms):
-        bare = _PARENTHESISED_TAIL.sub("", form)  # "Harbor Ledger (fictional)" -> "Harbor Ledger"
+        bare = bare_outlet_name(form)  # "Harbor Ledger (fictional)" -> "Harbor Ledger"
         if bare and bare != form:
             forms.append(bare)
     for form in list(forms):
@@ -302,11 +363,13 @@ def _aliases(outlet: str) -> list[tuple[str, bool]]:
 def outlets_called(typed: str, outlets: Sequence[str]) -> list[str]:
     """The index outlets a user means by `typed` (a filter, not a question): the exact name, else
     every outlet one of whose forms ("Harbor Ledger" for "Harbor Ledger (fictional)", "Verge",
-    "FOX News" for "FOX News - Health") it equals, ignoring case and spacing."""
+    "FOX News" for "FOX News - Health") it equals, ignoring case and spacing, else the outlet
+    whose short form it is ("Sentinel" for "The Daily Sentinel (fictional)"), if only one."""
     wanted = " ".join(typed.split()).lower()
     if typed in outlets:
         return [typed]
-    return [o for o in outlets if any(form.lower() == wanted for form, _ in [(o, False), *_aliases(o)])]
+    called = [o for o in outlets if any(form.lower() == wanted for form, _ in [(o, False), *_aliases(o)])]
+    return called or list(short_forms(outlets).get(wanted, ()))
 
 
 # ------------------------------------------------------------------------- dates
@@ -369,6 +432,14 @@ class _Calendar:
 
     def scan(self, text: str) -> tuple[tuple[str | None, str | None], list[tuple[int, int]]]:
         """((since, until), where the date expressions are in `text`)."""
+        (since, until), taken = self.named(text)
+        if not taken:
+            return (None, None), taken
+        return self._useful(since, until), taken
+
+    def named(self, text: str) -> tuple[tuple[date | None, date | None], list[tuple[int, int]]]:
+        """((first day, last day), where the date expressions are in `text`): the days as
+        written, whether or not the index holds any of them (None for an open end)."""
         spans: list[tuple[date | None, date | None]] = []
         taken: list[tuple[int, int]] = []
         for match in _RANGE.finditer(text):
@@ -407,7 +478,7 @@ class _Calendar:
         lasts = [e for _, e in spans]
         since = None if any(s is None for s in firsts) else min(firsts)
         until = None if any(e is None for e in lasts) else max(lasts)
-        return self._useful(since, until), taken
+        return (since, until), taken
 
     def _useful(self, since: date | None, until: date | None) -> tuple[str | None, str | None]:
         """Drop a range that holds every date of the index, or none of them: it would tell the
@@ -443,8 +514,9 @@ class _Calendar:
                 month = g.get(f"month{n}{suffix}")
                 if month and g.get(f"day{n}{suffix}"):
                     m = _MONTHS[month.lower()]
-                    year = int(g[f"year{n}{suffix}"]) if g.get(f"year{n}{suffix}") else self._year_for(m)
-                    day = date(year, m, int(g[f"day{n}{suffix}"]))
+                    d = int(g[f"day{n}{suffix}"])
+                    year = int(g[f"year{n}{suffix}"]) if g.get(f"year{n}{suffix}") else self._year_for(m, d)
+                    day = date(year, m, d)
                     return _Span(day, day)
             month = g.get(f"month{n}c")
             if month:
@@ -458,8 +530,13 @@ class _Calendar:
             return None
         return None
 
-    def _year_for(self, month: int) -> int:
-        """The latest year whose held articles include this month; else the latest year held."""
+    def _year_for(self, month: int, day: int | None = None) -> int:
+        """The latest year in which the index holds articles of this day (of this month, when no
+        article is of that day, or no day is given); else the latest year held."""
+        if day is not None:
+            held_days = [d for d in self.held if d[5:] == f"{month:02d}-{day:02d}"]
+            if held_days:
+                return int(held_days[-1][:4])
         years = [y for y, months in self.months_by_year.items() if month in months]
         if years:
             return max(years)
@@ -484,6 +561,62 @@ def _month_word_ok(word: str, has_number: bool, text: str, position: int) -> boo
 
 def _preceded_by_in(text: str, position: int) -> bool:
     return bool(re.search(r"\b(in|during|early|late|mid|since|from|of|until|before|after)\s+$", text[:position], re.IGNORECASE))
+
+
+# ------------------------------------------------------------------------- a date alone
+
+
+@dataclass(frozen=True)
+class DatesAsked:
+    """The days a question asks about when they are all it asks about ("What happened on March 13?")."""
+
+    since: str  # ISO date, inclusive; as written, whether or not the index holds any article of it
+    until: str
+    written: str  # the date as the question writes it: "March 13", "between March 12 and March 14"
+
+    def described(self) -> str:
+        """ "on 2024-03-13", "from 2024-03-01 to 2024-03-31"."""
+        return f"on {self.since}" if self.since == self.until else f"from {self.since} to {self.until}"
+
+
+# The words a question about a date alone may hold besides the date: "What happened on March 13?",
+# "What was reported on 14 March 2024?", "What did the papers say on March 15?". Any other word (a
+# name, a topic) makes it a question about that topic on that date, searched as any other.
+_DATE_ALONE_WORDS = frozenset(
+    "what what's whats happened happen happening was were is are has have had been did do does the "
+    "papers newspapers paper press media outlets coverage news say said write wrote written publish "
+    "published report reported reports articles article stories story headlines on in during of "
+    "from between and to there any anything tell me us show".split()
+)
+_PLAIN_WORD = re.compile(r"[a-z0-9][a-z0-9']*")
+
+
+def dates_alone(text: str, calendar_: "_Calendar") -> DatesAsked | None:
+    """The days `text` asks about when its only content is a date or a closed range of dates;
+    None for a question with any other content, no date or an open range ("after March 13")."""
+    (first, last), spans = calendar_.named(text)
+    if first is None or last is None:
+        return None
+    outside = " ".join(text[start:end] for start, end in _gaps(spans, len(text)))
+    if any(word not in _DATE_ALONE_WORDS for word in _PLAIN_WORD.findall(outside.lower())):
+        return None
+    written = " ".join(text[start:end] for start, end in sorted(spans))
+    return DatesAsked(first.isoformat(), last.isoformat(), written)
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` writes dates or ranges of dates ("on March 13" -> the span of "March 13")."""
+    return _Calendar(()).named(text)[1]
+
+
+def _gaps(spans: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """The stretches of a text of `length` characters between `spans`."""
+    gaps, last = [], 0
+    for start, end in sorted(spans):
+        gaps.append((last, start))
+        last = max(last, end)
+    gaps.append((last, length))
+    return [(start, end) for start, end in gaps if end > start]
 
 
 # ------------------------------------------------------------------------- sub-queries

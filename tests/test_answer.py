@@ -98,6 +98,72 @@ def test_ask_respects_outlet_filter(assistant):
     assert answer.filters.outlets == (HARBOR,)
 
 
+def articles_dated(assistant: Assistant, day: str) -> set[str]:
+    """The indexed articles published on `day` (a wire copy is counted under its original)."""
+    return {a.id for a in assistant.index.list_articles()
+            if (a.published_at or "").startswith(day) and not a.duplicate_of}
+
+
+def check_leads_of(assistant: Assistant, answer: Answer, article_ids: set[str]) -> None:
+    """Each of the articles is quoted from its lead (first sentence), and only from its first two."""
+    assert {c.article.id for c in answer.citations} == article_ids
+    for article_id in article_ids:
+        first_two = assistant.index.sentences(article_id)[:2]
+        cited = [c for c in answer.citations if c.article.id == article_id]
+        assert min(c.start for c in cited) == first_two[0].start
+        assert all(c.end <= first_two[-1].end for c in cited)
+
+
+@pytest.mark.parametrize("question, day", [
+    ("What happened on March 13?", "2024-03-13"),
+    ("What was reported on 14 March 2024?", "2024-03-14"),
+    ("What did the papers say on March 15?", "2024-03-15"),
+])
+def test_a_question_about_a_date_alone_quotes_the_leads_of_that_days_articles(assistant, question, day):
+    answer = assistant.ask(question)
+    assert answer.answerable, answer.text
+    count = len(articles_dated(assistant, day))
+    assert answer.text.startswith(f"Coverage published on {day} ({count} article{'s' if count > 1 else ''}):\n\n**")
+    check_leads_of(assistant, answer, articles_dated(assistant, day))
+    check_citations(assistant, answer)
+
+
+def test_a_span_with_more_articles_than_are_shown_says_so_and_shows_the_latest(assistant, monkeypatch):
+    monkeypatch.setattr("assistant.answer_modes.MAX_DATE_ARTICLES", 2)
+    answer = assistant.ask("What happened between March 12 and March 15?")
+    found = set().union(*(articles_dated(assistant, f"2024-03-1{d}") for d in range(2, 6)))
+    assert answer.text.startswith(f"Coverage published from 2024-03-12 to 2024-03-15 (the 2 most recent of "
+                                  f"{len(found)} articles found):")
+    assert {c.article.published_at[:10] for c in answer.citations} == {"2024-03-15", "2024-03-14"}
+    check_citations(assistant, answer)
+
+
+def test_a_date_no_article_was_published_on_is_refused_naming_it_and_the_days_covered(assistant):
+    answer = assistant.ask("What happened on March 20?")  # no year: the year the coverage holds
+    assert not answer.answerable
+    assert answer.text == ("The coverage does not answer this question. No article in the coverage was "
+                           "published on 2024-03-20 (“March 20”); its articles are dated 2024-03-12 to 2024-03-15.")
+    assert answer.citations == ()
+
+
+def test_a_date_alone_keeps_to_the_filters_set(assistant):
+    wrong_outlet = assistant.ask("What happened on March 13?", filters=Filters(outlets=(HARBOR,)))
+    later = assistant.ask("What happened on March 13?", filters=Filters(since="2024-03-14"))
+    for answer in (wrong_outlet, later):  # Harbor Ledger published nothing that day
+        assert not answer.answerable
+        assert answer.text == "The coverage does not answer this question. Nothing in the coverage matches the filters you set."
+    sentinel = assistant.ask("What happened between March 14 and March 15?", filters=Filters(outlets=(SENTINEL,)))
+    assert sentinel.text.startswith("Coverage published from 2024-03-14 to 2024-03-15 (1 article):")
+    assert {c.article.outlet for c in sentinel.citations} == {SENTINEL}
+
+
+def test_what_the_sentinel_reported_is_what_the_daily_sentinel_reported(assistant):
+    short = assistant.ask("What did the Sentinel report?")
+    assert short.answerable, short.text
+    assert short.text == assistant.ask("What did The Daily Sentinel report?").text
+    assert {c.article.outlet for c in short.citations} == {SENTINEL}
+
+
 def test_off_topic_question_is_refused_with_closest_passages(assistant):
     answer = assistant.ask("What is the capital of France?")
     assert not answer.answerable

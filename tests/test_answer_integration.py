@@ -10,7 +10,7 @@ import pytest
 from assistant.facade import Assistant
 
 from .conftest import BACKENDS, sample_on_backend
-from .test_answer import check_citations
+from .test_answer import articles_dated, check_citations, check_leads_of
 
 pytestmark = pytest.mark.integration
 
@@ -263,4 +263,48 @@ def test_a_quote_that_goes_on_after_its_attribution_is_cited_with_the_attributio
     number = int(row[-1].strip("[]"))
     cited = answer.citations[number - 1].text
     assert "Varga told a council meeting." in cited and cited.endswith("We will not accept it.\"")
+
+
+@pytest.mark.parametrize("question, day", [
+    ("What happened on March 13?", "2024-03-13"),
+    ("What was reported on 14 March 2024?", "2024-03-14"),
+    ("What did the papers say on March 15?", "2024-03-15"),
+])
+def test_a_question_about_a_date_alone_is_that_days_coverage_lead_by_lead(assistant, question, day):
+    answer = assistant.ask(question)
+    assert answer.answerable, answer.text
+    assert answer.text.startswith(f"Coverage published on {day} (")
+    check_leads_of(assistant, answer, articles_dated(assistant, day))
+    check_citations(assistant, answer)
+
+
+def test_a_date_with_no_article_is_refused_with_the_days_the_coverage_spans(assistant):
+    answer = assistant.ask("What happened on March 20?")
+    assert not answer.answerable
+    assert answer.text == ("The coverage does not answer this question. No article in the coverage was "
+                           "published on 2024-03-20 (“March 20”); its articles are dated 2024-03-12 to 2024-03-15.")
+
+
+def test_a_date_and_a_topic_is_still_a_search_for_the_topic(assistant):
+    answer = assistant.ask("What did Kessler say on March 13 about the river?")
+    assert answer.answerable, answer.text
+    assert not answer.text.startswith("Coverage published")
+    assert "river" in answer.text.split("\n")[0].lower()
+    assert any(c.article.published_at.startswith("2024-03-13") for c in answer.citations)
+    check_citations(assistant, answer)
+
+
+def test_a_follow_up_for_another_day_lists_that_days_coverage(assistant):
+    first = assistant.ask("What happened on March 13?")
+    follow = assistant.ask("and on March 14?", history=[("What happened on March 13?", first.text)])
+    assert follow.text.startswith("Coverage published on 2024-03-14 (")
+    assert follow.notice == "Answered as: “What happened on March 14?”"
+    check_leads_of(assistant, follow, articles_dated(assistant, "2024-03-14"))
+
+
+def test_the_sentinel_is_the_daily_sentinel(assistant):
+    answer = assistant.ask("What did the Sentinel report?")  # the index calls it "The Daily Sentinel (fictional)"
+    assert answer.answerable, answer.text
+    assert answer.text.startswith("**The Daily Sentinel (fictional)** (2024-03-15): Kessler Terminals acknowledged")
+    assert {c.article.outlet for c in answer.citations} == {"The Daily Sentinel (fictional)"}
     check_citations(assistant, answer)

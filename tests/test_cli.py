@@ -282,3 +282,22 @@ def test_a_refusal_lists_the_closest_passages_on_one_line_each_cut_at_a_word(run
         shown = preview.removesuffix(" …")
         assert whole.startswith(shown)
         assert shown == whole or whole[len(shown)] == " "  # cut between words, never inside one
+
+
+def test_ask_about_a_date_alone_lists_that_days_coverage_or_says_which_days_there_are(run):
+    run("ingest", SAMPLE_DIR)
+    day = run("ask", "What happened on March 13?")
+    assert day.exit_code == 0
+    assert day.output.startswith("Coverage published on 2024-03-13 (2 articles):\n\n**")
+    assert "\nSources:\n[1] " in day.output and "2024-03-12" not in day.output
+    none = run("ask", "What happened on March 20?")
+    assert none.output == ("The coverage does not answer this question. No article in the coverage was published "
+                           "on 2024-03-20 (“March 20”); its articles are dated 2024-03-12 to 2024-03-15.\n\n(extractive)\n")
+
+
+def test_ask_and_outlet_filter_take_an_outlets_short_form(run):
+    run("ingest", SAMPLE_DIR)
+    asked = run("ask", "What did the Sentinel report?")
+    assert asked.output.startswith("**The Daily Sentinel (fictional)** (2024-03-15): ")
+    filtered = run("ask", "What did the company admit?", "--outlet", "sentinel", "--json")
+    assert json.loads(filtered.output)["filters"]["outlets"] == ["The Daily Sentinel (fictional)"]

@@ -51,6 +51,37 @@ def test_what_about_an_outlet_swaps_the_outlet():
         == "What did Reuters report about the strikes?"
 
 
+def test_what_about_an_outlet_by_its_short_form_swaps_the_outlet():
+    assert ask("what about the Sentinel?", ("What did Harbor Ledger report?", "...")) == "What did the Sentinel report?"
+    assert ask("what about Harbor Ledger?", ("What did the Sentinel report about the leak?", "...")) \
+        == "What did Harbor Ledger report about the leak?"
+
+
+@pytest.mark.parametrize(
+    "follow_up, previous, expected",
+    [
+        ("what about March 14?", "What happened on March 13?", "What happened on March 14?"),
+        ("and on 14 March?", "What happened on March 13?", "What happened on 14 March?"),
+        ("and in April?", "What happened on March 13?", "What happened in April?"),
+        ("what about March 14?", "What did Kessler say on March 13 about the river?",
+         "What did Kessler say on March 14 about the river?"),
+        # a question without a date is asked again on that date
+        ("what about March 14?", "What did Whitcombe say about the river?",
+         "What did Whitcombe say about the river on March 14?"),
+        ("and in April 2024?", "What did Whitcombe say about the river?",
+         "What did Whitcombe say about the river in April 2024?"),
+    ],
+)
+def test_what_about_a_date_swaps_the_date(follow_up, previous, expected):
+    assert ask(follow_up, (previous, "...")) == expected
+
+
+def test_an_outlet_named_without_any_qualifier_in_parentheses_is_swapped():
+    outlets = [*OUTLETS, "The Times (UK)"]
+    assert resolve("what about Harbor Ledger?", [("What did The Times report about the leak?", "...")],
+                   SPEAKERS, outlets).question == "What did Harbor Ledger report about the leak?"
+
+
 def test_what_about_a_speaker_swaps_the_speaker():
     assert ask("what about Prigozhin?", ("What did Peskov say about the strikes?", "...")) \
         == "What did Yevgeny Prigozhin say about the strikes?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.query import outlets_called, understand
+from assistant.query import DatesAsked, bare_outlet_name, outlets_called, short_forms, understand
 
 OUTLETS = [
     "The Verge", "TechCrunch", "FOX News - Health", "FOX News - Lifestyle", "Fortune", "The Age",
@@ -71,6 +71,51 @@ def test_a_filter_outlet_is_read_as_the_index_names_it():
     assert outlets_called("Reuters", outlets) == []
 
 
+SAMPLE_OUTLETS = ["Harbor Ledger (fictional)", "Northbank Daily (fictional)", "The Daily Sentinel (fictional)",
+                  "Valley Public Radio (fictional)", "Fox News", "The Daily News"]
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("What did the Sentinel report?", ("The Daily Sentinel (fictional)",)),
+        ("Did the Sentinel's account change?", ("The Daily Sentinel (fictional)",)),
+        ("What did Northbank say about the inquiry?", ("Northbank Daily (fictional)",)),
+        ("What did the sentinel report?", ()),  # a short form only counts written as a name
+        ("What did the Daily report?", ()),  # "Daily" tells no outlet from another
+        ("Is it in the News?", ()),  # nor "News" ("The Daily News")
+    ],
+)
+def test_an_outlet_is_recognised_by_its_distinctive_words(question, expected):
+    assert hints(question, SAMPLE_OUTLETS).outlets == expected
+
+
+def test_a_short_form_two_outlets_share_or_another_outlet_is_called_names_no_guess():
+    assert hints("What did the Sentinel report?", ["The Daily Sentinel", "Sentinel Weekly"]).outlets == ()
+    assert hints("What did the Sentinel report?", ["The Daily Sentinel", "The Sentinel"]).outlets == ("The Sentinel",)
+    # the sections of one outlet share its short form: all of them are meant
+    assert hints("What did the Sentinel report?", ["The Daily Sentinel - Opinion", "The Daily Sentinel - Local"]
+                 ).outlets == ("The Daily Sentinel - Local", "The Daily Sentinel - Opinion")
+
+
+def test_short_forms_made_only_of_generic_words_name_no_outlet():
+    assert short_forms(["The Daily News", "Daily Online", "The Daily", "Northbank Daily (fictional)"]) == {
+        "northbank": ("Northbank Daily (fictional)",)}
+
+
+def test_a_filter_outlet_may_be_its_short_form_when_it_names_one_outlet():
+    assert outlets_called("sentinel", SAMPLE_OUTLETS) == ["The Daily Sentinel (fictional)"]
+    assert outlets_called("Sentinel", ["The Daily Sentinel", "Sentinel Weekly"]) == []
+    assert outlets_called("daily", SAMPLE_OUTLETS) == []
+
+
+def test_the_bare_outlet_name_drops_a_qualifier_in_parentheses_at_its_end():
+    assert bare_outlet_name("Harbor Ledger (fictional)") == "Harbor Ledger"
+    assert bare_outlet_name("The Times (UK)") == "The Times"
+    assert bare_outlet_name("Radio (Live) Network") == "Radio (Live) Network"  # not a qualifier at the end
+    assert bare_outlet_name("Fox News") == "Fox News"
+
+
 def test_no_outlets_in_the_index_means_none_recognised():
     assert understand("What did The Verge say?", [], DATES).outlets == ()
 
@@ -105,6 +150,46 @@ def test_dates_and_ranges_become_since_and_until(question, since, until):
 def test_a_month_without_a_year_takes_the_latest_year_the_index_holds_it_in():
     found = understand("What happened in October?", OUTLETS, ["2022-10-04", "2023-10-05", "2024-01-02"])
     assert (found.since, found.until) == ("2023-10-01", "2023-10-31")
+
+
+def test_a_day_without_a_year_takes_the_latest_year_the_index_holds_that_day_in():
+    held = ["2022-10-04", "2023-10-05", "2024-01-02"]
+    assert hints("What happened on October 4?", dates=held).only_dates.since == "2022-10-04"
+    assert hints("What happened on October 5?", dates=held).only_dates.since == "2023-10-05"
+    # a day the index does not hold: the latest year that holds its month
+    assert hints("What happened on October 6?", dates=held).only_dates.since == "2023-10-06"
+
+
+@pytest.mark.parametrize(
+    "question, asked",
+    [
+        ("What happened on October 5?", DatesAsked("2023-10-05", "2023-10-05", "October 5")),
+        ("What was reported on 19 October 2023?", DatesAsked("2023-10-19", "2023-10-19", "19 October 2023")),
+        ("What did the papers say on Oct. 19?", DatesAsked("2023-10-19", "2023-10-19", "Oct. 19")),
+        ("October 5?", DatesAsked("2023-10-05", "2023-10-05", "October 5")),
+        ("What happened between October 1 and October 10?",
+         DatesAsked("2023-10-01", "2023-10-10", "between October 1 and October 10")),
+        # a day the index holds no article of is still the day asked about
+        ("What happened on November 20?", DatesAsked("2023-11-20", "2023-11-20", "November 20")),
+    ],
+)
+def test_a_question_about_a_date_alone_gives_the_days_it_asks_about(question, asked):
+    assert hints(question).only_dates == asked
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Kessler say on October 5 about the river?",  # a topic on that day: searched
+        "What did TechCrunch report on October 5?",  # an outlet on that day
+        "What happened to the shares on October 5?",
+        "What happened after October 5?",  # an open range
+        "What happened?",
+        "Which company, reported by TechCrunch on October 5, 2023, is accused of fraud?",
+    ],
+)
+def test_a_question_with_more_than_a_date_is_not_about_the_date_alone(question):
+    assert hints(question).only_dates is None
 
 
 @pytest.mark.parametrize("question", ["They may raise prices.", "Protesters march on the capital.",
