@@ -615,7 +615,8 @@ _MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^ {0,3}(?:[-*_][ \t]*){3,}$", re.M), ""),  # thematic break
     (re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$", re.M), ""),  # setext underline
     (re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S+.*$", re.M), ""),  # link reference definition
-    (re.compile(_ATX_HEADING_PATTERN, re.M), r"\2"),  # `## Heading` -> `Heading`
+    # `## Heading` -> `Heading`, a paragraph of its own even when text follows on the next line.
+    (re.compile(_ATX_HEADING_PATTERN, re.M), r"\2\n"),
     (re.compile(r"^ {0,3}>[ \t]?", re.M), ""),  # block quote marker
     (re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)"), ""),  # image
     (re.compile(r"\[([^\]\n]+)\]\((?:[^()\n]|\([^()\n]*\))*\)"), r"\1"),  # inline link

@@ -256,3 +256,45 @@ def test_a_refusal_lists_the_closest_passages_on_one_line_each_cut_at_a_word(run
         shown = preview.removesuffix(" …")
         assert whole.startswith(shown)
         assert shown == whole or whole[len(shown)] == " "  # cut between words, never inside one
+
+
+WRAPPED_CLIPPING = """Council delays vote on Pier 9 lease
+
+By Mara Quint, Harbor Ledger, 2024-03-20
+
+The Marlow Bend city council postponed its vote on the Pier 9 lease on
+Tuesday after residents packed the chamber. "We will not rush this,"
+Council President Jonas Elm said. "The harbor belongs to the city, not
+to one company."
+
+Kessler Terminals, which had sought the lease, said it would wait for the
+council's decision. Spokesman Adrian Falk said the company remained
+committed to Marlow Bend.
+"""
+ELM_SENTENCE = '"We will not rush this," Council President Jonas Elm said.'
+
+
+@pytest.fixture
+def run_real(tmp_path, monkeypatch):
+    """The CLI with the real bundled model (no NEWSDESK_MODEL_PATH override)."""
+    monkeypatch.delenv("NEWSDESK_MODEL_PATH", raising=False)
+    monkeypatch.setenv("NEWSDESK_INDEXES_DIR", str(tmp_path / "indexes"))
+    runner = CliRunner()
+    return lambda *args: runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.mark.integration
+def test_a_hard_wrapped_clipping_keeps_the_quote_across_the_line_break(run_real, tmp_path):
+    clipping = tmp_path / "wrapped.txt"
+    clipping.write_text(WRAPPED_CLIPPING, encoding="utf-8")
+    statements = run_real("statements", clipping)
+    assert "[assert] Council President Jonas Elm (said): We will not rush this\n" in statements.output
+    assert run_real("ingest", clipping).exit_code == 0
+    (row,) = json.loads(run_real("list", "--json").output)
+    shown = run_real("show", row["id"]).output
+    assert ("The Marlow Bend city council postponed its vote on the Pier 9 lease on Tuesday after residents "
+            f"packed the chamber. {ELM_SENTENCE} \"The harbor belongs to the city, not to one company.\"\n") in shown
+    answer = json.loads(run_real("ask", "What did Council President Jonas Elm say?", "--json").output)
+    text = json.loads(run_real("show", row["id"], "--json").output)["text"]
+    (citation,) = answer["citations"]
+    assert citation["text"] == ELM_SENTENCE == text[citation["start"]:citation["end"]]

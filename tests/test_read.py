@@ -97,6 +97,32 @@ def test_markdown_heading_becomes_the_title_and_markup_is_removed() -> None:
     )
 
 
+def test_a_hard_wrapped_markdown_file_keeps_headings_and_list_items_as_paragraphs(tmp_path: Path) -> None:
+    path = tmp_path / "wrapped.md"
+    path.write_text(
+        "---\ntitle: Council delays vote on Pier 9 lease\n---\n"
+        "The Marlow Bend city council postponed its vote on the Pier 9 lease on\n"
+        'Tuesday after residents packed the chamber. "We will not rush this,"\n'
+        "Council President Jonas Elm said.\n\n"
+        "## What comes next\n"
+        "The council will meet again in April. Members listed two demands for\n"
+        "Kessler Terminals:\n"
+        "- a public safety plan for the pier, published before any new vote is\n"
+        "  taken;\n"
+        "- an independent audit.\n",
+        encoding="utf-8",
+    )
+    (article,) = read_path(path, 1_000_000).articles
+    assert clean_text(article.body).text.split("\n\n") == [
+        "The Marlow Bend city council postponed its vote on the Pier 9 lease on Tuesday after residents "
+        'packed the chamber. "We will not rush this," Council President Jonas Elm said.',
+        "What comes next",
+        "The council will meet again in April. Members listed two demands for Kessler Terminals:",
+        "- a public safety plan for the pier, published before any new vote is taken;",
+        "- an independent audit.",
+    ]
+
+
 def test_markdown_heading_repeating_the_front_matter_title_is_not_kept_in_the_body() -> None:
     (article,) = read("titled.md").articles
     assert article.title == "Ferry service resumes after storm"
