@@ -258,6 +258,62 @@ def test_a_refusal_lists_the_closest_passages_on_one_line_each_cut_at_a_word(run
         assert shown == whole or whole[len(shown)] == " "  # cut between words, never inside one
 
 
+def test_list_shows_whole_outlet_names_and_fits_a_100_column_terminal(run, monkeypatch):
+    run("ingest", SAMPLE_DIR)
+    rows = {r["id"]: r for r in json.loads(run("list", "--json").output)}
+    monkeypatch.delenv("COLUMNS", raising=False)
+    piped = run("list").output.splitlines()  # not a terminal: whole lines, for grep and scripts
+    assert len(piped) == 8
+    for line in piped:
+        row = rows[line[:16]]
+        assert f"  {row['outlet']}  " in line and row["title"] in line
+    assert "Ostra Valley Courier (fictional)  State tests find solvent" in "\n".join(piped)
+    monkeypatch.setenv("COLUMNS", "100")
+    for line in run("list").output.splitlines():
+        row = rows[line[:16]]
+        assert f"  {row['outlet']}  " in line  # never "Harbor Ledger (fictional" or "Northbank Daily (fiction"
+        if row["duplicate_of"]:
+            assert line.endswith(f"  (copy of {row['duplicate_of']})")
+            continue
+        assert len(line) <= 100
+        title = line.split(f"  {row['outlet']}", 1)[1].strip()
+        assert title == row["title"] or (title.endswith("…") and row["title"].startswith(title[:-1]))
+
+
+def test_show_writes_dates_from_every_source_format_the_same_way(run):
+    run("ingest", SAMPLE_DIR)
+    rows = json.loads(run("list", "--json").output)
+    shown = {}
+    for row in rows:
+        output = run("show", row["id"]).output
+        shown[row["title"][:24]] = output.split("published: ", 1)[1].split("\n", 1)[0]
+        listed = run("show", row["id"], "--json")
+        assert json.loads(listed.output)["published_at"] == row["published_at"]  # JSON keeps the stored ISO 8601
+    assert shown == {
+        "Solvent leak at Marlow B": "2024-03-12",  # md front matter: a day
+        "State tests find solvent": "2024-03-13 09:05 UTC+01:00",  # html meta tag
+        "Mayor accuses Kessler of": "2024-03-13 11:00 UTC+01:00",  # md front matter with a time
+        "Marlow Bend mayor accuse": "2024-03-13 16:30 UTC+01:00",  # rss pubDate
+        "Minister orders inquiry ": "2024-03-14 17:30 UTC+01:00",  # rss pubDate
+        "Downstream residents get": "2024-03-14 18:00 UTC+01:00",  # json feed
+        "Kessler now says solvent": "2024-03-15",
+        "Russia denies attacking ": "-",
+    }
+    listed = run("list").output
+    assert "  2024-03-13  Ostra Valley Courier (fictional)  " in listed
+    assert "T09:05" not in listed and "T11:00" not in listed
+
+
+def test_the_date_filters_read_the_day_list_shows(run):
+    run("ingest", SAMPLE_DIR)
+    answer = json.loads(run("ask", "What did the state tests find in the Ostra?", "--since", "2024-03-13",
+                            "--until", "2024-03-13", "--json").output)
+    days = {p["published_at"][:10] for p in answer["passages"]}
+    titles = {p["title"] for p in answer["passages"]}
+    assert days == {"2024-03-13"}
+    assert "State tests find solvent in the Ostra downstream of Kessler terminal" in titles  # html, with a time now
+
+
 WRAPPED_CLIPPING = """Council delays vote on Pier 9 lease
 
 By Mara Quint, Harbor Ledger, 2024-03-20
@@ -298,3 +354,15 @@ def test_a_hard_wrapped_clipping_keeps_the_quote_across_the_line_break(run_real,
     text = json.loads(run_real("show", row["id"], "--json").output)["text"]
     (citation,) = answer["citations"]
     assert citation["text"] == ELM_SENTENCE == text[citation["start"]:citation["end"]]
+
+
+@pytest.mark.integration
+def test_real_model_index_lists_whole_outlets_and_shows_dates_alike(run_real, monkeypatch):
+    assert run_real("ingest", SAMPLE_DIR).exit_code == 0
+    rows = json.loads(run_real("list", "--json").output)
+    monkeypatch.setenv("COLUMNS", "100")
+    listing = run_real("list").output
+    for row in rows:
+        assert f"{row['id']}  {(row['published_at'] or 'no date')[:10]:10}  {row['outlet']}  " in listing
+    courier = next(r for r in rows if r["outlet"] == "Ostra Valley Courier (fictional)")
+    assert "published: 2024-03-13 09:05 UTC+01:00\n" in run_real("show", courier["id"]).output
