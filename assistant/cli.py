@@ -24,7 +24,7 @@ from . import ingest as ingest_stage
 from .errors import ArticleNotFound, IndexNotFound, NewsdeskError
 from .facade import MODES, Assistant
 from .normalize import readable_date
-from .records import Answer, Filters, IngestReport, Problem
+from .records import Answer, Article, Filters, IngestReport, Problem
 from .render import answer_dict, count_of, iso_day
 from .settings import Settings, load_settings
 
@@ -359,6 +359,8 @@ def statements(ctx: click.Context, inputs: Sequence[str], index: str | None, as_
     """
     assistant = _assistant(ctx, index)
     values, problems = _statement_inputs(assistant, inputs)
+    originals = _originals_of_copies(assistant, values)
+    values = _with_originals_after_copies(values, originals)
     results, read_problems = assistant.statements_for_inputs(values) if values else ([], [])
     problems += read_problems
     if as_json:
@@ -368,6 +370,8 @@ def statements(ctx: click.Context, inputs: Sequence[str], index: str | None, as_
                     "source": r.source,
                     "article_id": r.article_id,
                     "title": r.title,
+                    # A wire copy's statements are recorded on the article it copies.
+                    "copy_of": _copied_id(r, originals),
                     # The cleaned text every span refers to: `text[start:end]` is what was found.
                     "text": r.text,
                     "statements": [_statement_dict(s, r) for s in r.statements],
@@ -378,6 +382,12 @@ def statements(ctx: click.Context, inputs: Sequence[str], index: str | None, as_
         })
     else:
         for r in results:
+            copied = _copied_id(r, originals)
+            if copied and not r.statements:
+                original = originals[r.source]
+                click.echo(f"== {r.source}  (a wire copy of {copied}, {original.outlet or 'unknown outlet'}: "
+                           f"its statements are recorded on that article, listed under {copied})")
+                continue
             click.echo(f"== {r.source}  ({count_of(len(r.statements), 'statement')})")
             for s in r.statements:
                 click.echo(f"  [{s.stance}] {s.speaker} ({s.cue}): {s.content}")
@@ -404,6 +414,35 @@ def _statement_inputs(assistant: Assistant, inputs: Sequence[str]) -> tuple[list
         except ArticleNotFound as exc:
             problems.append(Problem(value, f"no such file or folder, and {_lower_first(str(exc))}"))
     return values, problems
+
+
+def _originals_of_copies(assistant: Assistant, values: Sequence[str]) -> dict[str, Article]:
+    """Indexed wire copies among `values` (article ids) -> the article each copies."""
+    originals: dict[str, Article] = {}
+    for value in values:
+        if Path(value).exists() or ingest_stage.is_url(value):
+            continue  # a file is read afresh: its statements are its own
+        copied = assistant.show(value).article.duplicate_of
+        if copied:
+            originals[value] = assistant.show(copied).article
+    return originals
+
+
+def _with_originals_after_copies(values: Sequence[str], originals: dict[str, Article]) -> list[str]:
+    """Each copy followed by the article it copies (once, unless that article was asked for)."""
+    result: list[str] = []
+    for value in values:
+        result.append(value)
+        original = originals.get(value)
+        if original and original.id not in values and original.id not in result:
+            result.append(original.id)
+    return result
+
+
+def _copied_id(result, originals: dict[str, Article]) -> str | None:
+    """The id of the article an indexed wire copy copies (None for others and for files)."""
+    original = originals.get(result.source)
+    return original.id if original and result.source == result.article_id else None
 
 
 def _lower_first(sentence: str) -> str:

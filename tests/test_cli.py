@@ -314,6 +314,27 @@ def test_the_date_filters_read_the_day_list_shows(run):
     assert "State tests find solvent in the Ostra downstream of Kessler terminal" in titles  # html, with a time now
 
 
+def test_statements_of_a_wire_copy_say_so_and_list_the_copied_articles(run):
+    run("ingest", SAMPLE_DIR)
+    rows = json.loads(run("list", "--json").output)
+    copy = next(r for r in rows if r["duplicate_of"])
+    original = next(r for r in rows if r["id"] == copy["duplicate_of"])
+    output = run("statements", copy["id"][:6]).output
+    head, rest = output.split("\n", 1)
+    assert head == (f"== {copy['id']}  (a wire copy of {original['id']}, Riverline Wire (fictional): "
+                    f"its statements are recorded on that article, listed under {original['id']})")
+    own = run("statements", original["id"]).output
+    assert rest == own and own.startswith(f"== {original['id']}  (") and "[deny] Adrian Falk" in own
+    data = json.loads(run("statements", copy["id"], "--json").output)["results"]
+    recorded = len(json.loads(run("statements", original["id"], "--json").output)["results"][0]["statements"])
+    assert recorded > 5
+    assert [(g["article_id"], g["copy_of"], len(g["statements"])) for g in data] == [
+        (copy["id"], original["id"], 0), (original["id"], None, recorded)]
+    # Asked for both, the original is listed once, where it was asked for.
+    both = json.loads(run("statements", original["id"], copy["id"], "--json").output)["results"]
+    assert [g["article_id"] for g in both] == [original["id"], copy["id"]]
+
+
 WRAPPED_CLIPPING = """Council delays vote on Pier 9 lease
 
 By Mara Quint, Harbor Ledger, 2024-03-20
@@ -357,7 +378,7 @@ def test_a_hard_wrapped_clipping_keeps_the_quote_across_the_line_break(run_real,
 
 
 @pytest.mark.integration
-def test_real_model_index_lists_whole_outlets_and_shows_dates_alike(run_real, monkeypatch):
+def test_real_model_index_lists_whole_outlets_shows_dates_alike_and_explains_wire_copies(run_real, monkeypatch):
     assert run_real("ingest", SAMPLE_DIR).exit_code == 0
     rows = json.loads(run_real("list", "--json").output)
     monkeypatch.setenv("COLUMNS", "100")
@@ -366,3 +387,7 @@ def test_real_model_index_lists_whole_outlets_and_shows_dates_alike(run_real, mo
         assert f"{row['id']}  {(row['published_at'] or 'no date')[:10]:10}  {row['outlet']}  " in listing
     courier = next(r for r in rows if r["outlet"] == "Ostra Valley Courier (fictional)")
     assert "published: 2024-03-13 09:05 UTC+01:00\n" in run_real("show", courier["id"]).output
+    copy = next(r for r in rows if r["duplicate_of"])
+    output = run_real("statements", copy["id"]).output
+    assert output.startswith(f"== {copy['id']}  (a wire copy of {copy['duplicate_of']}, Riverline Wire (fictional): ")
+    assert f"\n== {copy['duplicate_of']}  (" in output and "Elena Varga" in output
