@@ -8,9 +8,11 @@ than keeping a promo. Every removed line is returned in `CleanText.removed` for 
 Text shape after cleaning: Unicode NFC; zero-width, bidi and control characters removed (except
 the zero-width joiner/non-joiner, which change spelling in Persian, Indic scripts and emoji); every
 run of spaces and tabs is one space; one line per paragraph, paragraphs separated by one blank
-line. Lines of a hard-wrapped paragraph are joined when the break is clearly mid-sentence (the next
-line starts in lower case, or the line ends with a comma or a dash). Quotes and apostrophes are
-kept as written: curly quotes are real text.
+line. A text whose lines were hard-wrapped at a fixed width (email, terminal: see `wrap_width`) has
+the lines of each paragraph joined with a space; a paragraph ends at a blank line, a list item or a
+line that is short for the width. In any other text (one paragraph per line) lines are joined only
+when the break is clearly mid-sentence (the next line starts in lower case, or the line ends with a
+comma or a dash). Quotes and apostrophes are kept as written: curly quotes are real text.
 """
 
 from __future__ import annotations
@@ -224,20 +226,75 @@ def _join(line: str, following: str) -> str:
     return f"{line} {following}"
 
 
+# Hard-wrapped text (email, terminal, `fmt`): every line of a paragraph but the last is filled up to
+# about the same width, and few of those lines happen to end a sentence. Text with one paragraph
+# per line looks different: line lengths vary with the paragraphs and nearly every line ends one.
+_MIN_WRAP_WIDTH = 40  # narrower "paragraphs" are lists of short lines, not wrapped prose
+_MAX_WRAP_WIDTH = 120  # wider lines were not wrapped by anyone
+_FULL_SLACK = 0.9  # a line within 10% of the width is full: people and tools wrap a little early
+_MIN_WRAPPED_SHARE = 0.5
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"”’')\]]*$")  # not a closing quote alone: 'this,"' goes on
+_LIST_ITEM = re.compile(r"^(?:[-*+•]|\(?\d{1,3}[.)]|[a-z][.)])\s")  # "- ", "• ", "2. ", "(a) "
+
+
+def wrap_width(lines: Sequence[str]) -> int | None:
+    """The width a hard-wrapped text was wrapped at, or None when it is not hard-wrapped.
+
+    Judged on the lines followed by another line of the same paragraph block: at least half must
+    be full (the next line's first word would not have fit after them at the width of the longest
+    line) and end mid-sentence. A paragraph's last line, short or ending a sentence, is neither.
+    """
+    pairs = [
+        (line, following) for line, following in zip(lines, lines[1:])
+        if line and following and not _LIST_ITEM.match(following)  # a list item starts a line anyway
+    ]
+    if not pairs:
+        return None  # every paragraph is one line already
+    # The longest line is as long as the width allows (one-line paragraphs included).
+    width = max((len(line) for line in lines if len(line) <= _MAX_WRAP_WIDTH), default=0)
+    if width < _MIN_WRAP_WIDTH:
+        return None
+    wrapped = sum(
+        _is_full(line, following, width) and not _ENDS_SENTENCE.search(line) for line, following in pairs
+    )
+    return width if wrapped >= _MIN_WRAPPED_SHARE * len(pairs) else None
+
+
+def _is_full(line: str, following: str, width: int) -> bool:
+    """Whether the first word of `following` would not have fit at the end of `line`."""
+    if len(line) > width:
+        return False  # longer than the wrapping width: a line nobody wrapped
+    first_word = following.split(" ", 1)[0]
+    return len(line) + 1 + len(first_word) > width * _FULL_SLACK
+
+
+def _wrapped_continues(line: str, following: str, width: int) -> bool:
+    """In hard-wrapped text: a full line runs on into the next; a short one ends its paragraph
+    (a title, a byline, the last line of a paragraph) unless the break is clearly mid-sentence."""
+    if _LIST_ITEM.match(following):
+        return False
+    return _is_full(line, following, width) or _continues(line, following)
+
+
 def _paragraphs(lines: Sequence[str]) -> list[str]:
+    width = wrap_width(lines)
     paragraphs: list[str] = []
     current = ""
+    previous = ""  # the last line added to `current`: its length says whether it was full
     for line in lines:
         if not line:
             if current:
                 paragraphs.append(current)
             current = ""
-        elif current and _continues(current, line):
+        elif current and width and _wrapped_continues(previous, line, width):
+            current = _join(current, line)
+        elif current and not width and _continues(current, line):
             current = _join(current, line)
         else:
             if current:
                 paragraphs.append(current)
             current = line
+        previous = line
     if current:
         paragraphs.append(current)
     return paragraphs

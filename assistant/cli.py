@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import sys
 import textwrap
@@ -22,8 +23,9 @@ import click
 from . import ingest as ingest_stage
 from .errors import ArticleNotFound, IndexNotFound, NewsdeskError
 from .facade import MODES, Assistant
-from .records import Answer, Filters, IngestReport, Problem
-from .render import answer_dict, count_of
+from .normalize import readable_date
+from .records import Answer, Article, Filters, IngestReport, Problem
+from .render import answer_dict, count_of, iso_day
 from .settings import Settings, load_settings
 
 EXIT_ERROR = 1
@@ -210,10 +212,42 @@ def list_(ctx: click.Context, index: str | None, as_json: bool) -> None:
     if not rows:
         click.echo("The index holds no articles yet. Add some with: newsdesk ingest PATH")
         return
-    for r in rows:
-        date = (r.published_at or "")[:10] or "no date"
+    outlets = [r.outlet or "unknown outlet" for r in rows]
+    outlet_width = min(max(map(len, outlets)), _MAX_OUTLET_COLUMN)
+    line_width = _terminal_width()
+    for r, outlet in zip(rows, outlets):
         copy = f"  (copy of {r.duplicate_of})" if r.duplicate_of else ""
-        click.echo(f"{r.id}  {date:10}  {(r.outlet or 'unknown outlet')[:24]:24}  {r.title}{copy}")
+        left = f"{r.id}  {iso_day(r.published_at) or 'no date':10}  {_fit(outlet, outlet_width):{outlet_width}}  "
+        title = r.title
+        if line_width:  # on a terminal the title gives way; the copy note (an id) is never cut
+            title = _fit(title, max(line_width - len(left) - len(copy), _MIN_TITLE_ROOM))
+        click.echo(f"{left}{title}{copy}")
+
+
+_MAX_OUTLET_COLUMN = 32  # "Ostra Valley Courier (fictional)"; a longer name is cut at a word, marked …
+_MIN_TITLE_ROOM = 20
+
+
+def _terminal_width() -> int | None:
+    """The columns rows must fit in: $COLUMNS, else the terminal's; None when the output goes to a
+    pipe or file (whole lines, for grep and scripts)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` as it is when it fits in `width` columns, else cut (at a word when that keeps at least
+    half of it) and marked with "…"."""
+    if len(text) <= width:
+        return text
+    cut = text[:width - 1]
+    at_word = cut.rsplit(" ", 1)[0]
+    kept = at_word if " " in cut and len(at_word) >= width // 2 else cut
+    return kept.rstrip() + "…"
 
 
 @cli.command()
@@ -244,7 +278,7 @@ def show(ctx: click.Context, article_id: str, index: str | None, as_json: bool) 
     click.echo(f"title:     {a.title}")
     click.echo(f"outlet:    {a.outlet or '-'}")
     click.echo(f"author:    {a.author or '-'}")
-    click.echo(f"published: {a.published_at or '-'}")
+    click.echo(f"published: {readable_date(a.published_at) or '-'}")
     click.echo(f"url:       {a.url or '-'}")
     click.echo(f"source:    {a.source}{' (' + a.where + ')' if a.where else ''}")
     if a.duplicate_of:
@@ -325,6 +359,8 @@ def statements(ctx: click.Context, inputs: Sequence[str], index: str | None, as_
     """
     assistant = _assistant(ctx, index)
     values, problems = _statement_inputs(assistant, inputs)
+    originals = _originals_of_copies(assistant, values)
+    values = _with_originals_after_copies(values, originals)
     results, read_problems = assistant.statements_for_inputs(values) if values else ([], [])
     problems += read_problems
     if as_json:
@@ -334,6 +370,8 @@ def statements(ctx: click.Context, inputs: Sequence[str], index: str | None, as_
                     "source": r.source,
                     "article_id": r.article_id,
                     "title": r.title,
+                    # A wire copy's statements are recorded on the article it copies.
+                    "copy_of": _copied_id(r, originals),
                     # The cleaned text every span refers to: `text[start:end]` is what was found.
                     "text": r.text,
                     "statements": [_statement_dict(s, r) for s in r.statements],
@@ -344,6 +382,12 @@ def statements(ctx: click.Context, inputs: Sequence[str], index: str | None, as_
         })
     else:
         for r in results:
+            copied = _copied_id(r, originals)
+            if copied and not r.statements:
+                original = originals[r.source]
+                click.echo(f"== {r.source}  (a wire copy of {copied}, {original.outlet or 'unknown outlet'}: "
+                           f"its statements are recorded on that article, listed under {copied})")
+                continue
             click.echo(f"== {r.source}  ({count_of(len(r.statements), 'statement')})")
             for s in r.statements:
                 click.echo(f"  [{s.stance}] {s.speaker} ({s.cue}): {s.content}")
@@ -370,6 +414,35 @@ def _statement_inputs(assistant: Assistant, inputs: Sequence[str]) -> tuple[list
         except ArticleNotFound as exc:
             problems.append(Problem(value, f"no such file or folder, and {_lower_first(str(exc))}"))
     return values, problems
+
+
+def _originals_of_copies(assistant: Assistant, values: Sequence[str]) -> dict[str, Article]:
+    """Indexed wire copies among `values` (article ids) -> the article each copies."""
+    originals: dict[str, Article] = {}
+    for value in values:
+        if Path(value).exists() or ingest_stage.is_url(value):
+            continue  # a file is read afresh: its statements are its own
+        copied = assistant.show(value).article.duplicate_of
+        if copied:
+            originals[value] = assistant.show(copied).article
+    return originals
+
+
+def _with_originals_after_copies(values: Sequence[str], originals: dict[str, Article]) -> list[str]:
+    """Each copy followed by the article it copies (once, unless that article was asked for)."""
+    result: list[str] = []
+    for value in values:
+        result.append(value)
+        original = originals.get(value)
+        if original and original.id not in values and original.id not in result:
+            result.append(original.id)
+    return result
+
+
+def _copied_id(result, originals: dict[str, Article]) -> str | None:
+    """The id of the article an indexed wire copy copies (None for others and for files)."""
+    original = originals.get(result.source)
+    return original.id if original and result.source == result.article_id else None
 
 
 def _lower_first(sentence: str) -> str:

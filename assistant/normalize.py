@@ -8,6 +8,8 @@ Decisions worth knowing:
   seconds when it gives a time ("2023-10-05T14:00:29+00:00" with a zone, no offset without one).
   Text without a four-digit year, or without a day ("October 2023"), is not a date: None.
   Slashed numeric dates are read month first ("05/10/2023" is May 10), as in US feeds.
+  What is stored keeps the source's precision (filters read its first ten characters, the day);
+  `readable_date` shows either shape one way to people: "2023-10-05 14:00 UTC".
 - `outlet_from_url` knows a small table of well-known outlets; any other site is shown as its
   host name without "www." in lower case ("www.kyivpost.com" -> "kyivpost.com"): a domain is
   recognisable and honest, a guessed capitalisation is not.
@@ -100,6 +102,34 @@ def _format_datetime(moment: datetime) -> str:
         # A fixed offset prints as "+00:00", never as a zone name.
         moment = moment.replace(tzinfo=timezone(offset if offset else timedelta(0)))
     return moment.isoformat(timespec="seconds")
+
+
+def readable_date(value: str | None) -> str | None:
+    """A stored date as people read it, the same for every source format: "2024-03-13" for a day,
+    "2024-03-13 11:00 UTC+01:00" for a time with its offset ("UTC" for +00:00), "2024-03-13 11:00"
+    for a time given without a zone. A value that is not ISO 8601 is shown as stored."""
+    if not value or not _ISO_SHAPE.fullmatch(value):
+        return value or None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if len(value) == 10:
+        return value  # a day without a time
+    shown = moment.strftime("%Y-%m-%d %H:%M") + (f":{moment.second:02d}" if moment.second else "")
+    offset = moment.utcoffset()
+    if offset is None:
+        return shown
+    if not offset:
+        return f"{shown} UTC"
+    return f"{shown} UTC{_format_offset(offset)}"
+
+
+def _format_offset(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"
 
 
 # -------------------------------------------------------------------------------------- outlets

@@ -40,6 +40,7 @@ import trafilatura
 import yaml
 from lxml import etree
 
+from .normalize import is_readable_date
 from .records import Problem, RawArticle, ReadResult
 
 logger = logging.getLogger(__name__)
@@ -615,7 +616,8 @@ _MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^ {0,3}(?:[-*_][ \t]*){3,}$", re.M), ""),  # thematic break
     (re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$", re.M), ""),  # setext underline
     (re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S+.*$", re.M), ""),  # link reference definition
-    (re.compile(_ATX_HEADING_PATTERN, re.M), r"\2"),  # `## Heading` -> `Heading`
+    # `## Heading` -> `Heading`, a paragraph of its own even when text follows on the next line.
+    (re.compile(_ATX_HEADING_PATTERN, re.M), r"\2\n"),
     (re.compile(r"^ {0,3}>[ \t]?", re.M), ""),  # block quote marker
     (re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)"), ""),  # image
     (re.compile(r"\[([^\]\n]+)\]\((?:[^()\n]|\([^()\n]*\))*\)"), r"\1"),  # inline link
@@ -678,13 +680,36 @@ def _articles_from_html(
         body=body,
         outlet=_clean_meta(metadata.get("sitename")),
         author=_clean_meta(metadata.get("author")),
-        published_at=_clean_meta(metadata.get("date")),
+        published_at=_with_time_of_day(html, _clean_meta(metadata.get("date"))),
         date_field="date (page metadata)",
         url=url or _clean_meta(metadata.get("url")),
         format=fmt,
         extra=dict(extra),
     )
     return ReadResult(articles=(article,))
+
+
+_META_TAG = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
+_TAG_ATTRIBUTE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+_PUBLISHED_TIME_META = frozenset({"article:published_time", "og:published_time", "datepublished"})
+_HEAD_CHARS = 200_000  # meta tags are in the head; a huge page is not searched to its end
+
+
+def _with_time_of_day(html: str, day: str | None) -> str | None:
+    """The page's publication date with its time and zone when a meta tag states them for the
+    same day: trafilatura's date keeps the day only, while JSON records and feeds keep the time."""
+    if not day or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        return day
+    for tag in _META_TAG.finditer(html, 0, _HEAD_CHARS):
+        attributes = {
+            match.group(1).lower(): next((value for value in match.group(2, 3, 4) if value is not None), "")
+            for match in _TAG_ATTRIBUTE.finditer(tag.group(0))
+        }
+        names = {attributes.get(key, "").lower() for key in ("property", "name", "itemprop")}
+        stated = " ".join(attributes.get("content", "").split())
+        if names & _PUBLISHED_TIME_META and stated.startswith(day + "T") and is_readable_date(stated):
+            return stated
+    return day
 
 
 def _trafilatura_extract(source: str, html: str, url: str | None) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,79 @@ def test_hard_wrapped_lines_are_joined_only_mid_sentence() -> None:
         "director said would cut commutes, Officials said. A well-known critic disagreed.\n\n"
         "A new paragraph starts here."
     )
+
+
+WRAPPED_CLIPPING = """Council delays vote on Pier 9 lease
+
+By Mara Quint, Harbor Ledger, 2024-03-20
+
+The Marlow Bend city council postponed its vote on the Pier 9 lease on
+Tuesday after residents packed the chamber. "We will not rush this,"
+Council President Jonas Elm said. "The harbor belongs to the city, not
+to one company."
+
+Kessler Terminals, which had sought the lease, said it would wait for the
+council's decision. Spokesman Adrian Falk said the company remained
+committed to Marlow Bend.
+"""
+
+
+def test_a_hard_wrapped_clipping_has_its_lines_joined_into_paragraphs() -> None:
+    # The break before "Tuesday" and before "Council President" used to start new paragraphs.
+    assert clean_text(WRAPPED_CLIPPING).text.split("\n\n") == [
+        "Council delays vote on Pier 9 lease",
+        "By Mara Quint, Harbor Ledger, 2024-03-20",
+        "The Marlow Bend city council postponed its vote on the Pier 9 lease on Tuesday after residents "
+        'packed the chamber. "We will not rush this," Council President Jonas Elm said. "The harbor '
+        'belongs to the city, not to one company."',
+        "Kessler Terminals, which had sought the lease, said it would wait for the council's decision. "
+        "Spokesman Adrian Falk said the company remained committed to Marlow Bend.",
+    ]
+
+
+def test_in_hard_wrapped_text_short_lines_and_list_items_still_end_paragraphs() -> None:
+    body = (
+        "Council delays vote on Pier 9 lease\n"  # a title straight above the text
+        "The Marlow Bend city council postponed its vote on the Pier 9 lease on\n"
+        "Tuesday after residents packed the chamber.\n"  # short: the paragraph ends
+        "Residents listed their demands for Kessler Terminals in a letter:\n"
+        "- a public safety plan for the pier, published before any new vote is\n"
+        "  taken;\n"
+        "- an independent audit.\n"
+        "The council will meet again in April, when members expect a full\n"
+        "answer from the company.\n"
+    )
+    assert clean_text(body).text.split("\n\n") == [
+        "Council delays vote on Pier 9 lease",
+        "The Marlow Bend city council postponed its vote on the Pier 9 lease on Tuesday after residents "
+        "packed the chamber.",
+        "Residents listed their demands for Kessler Terminals in a letter:",
+        "- a public safety plan for the pier, published before any new vote is taken;",
+        "- an independent audit.",
+        "The council will meet again in April, when members expect a full answer from the company.",
+    ]
+
+
+def test_short_paragraphs_one_per_line_are_not_taken_for_wrapped_lines() -> None:
+    body = (
+        "The council postponed its vote on the Pier 9 lease on Tuesday evening.\n"
+        "Residents packed the chamber for more than three hours of comment.\n"
+        "Council President Jonas Elm said the council would not rush the lease.\n"
+        "Kessler Terminals said it would wait for the council's decision."
+    )
+    assert clean_text(body).text == body.replace("\n", "\n\n")
+
+
+@pytest.mark.parametrize("width", [60, 72, 80])
+def test_every_sample_article_hard_wrapped_cleans_to_the_same_text(width: int) -> None:
+    for path in sorted(SAMPLE.iterdir()):
+        if path.name == "README.md":
+            continue
+        for article in read_path(path, 1_000_000).articles:
+            stored = clean_text(article.body).text
+            wrapped = "\n\n".join(textwrap.fill(paragraph, width) for paragraph in stored.split("\n\n"))
+            assert wrapped != stored, path.name
+            assert clean_text(wrapped).text == stored, (path.name, width)
 
 
 def test_a_dateline_on_its_own_line_is_joined_to_its_paragraph() -> None:

@@ -301,3 +301,139 @@ def test_ask_and_outlet_filter_take_an_outlets_short_form(run):
     assert asked.output.startswith("**The Daily Sentinel (fictional)** (2024-03-15): ")
     filtered = run("ask", "What did the company admit?", "--outlet", "sentinel", "--json")
     assert json.loads(filtered.output)["filters"]["outlets"] == ["The Daily Sentinel (fictional)"]
+
+
+def test_list_shows_whole_outlet_names_and_fits_a_100_column_terminal(run, monkeypatch):
+    run("ingest", SAMPLE_DIR)
+    rows = {r["id"]: r for r in json.loads(run("list", "--json").output)}
+    monkeypatch.delenv("COLUMNS", raising=False)
+    piped = run("list").output.splitlines()  # not a terminal: whole lines, for grep and scripts
+    assert len(piped) == 8
+    for line in piped:
+        row = rows[line[:16]]
+        assert f"  {row['outlet']}  " in line and row["title"] in line
+    assert "Ostra Valley Courier (fictional)  State tests find solvent" in "\n".join(piped)
+    monkeypatch.setenv("COLUMNS", "100")
+    for line in run("list").output.splitlines():
+        row = rows[line[:16]]
+        assert f"  {row['outlet']}  " in line  # never "Harbor Ledger (fictional" or "Northbank Daily (fiction"
+        if row["duplicate_of"]:
+            assert line.endswith(f"  (copy of {row['duplicate_of']})")
+            continue
+        assert len(line) <= 100
+        title = line.split(f"  {row['outlet']}", 1)[1].strip()
+        assert title == row["title"] or (title.endswith("…") and row["title"].startswith(title[:-1]))
+
+
+def test_show_writes_dates_from_every_source_format_the_same_way(run):
+    run("ingest", SAMPLE_DIR)
+    rows = json.loads(run("list", "--json").output)
+    shown = {}
+    for row in rows:
+        output = run("show", row["id"]).output
+        shown[row["title"][:24]] = output.split("published: ", 1)[1].split("\n", 1)[0]
+        listed = run("show", row["id"], "--json")
+        assert json.loads(listed.output)["published_at"] == row["published_at"]  # JSON keeps the stored ISO 8601
+    assert shown == {
+        "Solvent leak at Marlow B": "2024-03-12",  # md front matter: a day
+        "State tests find solvent": "2024-03-13 09:05 UTC+01:00",  # html meta tag
+        "Mayor accuses Kessler of": "2024-03-13 11:00 UTC+01:00",  # md front matter with a time
+        "Marlow Bend mayor accuse": "2024-03-13 16:30 UTC+01:00",  # rss pubDate
+        "Minister orders inquiry ": "2024-03-14 17:30 UTC+01:00",  # rss pubDate
+        "Downstream residents get": "2024-03-14 18:00 UTC+01:00",  # json feed
+        "Kessler now says solvent": "2024-03-15",
+        "Russia denies attacking ": "-",
+    }
+    listed = run("list").output
+    assert "  2024-03-13  Ostra Valley Courier (fictional)  " in listed
+    assert "T09:05" not in listed and "T11:00" not in listed
+
+
+def test_the_date_filters_read_the_day_list_shows(run):
+    run("ingest", SAMPLE_DIR)
+    answer = json.loads(run("ask", "What did the state tests find in the Ostra?", "--since", "2024-03-13",
+                            "--until", "2024-03-13", "--json").output)
+    days = {p["published_at"][:10] for p in answer["passages"]}
+    titles = {p["title"] for p in answer["passages"]}
+    assert days == {"2024-03-13"}
+    assert "State tests find solvent in the Ostra downstream of Kessler terminal" in titles  # html, with a time now
+
+
+def test_statements_of_a_wire_copy_say_so_and_list_the_copied_articles(run):
+    run("ingest", SAMPLE_DIR)
+    rows = json.loads(run("list", "--json").output)
+    copy = next(r for r in rows if r["duplicate_of"])
+    original = next(r for r in rows if r["id"] == copy["duplicate_of"])
+    output = run("statements", copy["id"][:6]).output
+    head, rest = output.split("\n", 1)
+    assert head == (f"== {copy['id']}  (a wire copy of {original['id']}, Riverline Wire (fictional): "
+                    f"its statements are recorded on that article, listed under {original['id']})")
+    own = run("statements", original["id"]).output
+    assert rest == own and own.startswith(f"== {original['id']}  (") and "[deny] Adrian Falk" in own
+    data = json.loads(run("statements", copy["id"], "--json").output)["results"]
+    recorded = len(json.loads(run("statements", original["id"], "--json").output)["results"][0]["statements"])
+    assert recorded > 5
+    assert [(g["article_id"], g["copy_of"], len(g["statements"])) for g in data] == [
+        (copy["id"], original["id"], 0), (original["id"], None, recorded)]
+    # Asked for both, the original is listed once, where it was asked for.
+    both = json.loads(run("statements", original["id"], copy["id"], "--json").output)["results"]
+    assert [g["article_id"] for g in both] == [original["id"], copy["id"]]
+
+
+WRAPPED_CLIPPING = """Council delays vote on Pier 9 lease
+
+By Mara Quint, Harbor Ledger, 2024-03-20
+
+The Marlow Bend city council postponed its vote on the Pier 9 lease on
+Tuesday after residents packed the chamber. "We will not rush this,"
+Council President Jonas Elm said. "The harbor belongs to the city, not
+to one company."
+
+Kessler Terminals, which had sought the lease, said it would wait for the
+council's decision. Spokesman Adrian Falk said the company remained
+committed to Marlow Bend.
+"""
+ELM_SENTENCE = '"We will not rush this," Council President Jonas Elm said.'
+
+
+@pytest.fixture
+def run_real(tmp_path, monkeypatch):
+    """The CLI with the real bundled model (no NEWSDESK_MODEL_PATH override)."""
+    monkeypatch.delenv("NEWSDESK_MODEL_PATH", raising=False)
+    monkeypatch.setenv("NEWSDESK_INDEXES_DIR", str(tmp_path / "indexes"))
+    runner = CliRunner()
+    return lambda *args: runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.mark.integration
+def test_a_hard_wrapped_clipping_keeps_the_quote_across_the_line_break(run_real, tmp_path):
+    clipping = tmp_path / "wrapped.txt"
+    clipping.write_text(WRAPPED_CLIPPING, encoding="utf-8")
+    statements = run_real("statements", clipping)
+    assert "[assert] Council President Jonas Elm (said): We will not rush this\n" in statements.output
+    assert run_real("ingest", clipping).exit_code == 0
+    (row,) = json.loads(run_real("list", "--json").output)
+    shown = run_real("show", row["id"]).output
+    assert ("The Marlow Bend city council postponed its vote on the Pier 9 lease on Tuesday after residents "
+            f"packed the chamber. {ELM_SENTENCE} \"The harbor belongs to the city, not to one company.\"\n") in shown
+    answer = json.loads(run_real("ask", "What did Council President Jonas Elm say?", "--json").output)
+    text = json.loads(run_real("show", row["id"], "--json").output)["text"]
+    citations = answer["citations"]
+    assert ELM_SENTENCE in [c["text"] for c in citations]  # the sentence joined across the line break
+    assert all(c["text"] == text[c["start"]:c["end"]] for c in citations)
+
+
+@pytest.mark.integration
+def test_real_model_index_lists_whole_outlets_shows_dates_alike_and_explains_wire_copies(run_real, monkeypatch):
+    assert run_real("ingest", SAMPLE_DIR).exit_code == 0
+    rows = json.loads(run_real("list", "--json").output)
+    monkeypatch.setenv("COLUMNS", "100")
+    listing = run_real("list").output
+    for row in rows:
+        assert f"{row['id']}  {(row['published_at'] or 'no date')[:10]:10}  {row['outlet']}  " in listing
+    courier = next(r for r in rows if r["outlet"] == "Ostra Valley Courier (fictional)")
+    assert "published: 2024-03-13 09:05 UTC+01:00\n" in run_real("show", courier["id"]).output
+    copy = next(r for r in rows if r["duplicate_of"])
+    output = run_real("statements", copy["id"]).output
+    assert output.startswith(f"== {copy['id']}  (a wire copy of {copy['duplicate_of']}, Riverline Wire (fictional): ")
+    assert f"\n== {copy['duplicate_of']}  (" in output and "Elena Varga" in output

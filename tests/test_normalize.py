@@ -6,7 +6,14 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from assistant.normalize import canonical_url, is_readable_date, normalize_outlet, outlet_from_url, parse_date
+from assistant.normalize import (
+    canonical_url,
+    is_readable_date,
+    normalize_outlet,
+    outlet_from_url,
+    parse_date,
+    readable_date,
+)
 
 
 @pytest.mark.parametrize(
@@ -43,6 +50,35 @@ def test_parse_date_accepts_date_objects_from_yaml_front_matter() -> None:
     assert parse_date(date(2024, 3, 12)) == "2024-03-12"  # type: ignore[arg-type]
     moment = datetime(2024, 3, 12, 8, 30, tzinfo=timezone.utc)
     assert parse_date(moment) == "2024-03-12T08:30:00+00:00"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("2024-03-12", "2024-03-12"),  # md front matter `date:`, html page date
+        ("2024-03-13T11:00:00+01:00", "2024-03-13 11:00 UTC+01:00"),  # md, json, rss
+        ("2024-03-13T23:30:00-05:30", "2024-03-13 23:30 UTC-05:30"),  # the day where it was published
+        ("2023-09-28T12:00:00+00:00", "2023-09-28 12:00 UTC"),
+        ("2024-03-13T11:00:05", "2024-03-13 11:00:05"),  # no zone given: none invented
+        ("5 Oct 2023", "5 Oct 2023"),  # not ISO 8601: as stored
+        (None, None),
+    ],
+)
+def test_stored_dates_are_shown_one_way_whatever_the_source_format(stored, shown) -> None:
+    assert readable_date(stored) == shown
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("Thu, 14 Mar 2024 17:30:00 +0100", "2024-03-14 17:30 UTC+01:00"),  # an RSS pubDate
+        ("2024-03-13T09:05:00Z", "2024-03-13 09:05 UTC"),
+        ("March 13, 2024 9:05 am", "2024-03-13 09:05"),
+        ("13 March 2024", "2024-03-13"),
+    ],
+)
+def test_a_date_as_the_ingest_stores_it_is_shown_the_same_way(written: str, shown: str) -> None:
+    assert readable_date(parse_date(written)) == shown
 
 
 @pytest.mark.parametrize(

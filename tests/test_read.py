@@ -97,6 +97,32 @@ def test_markdown_heading_becomes_the_title_and_markup_is_removed() -> None:
     )
 
 
+def test_a_hard_wrapped_markdown_file_keeps_headings_and_list_items_as_paragraphs(tmp_path: Path) -> None:
+    path = tmp_path / "wrapped.md"
+    path.write_text(
+        "---\ntitle: Council delays vote on Pier 9 lease\n---\n"
+        "The Marlow Bend city council postponed its vote on the Pier 9 lease on\n"
+        'Tuesday after residents packed the chamber. "We will not rush this,"\n'
+        "Council President Jonas Elm said.\n\n"
+        "## What comes next\n"
+        "The council will meet again in April. Members listed two demands for\n"
+        "Kessler Terminals:\n"
+        "- a public safety plan for the pier, published before any new vote is\n"
+        "  taken;\n"
+        "- an independent audit.\n",
+        encoding="utf-8",
+    )
+    (article,) = read_path(path, 1_000_000).articles
+    assert clean_text(article.body).text.split("\n\n") == [
+        "The Marlow Bend city council postponed its vote on the Pier 9 lease on Tuesday after residents "
+        'packed the chamber. "We will not rush this," Council President Jonas Elm said.',
+        "What comes next",
+        "The council will meet again in April. Members listed two demands for Kessler Terminals:",
+        "- a public safety plan for the pier, published before any new vote is taken;",
+        "- an independent audit.",
+    ]
+
+
 def test_markdown_heading_repeating_the_front_matter_title_is_not_kept_in_the_body() -> None:
     (article,) = read("titled.md").articles
     assert article.title == "Ferry service resumes after storm"
@@ -209,7 +235,7 @@ def test_html_page_main_text_and_metadata_without_navigation_ads_or_scripts() ->
     assert article.title == "Hospital denies ward closure plan"
     assert article.outlet == "The Lakeside Herald (fictional)"
     assert article.author == "Priya Raman"
-    assert article.published_at == "2024-02-20"
+    assert article.published_at == "2024-02-20T07:45:00+00:00"  # the time the page's meta tag states
     assert article.url == "https://lakesideherald.example/health/2024/02/20/hospital-ward-closure"
     cleaned = clean_text(article.body)
     paragraphs = cleaned.text.split("\n\n")
@@ -221,6 +247,41 @@ def test_html_page_main_text_and_metadata_without_navigation_ads_or_scripts() ->
     for junk in ("Subscribe today", "Clinic waiting times", "trackPageView", "tracking pixel",
                  "Privacy", "Buy now", "renderAd", "Lakeside Herald"):
         assert junk not in cleaned.text
+
+
+def _page_dated(head: str) -> str:
+    return (
+        f"<html><head><title>Ferry resumes</title>{head}</head><body><article><h1>Ferry resumes</h1>"
+        "<p>Ferries between Doverton and the islands resumed on Thursday after the storm, the operator said.</p>"
+        "<p>Passengers queued from early morning for the first crossing in four days, officials said.</p>"
+        "</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        # The time is kept as the page states it, whichever attribute order and quoting it uses.
+        ("<meta content='2024-03-13T09:05:00+01:00' property='article:published_time'>", "2024-03-13T09:05:00+01:00"),
+        ('<meta itemprop="datePublished" content="2024-03-13T09:05:00Z">', "2024-03-13T09:05:00Z"),
+        ('<meta name="date" content="2024-03-13">', "2024-03-13"),  # a day alone stays a day
+    ],
+)
+def test_an_html_page_keeps_the_publication_time_its_meta_tags_state(tmp_path: Path, head: str, expected: str) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(_page_dated(head), encoding="utf-8")
+    (article,) = read_path(path, 100_000).articles
+    assert article.published_at == expected
+    assert parse_date(article.published_at).startswith("2024-03-13")
+
+
+def test_an_html_meta_time_of_another_day_than_the_page_date_is_not_used(tmp_path: Path) -> None:
+    head = ('<meta property="article:published_time" content="2024-03-13">'
+            '<meta property="og:published_time" content="2024-03-12T23:55:00+00:00">')
+    path = tmp_path / "page.html"
+    path.write_text(_page_dated(head), encoding="utf-8")
+    (article,) = read_path(path, 100_000).articles
+    assert article.published_at == "2024-03-13"
 
 
 def test_html_charset_from_the_meta_tag_is_used(tmp_path: Path) -> None:
