@@ -94,6 +94,9 @@ def stem(word: str) -> str:
         return word
     if word.endswith(("ies", "ied")) and len(word) > 4:
         return word[:-3] + "y"
+    if word.endswith(("ation", "ations")) and len(word.rstrip("s")) >= 9:
+        # "accusation" and "accused", "confirmation" and "confirmed", "allegations" and "alleged"
+        return word[: word.rindex("ation")]
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "s" and word.endswith(("ss", "us", "is")):

@@ -353,6 +353,10 @@ def test_match_speakers_needs_whole_words():
 def test_stemming_matches_verb_forms():
     assert stem("denied") == stem("denies") == stem("deny")
     assert stem("strikes") == stem("strike") == stem("striking")
+    # a noun in "-ation" matches its verb: "the mayor's accusation" finds "accused"
+    assert stem("accusation") == stem("accusations") == stem("accused")
+    assert stem("confirmation") == stem("confirmed") and stem("allegations") == stem("alleged")
+    assert stem("station") == "station" and stem("nation") == "nation"  # short words keep their ending
 
 
 def _candidate(article_id: str, index: int, text: str, score: float) -> Candidate:

@@ -78,6 +78,14 @@ def test_compare_of_a_story_one_outlet_covers_says_so_and_sets_its_speakers_side
     check_citations(assistant, answer)
 
 
+@pytest.mark.parametrize("mode", ["ask", "compare"])
+def test_how_the_outlets_reported_the_mayors_accusation_is_answered(assistant, mode):
+    answer = assistant.ask("How did the outlets report the mayor's accusation?", mode=mode)
+    assert answer.answerable, answer.text
+    assert "accused Kessler Terminals of keeping the city in the dark" in answer.text
+    check_citations(assistant, answer)
+
+
 def test_compare_has_a_column_per_outlet_and_marks_a_contradiction(assistant):
     answer = assistant.ask("How do the outlets' accounts of whether the solvent reached the river differ?",
                            mode="compare")
