@@ -114,11 +114,14 @@ def check_leads_of(assistant: Assistant, answer: Answer, article_ids: set[str]) 
         assert all(c.end <= first_two[-1].end for c in cited)
 
 
-@pytest.mark.parametrize("question, day", [
+DATE_ALONE_QUESTIONS = [  # (question, the day it asks about) in the sample coverage
     ("What happened on March 13?", "2024-03-13"),
     ("What was reported on 14 March 2024?", "2024-03-14"),
     ("What did the papers say on March 15?", "2024-03-15"),
-])
+]
+
+
+@pytest.mark.parametrize("question, day", DATE_ALONE_QUESTIONS)
 def test_a_question_about_a_date_alone_quotes_the_leads_of_that_days_articles(assistant, question, day):
     answer = assistant.ask(question)
     assert answer.answerable, answer.text

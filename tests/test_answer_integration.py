@@ -10,7 +10,7 @@ import pytest
 from assistant.facade import Assistant
 
 from .conftest import BACKENDS, sample_on_backend
-from .test_answer import articles_dated, check_citations, check_leads_of
+from .test_answer import DATE_ALONE_QUESTIONS, articles_dated, check_citations, check_leads_of
 
 pytestmark = pytest.mark.integration
 
@@ -273,11 +273,7 @@ def test_a_quote_that_goes_on_after_its_attribution_is_cited_with_the_attributio
     assert "Varga told a council meeting." in cited and cited.endswith("We will not accept it.\"")
 
 
-@pytest.mark.parametrize("question, day", [
-    ("What happened on March 13?", "2024-03-13"),
-    ("What was reported on 14 March 2024?", "2024-03-14"),
-    ("What did the papers say on March 15?", "2024-03-15"),
-])
+@pytest.mark.parametrize("question, day", DATE_ALONE_QUESTIONS)
 def test_a_question_about_a_date_alone_is_that_days_coverage_lead_by_lead(assistant, question, day):
     answer = assistant.ask(question)
     assert answer.answerable, answer.text
