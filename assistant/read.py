@@ -509,6 +509,8 @@ def _read_text_file(source: str, data: bytes, fmt: str) -> ReadResult:
         body = markdown_to_text(body)
     # A pasted clipping starts with its headline and byline; front matter, when present, is the
     # metadata the user wrote and wins, so a byline is read only from a file without it.
+    if title:
+        body = _without_title_line(body, title)
     head = _clipping_head(body, want_title=not title, want_byline=not front)
     body = head.rest.strip()
     if not body:
@@ -755,6 +757,17 @@ def _clipping_head(body: str, want_title: bool, want_byline: bool) -> _ClippingH
     if not rest.strip():  # a headline or byline with no story after it is the story
         return _ClippingHead("", _Byline(), body)
     return _ClippingHead(title, byline, rest)
+
+
+def _without_title_line(body: str, title: str) -> str:
+    """The body without a first line that repeats the title (front matter added above a pasted
+    clipping): the headline is the title, not a sentence to cite."""
+    lines = body.split("\n")
+    first = _next_filled_line(lines, 0)
+    if first < len(lines) and " ".join(lines[first].split()).casefold() == " ".join(title.split()).casefold():
+        if "\n".join(lines[first + 1:]).strip():
+            return "\n".join(lines[first + 1:])
+    return body
 
 
 def _next_filled_line(lines: Sequence[str], position: int) -> int:

@@ -174,6 +174,13 @@ def test_front_matter_wins_and_a_byline_line_under_it_stays_text(tmp_path: Path)
     assert article.body == f"By Mara Quint, Harbor Ledger, 2024-03-20\n\n{STORY}"
 
 
+def test_a_first_line_repeating_the_front_matter_title_is_not_kept_in_the_body(tmp_path: Path) -> None:
+    article = read_text(tmp_path, f"---\ntitle: Council delays vote\n---\nCouncil  delays vote\n\n{STORY}\n")
+    assert (article.title, article.body) == ("Council delays vote", STORY)
+    only = read_text(tmp_path, "---\ntitle: Council delays vote\n---\nCouncil delays vote\n")
+    assert (only.title, only.body) == ("Council delays vote", "Council delays vote")  # the text, then
+
+
 @pytest.mark.parametrize(
     "first_line, is_title",
     [
