@@ -424,6 +424,25 @@ def test_a_hard_wrapped_clipping_keeps_the_quote_across_the_line_break(run_real,
 
 
 @pytest.mark.integration
+def test_a_pasted_clipping_lists_its_byline_as_metadata_and_the_answer_cites_the_story(run_real, tmp_path):
+    clipping = tmp_path / "clip.txt"
+    clipping.write_text(WRAPPED_CLIPPING, encoding="utf-8")
+    ingested = run_real("ingest", clipping)
+    assert ingested.exit_code == 0 and "  added:      1\n" in ingested.output, ingested.output
+    (row,) = json.loads(run_real("list", "--json").output)
+    assert (row["title"], row["outlet"], row["published_at"]) == (
+        "Council delays vote on Pier 9 lease", "Harbor Ledger", "2024-03-20")
+    shown = json.loads(run_real("show", row["id"], "--json").output)
+    assert shown["author"] == "Mara Quint"
+    assert shown["text"].startswith("The Marlow Bend city council postponed its vote")  # no headline, no byline
+    answer = json.loads(run_real("ask", "Did the council rush the Pier 9 lease vote?", "--json").output)
+    cited = [c["text"] for c in answer["citations"]]
+    assert cited and all(c["text"] == shown["text"][c["start"]:c["end"]] for c in answer["citations"])
+    assert any("postponed its vote" in text or "We will not rush this" in text for text in cited), cited
+    assert answer["citations"][0]["outlet"] == "Harbor Ledger"
+
+
+@pytest.mark.integration
 def test_real_model_index_lists_whole_outlets_shows_dates_alike_and_explains_wire_copies(run_real, monkeypatch):
     assert run_real("ingest", SAMPLE_DIR).exit_code == 0
     rows = json.loads(run_real("list", "--json").output)

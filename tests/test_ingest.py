@@ -303,6 +303,42 @@ def test_the_warning_names_the_date_field_as_the_source_spells_it(assistant, tmp
     ]
 
 
+CLIPPING = """Council delays vote on Pier 9 lease
+
+By Mara Quint, The Associated Press, March 20, 2024
+
+The Marlow Bend city council postponed its vote on the Pier 9 lease on Tuesday after residents
+packed the chamber. "We will not rush this," Council President Jonas Elm said.
+"""
+
+
+def test_a_clipping_byline_is_stored_as_normalised_metadata_and_not_as_text(assistant, tmp_path):
+    clipping = tmp_path / "clip.txt"
+    clipping.write_text(CLIPPING, encoding="utf-8")
+    report = assistant.ingest([clipping])
+    assert not report.problems and not report.warnings and len(report.added) == 1
+    article = assistant.show(report.added[0]).article
+    assert (article.title, article.author, article.outlet, article.published_at) == (
+        "Council delays vote on Pier 9 lease", "Mara Quint", "Associated Press", "2024-03-20"
+    )
+    assert article.text.startswith("The Marlow Bend city council postponed its vote")
+    assert "Mara Quint" not in article.text and "Council delays" not in article.text
+    assert article.metadata["byline"] == "By Mara Quint, The Associated Press, March 20, 2024"
+
+
+def test_an_unreadable_byline_date_is_the_same_warning_as_any_other_date(assistant, tmp_path):
+    clipping = tmp_path / "clip.txt"
+    clipping.write_text(CLIPPING.replace("March 20, 2024", "March 40, 2024"), encoding="utf-8")
+    report = assistant.ingest([clipping])
+    assert len(report.added) == 1
+    assert [str(w) for w in report.warnings] == [
+        f"{clipping}: byline date 'March 40, 2024' is not a date (expected e.g. 2024-03-14); "
+        "the article was indexed without a date"
+    ]
+    article = assistant.show(report.added[0]).article
+    assert (article.author, article.outlet, article.published_at) == ("Mara Quint", "Associated Press", None)
+
+
 def test_a_skipped_record_gets_no_date_warning_besides_its_problem(assistant, tmp_path):
     feed = _jsonl(tmp_path / "feed.jsonl", FIRST, {**SECOND, "published_at": "next tuesday"})
     report = assistant.ingest([feed])

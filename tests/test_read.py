@@ -21,7 +21,7 @@ from assistant.read import (
     read_path,
     read_url,
 )
-from assistant.records import Problem, ReadResult
+from assistant.records import Problem, RawArticle, ReadResult
 
 INPUTS = Path(__file__).resolve().parent / "fixtures" / "inputs"
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -40,17 +40,172 @@ def problems_of(result: ReadResult) -> list[tuple[str, str]]:
 # ------------------------------------------------------------------------------ .txt and .md
 
 
-def test_plain_text_without_front_matter_has_an_empty_title_and_keeps_paragraphs() -> None:
+def test_plain_text_headline_line_is_the_title_and_not_part_of_the_body() -> None:
     result = read("plain.txt")
     assert result.problems == ()
     (article,) = result.articles
-    assert article.title == ""
+    assert article.title == "City council approves new bus routes"
     assert article.format == "txt"
     assert article.where == ""
     assert article.source == str(INPUTS / "plain.txt")
-    assert article.body.startswith("City council approves new bus routes\n\nThe Harbor City council")
+    assert article.body.startswith("The Harbor City council voted 7-2")
     assert article.body.endswith('"People in Eastfield have waited a decade for this," Osei said.')
     assert (article.outlet, article.author, article.published_at, article.url) == (None, None, None, None)
+
+
+STORY = "The Marlow Bend city council postponed its vote on the Pier 9 lease on Tuesday."
+
+
+def read_text(tmp_path: Path, text: str, name: str = "clip.txt") -> RawArticle:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    (article,) = read_path(path, 1_000_000).articles
+    return article
+
+
+def metadata(article: RawArticle) -> tuple:
+    return (article.title, article.author, article.outlet, article.published_at, article.date_field)
+
+
+@pytest.mark.parametrize(
+    "head, expected",
+    [
+        ("By Mara Quint, Harbor Ledger, 2024-03-20",
+         ("Mara Quint", "Harbor Ledger", "2024-03-20", "byline date")),
+        ("By Mara Quint, Harbor Ledger, March 20, 2024",
+         ("Mara Quint", "Harbor Ledger", "March 20, 2024", "byline date")),
+        ("By Mara Quint | Harbor Ledger | 20 March 2024",
+         ("Mara Quint", "Harbor Ledger", "20 March 2024", "byline date")),
+        ("BY MARA QUINT, Harbor Ledger", ("MARA QUINT", "Harbor Ledger", None, None)),
+        ("By Ines Moreau and Karl Dietz, Staff Writers, Valley Observer",
+         ("Ines Moreau and Karl Dietz", "Valley Observer", None, None)),
+        ("By Mara Quint\nHarbor Ledger\nMarch 20, 2024",
+         ("Mara Quint", "Harbor Ledger", "March 20, 2024", "date line")),
+        ("By Mara Quint\nStaff Writer\n\nPublished: March 20, 2024 10:15 a.m.\nUpdated: March 21, 2024",
+         ("Mara Quint", None, "March 20, 2024 10:15 a.m.", "Published")),
+        ("Harbor Ledger — March 20, 2024", (None, "Harbor Ledger", "March 20, 2024", "byline date")),
+        ("BBC - 20 March 2024", (None, "BBC", "20 March 2024", "byline date")),
+        ("March 20, 2024", (None, None, "March 20, 2024", "date line")),
+        ("Wednesday, March 20, 2024", (None, None, "Wednesday, March 20, 2024", "date line")),
+        ("2024-03-20", (None, None, "2024-03-20", "date line")),
+        ("20 March 2024", (None, None, "20 March 2024", "date line")),
+        ("Updated March 21, 2024", (None, None, "March 21, 2024", "Updated")),
+        ("Published: yesterday", (None, None, "yesterday", "Published")),  # the ingest warns
+        ("By Mara Quint, Harbor Ledger, March 40, 2024",
+         ("Mara Quint", "Harbor Ledger", "March 40, 2024", "byline date")),  # the ingest warns
+    ],
+)
+def test_a_clipping_byline_becomes_metadata_and_leaves_the_body(tmp_path: Path, head: str, expected: tuple) -> None:
+    article = read_text(tmp_path, f"Council delays vote on Pier 9 lease\n\n{head}\n\n{STORY}\n")
+    assert metadata(article) == ("Council delays vote on Pier 9 lease", *expected)
+    assert article.body == STORY
+    assert article.extra["byline"] == " / ".join(line for line in head.split("\n") if line)
+
+
+def test_a_byline_right_under_the_headline_or_without_a_headline_is_read(tmp_path: Path) -> None:
+    under = read_text(tmp_path, f"Council delays vote\nBy Mara Quint\nHarbor Ledger\n2024-03-20\n\n{STORY}\n")
+    assert metadata(under) == ("Council delays vote", "Mara Quint", "Harbor Ledger", "2024-03-20", "date line")
+    assert under.body == STORY
+    alone = read_text(tmp_path, f"By Mara Quint, Harbor Ledger, 2024-03-20\n\n{STORY}\n")
+    assert metadata(alone) == ("", "Mara Quint", "Harbor Ledger", "2024-03-20", "byline date")
+    assert alone.body == STORY
+
+
+def test_a_clipping_without_blank_lines_has_its_byline_read_up_to_the_story(tmp_path: Path) -> None:
+    second = "Kessler Terminals said it would wait."
+    article = read_text(tmp_path, f"Council delays vote\nBy Mara Quint, Harbor Ledger, 2024-03-20\n{STORY}\n{second}\n")
+    assert metadata(article) == ("Council delays vote", "Mara Quint", "Harbor Ledger", "2024-03-20", "byline date")
+    assert article.body == f"{STORY}\n{second}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Council delays vote\n{STORY}",  # a headline running straight into the story may be its first line
+        "Council delays vote\nBy Mara Quint\nKessler Terminals\nsaid on Tuesday it would wait.",
+        "By Mara Quint\nand the council clerk, the minutes were read.",
+    ],
+)
+def test_lines_running_on_from_a_headline_or_byline_shape_stay_text(tmp_path: Path, text: str) -> None:
+    article = read_text(tmp_path, text + "\n")
+    assert metadata(article) == ("", None, None, None, None)
+    assert article.body == text
+
+
+def test_a_markdown_clipping_byline_under_its_heading_is_read(tmp_path: Path) -> None:
+    article = read_text(
+        tmp_path, f"# Council delays vote\n\n*By Mara Quint | Harbor Ledger | 2024-03-20*\n\n{STORY}\n", "clip.md"
+    )
+    assert metadata(article) == ("Council delays vote", "Mara Quint", "Harbor Ledger", "2024-03-20", "byline date")
+    assert article.body == STORY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "By Tuesday, the council had voted to delay the lease.\n\nMore followed.",
+        "By Tuesday, the council had\nvoted to delay the lease.\n\nMore followed.",
+        "By March 2025 the pier will be rebuilt\n\nMore followed.",
+        "By the numbers\n\nThe council voted 7-2.",
+        "By Design, Not Accident\n\nThe council voted 7-2.",
+        "MARLOW BEND — The council postponed its vote on Tuesday.\n\nMore followed.",
+        "Updated: This story was corrected to fix the name of the council president.\n\nMore followed.",
+        "Updated: This story was corrected\n\nMore followed.",
+        "Published: Harbor Ledger\n\nMore followed.",
+        "Updated rules take effect in 2025, the council said.\n\nMore followed.",
+        "Published reports said the council would meet on March 20, 2024.\n\nMore followed.",
+        "The council met on March 20, 2024.\n\nMore followed.",
+        "By Mara Quint, who covers the port for the Harbor Ledger, the council was criticised.\n\nMore.",
+        "Harbor Ledger — The council postponed its vote.\n\nMore followed.",
+        "2024 was a hard year for the port.\n\nMore followed.",
+    ],
+)
+def test_a_first_paragraph_that_only_looks_like_a_byline_stays_text(tmp_path: Path, text: str) -> None:
+    article = read_text(tmp_path, f"Council delays vote on Pier 9 lease\n\n{text}\n")
+    assert metadata(article) == ("Council delays vote on Pier 9 lease", None, None, None, None)
+    assert article.body == text
+    assert "byline" not in article.extra
+
+
+def test_front_matter_wins_and_a_byline_line_under_it_stays_text(tmp_path: Path) -> None:
+    text = "---\ntitle: Council delays vote\noutlet: Ledger\n---\nBy Mara Quint, Harbor Ledger, 2024-03-20\n\n" + STORY
+    article = read_text(tmp_path, text)
+    assert metadata(article) == ("Council delays vote", None, "Ledger", None, None)
+    assert article.body == f"By Mara Quint, Harbor Ledger, 2024-03-20\n\n{STORY}"
+
+
+def test_a_first_line_repeating_the_front_matter_title_is_not_kept_in_the_body(tmp_path: Path) -> None:
+    article = read_text(tmp_path, f"---\ntitle: Council delays vote\n---\nCouncil  delays vote\n\n{STORY}\n")
+    assert (article.title, article.body) == ("Council delays vote", STORY)
+    only = read_text(tmp_path, "---\ntitle: Council delays vote\n---\nCouncil delays vote\n")
+    assert (only.title, only.body) == ("Council delays vote", "Council delays vote")  # the text, then
+
+
+@pytest.mark.parametrize(
+    "first_line, is_title",
+    [
+        ("Council delays vote on Pier 9 lease", True),
+        ("Will the council rush the Pier 9 lease?", True),
+        ("Which Team Has the Most Daunting Home Field? We Ranked Them.", True),
+        ("Mayor: 'We will not rush this'", True),
+        ("The council postponed its vote on Tuesday.", False),  # a one-line lead paragraph
+        ('"We will not rush this," Council President Jonas Elm said.', False),
+        ("The council postponed its vote on the lease,", False),
+        ("MARLOW BEND —", False),
+    ],
+)
+def test_only_a_headline_shaped_first_line_becomes_the_title(tmp_path: Path, first_line: str, is_title: bool) -> None:
+    article = read_text(tmp_path, f"{first_line}\n\n{STORY}\n")
+    assert article.title == (first_line if is_title else "")
+    assert article.body == (STORY if is_title else f"{first_line}\n\n{STORY}")
+
+
+def test_a_first_line_running_on_into_the_paragraph_or_alone_in_the_file_stays_text(tmp_path: Path) -> None:
+    wrapped = read_text(tmp_path, "Council delays vote on Pier 9 lease\nafter residents packed the chamber\n")
+    assert (wrapped.title, wrapped.body) == ("", "Council delays vote on Pier 9 lease\nafter residents packed the chamber")
+    alone = read_text(tmp_path, "Council delays vote on Pier 9 lease\n\nBy Mara Quint, Harbor Ledger\n")
+    assert metadata(alone) == ("", None, None, None, None)  # nothing else would be left to read
+    assert alone.body == "Council delays vote on Pier 9 lease\n\nBy Mara Quint, Harbor Ledger"
 
 
 def test_front_matter_fields_are_read_and_unknown_keys_kept_as_strings() -> None:
