@@ -566,12 +566,16 @@ def _statement_boost(candidate: Candidate, question: QuestionInfo) -> float:
 
 
 def remove_near_duplicates(candidates: Sequence[Candidate], threshold: float = 0.8) -> list[Candidate]:
-    """Keep the first of each group of near-identical sentences (the input is best first)."""
+    """Keep one of each group of near-identical sentences, in the place of the best (the input is
+    best first). When the best is a short one held in a much fuller one (a headline repeated
+    above the lede that tells it in full), the fuller sentence takes its place."""
     kept: list[Candidate] = []
     for c in candidates:
-        if any(_near_same(c.stems, k.stems, threshold) for k in kept):
-            continue
-        kept.append(c)
+        same = next((i for i, k in enumerate(kept) if _near_same(c.stems, k.stems, threshold)), None)
+        if same is None:
+            kept.append(c)
+        elif len(c.stems) >= 1.5 * len(kept[same].stems):
+            kept[same] = c
     return kept
 
 

@@ -377,6 +377,14 @@ def test_near_duplicates_across_articles_are_dropped_keeping_the_best():
     assert remove_near_duplicates([a, b, c]) == [a, c]
 
 
+def test_a_headline_held_in_a_fuller_lede_gives_its_place_to_the_lede():
+    headline = _candidate("a", 0, "Council delays vote on Pier 9 lease", 0.8)
+    lede = _candidate("a", 1, "The Marlow Bend city council delayed its vote on the Pier 9 lease on Tuesday "
+                              "after residents packed the chamber.", 0.7)
+    other = _candidate("b", 0, "Kessler Terminals said it would wait for the council's decision.", 0.6)
+    assert remove_near_duplicates([headline, other, lede]) == [lede, other]
+
+
 def test_citation_book_numbers_by_first_appearance_and_refuses_bad_spans(assistant):
     article_id = assistant.list_articles()[0].id
     info = assistant.index.article_infos([article_id])[article_id]
