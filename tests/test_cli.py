@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from assistant.cli import cli
 from tests.conftest import SAMPLE_DIR
+from tests.test_clean import WRAPPED_CLIPPING
 
 
 @pytest.fixture
@@ -380,19 +381,6 @@ def test_statements_of_a_wire_copy_say_so_and_list_the_copied_articles(run):
     assert [g["article_id"] for g in both] == [original["id"], copy["id"]]
 
 
-WRAPPED_CLIPPING = """Council delays vote on Pier 9 lease
-
-By Mara Quint, Harbor Ledger, 2024-03-20
-
-The Marlow Bend city council postponed its vote on the Pier 9 lease on
-Tuesday after residents packed the chamber. "We will not rush this,"
-Council President Jonas Elm said. "The harbor belongs to the city, not
-to one company."
-
-Kessler Terminals, which had sought the lease, said it would wait for the
-council's decision. Spokesman Adrian Falk said the company remained
-committed to Marlow Bend.
-"""
 ELM_SENTENCE = '"We will not rush this," Council President Jonas Elm said.'
 
 
