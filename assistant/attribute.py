@@ -18,7 +18,9 @@ for indirect speech the clause after the cue (after "that", "to", "of", a recipi
 ending at the end of the clause; a sentence-final "." outside quotes is not part of it.
 Speakers are resolved inside the article (see `_Registry`): pronouns to the last fitting
 speaker or sentence subject, descriptions ("the ministry") to the latest entity with that head
-noun, surnames to full names; every mention of one entity gets one canonical name.
+noun, surnames to full names; every mention of one entity gets one canonical name. Titles
+before a name are not part of it ("Council President Jonas Elm" is Jonas Elm, and so is a later
+"Elm"); a body's own name is ("Riverside Dockworkers' Union").
 """
 
 from __future__ import annotations
@@ -121,7 +123,8 @@ _TITLE_WORDS = frozenset(
     foreign defense defence interior finance health transport justice opposition leader rebel
     former acting striker carmaker coach manager founder head king queen prince pope
     pharmaceutical council member lawmaker minister's u.n. u.s. u.k. e.u. club agency steward
-    union
+    union officer speaker sheriff treasurer commissioner clerk superintendent chancellor trustee
+    councillor councilor councilman councilwoman alderman auditor comptroller
     """.split()
 ) | frozenset("""
     fisherman fisherwoman farmer teacher lawyer attorney doctor nurse activist resident witness
@@ -555,18 +558,37 @@ def _split_title(tokens: list[_Token]) -> tuple[list[_Token], list[str]]:
     ):
         first += 1
     tail = tokens[first:]
-    if any(t.lower in _ORG_HEADS for t in tail):
+    if any(t.lower in _ORG_HEADS for t in tail) and not _is_person_titled_by_body(tail):
         roles = [t.text for t in tokens[: len(tokens) - len(tail)]]
         return tail, [r for r in roles if not r.endswith(_POSSESSIVE_ENDINGS)]
     last_title = -1
     for index, token in enumerate(tail[:-1]):
-        if token.lower.rstrip(".") in _TITLE_WORDS or token.lower in _TITLE_WORDS:
+        if _is_title_word(token):
             last_title = index
     name = tail[last_title + 1 :]
     if len(name) == 1 and name[0].lower in _TITLE_WORDS:
         name = []
     roles = [t.text for t in tokens[: len(tokens) - len(name)]]
     return name, [r for r in roles if not r.endswith(_POSSESSIVE_ENDINGS)]
+
+
+def _is_title_word(token: _Token) -> bool:
+    return token.lower.rstrip(".") in _TITLE_WORDS or token.lower in _TITLE_WORDS
+
+
+def _is_person_titled_by_body(tail: list[_Token]) -> bool:
+    """ "Council President Jonas Elm", "Police Chief Ann Ray", "Kessler Terminals Chief Executive
+    Dana Whitcombe": a body's name, then role words, then a name. The person speaks; the body
+    is part of their title. "Riverside Dockworkers' Union" or "State Ministry of Environment"
+    (nothing but the body's own words after its head) is the organisation itself."""
+    last_head = max(i for i, t in enumerate(tail) if t.lower in _ORG_HEADS)
+    after = tail[last_head + 1 :]
+    titles = 0
+    while titles < len(after) and _is_title_word(after[titles]) and after[titles].lower not in _ORG_HEADS:
+        titles += 1
+    name = after[titles:]
+    return titles > 0 and bool(name) and all(
+        _is_capitalised(t) and not _is_title_word(t) and t.lower not in _ORG_HEADS for t in name)
 
 
 # ---------------------------------------------------------------------------------------------

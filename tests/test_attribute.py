@@ -11,6 +11,9 @@ from assistant.attribute import extract_statements
 from assistant.records import Statement
 from assistant.segment import split_sentences
 
+from .conftest import BACKENDS, backend_settings, release_backend
+from .test_answer import check_citations
+
 SEED = Path("/work/shared/data/seed/wagner.txt")
 SEED_BOILERPLATE = (
     "US, EUROPEAN ALLIES DEMAND ACTION",
@@ -404,6 +407,33 @@ def test_a_chief_executive_is_not_a_chief_or_a_leader() -> None:
     assert [s.speaker for s in statements] == ["company's chief", "group's leader", "Dana Whitcombe"]
 
 
+@pytest.mark.parametrize("title", [
+    "Council President", "Deputy Prime Minister", "Foreign Minister", "Police Chief", "State Senator",
+    "Board Chair", "Union Leader", "Supreme Court Justice", "Kessler Terminals Chief Executive",
+    "Riverside Dockworkers’ Union President", "Chief Financial Officer", "County Sheriff", "House Speaker",
+])
+def test_a_title_of_several_role_words_before_a_name_is_not_part_of_the_name(title: str) -> None:
+    text = (f"“We will not rush this,” {title} Jonas Elm said. “The harbor belongs to the city.”\n"
+            "Later, Elm said the council would meet again in April.")
+    statements = extract(text)
+    assert [(s.speaker, s.speaker_mention) for s in statements] == [
+        ("Jonas Elm", "Jonas Elm"), ("Jonas Elm", "Jonas Elm"), ("Jonas Elm", "Elm")]
+    assert only(f"{title} Jonas Elm said the vote would wait.").speaker == "Jonas Elm"
+
+
+def test_an_organisation_named_as_the_speaker_keeps_its_whole_name() -> None:
+    statements = extract(
+        "Kessler Terminals said it would wait.\n"
+        "The Riverside Dockworkers’ Union said the lease was a giveaway.\n"
+        "The State Ministry of Environment said the tests were clean.\n"
+        "The Police Federation said officers were ready.\n"
+        "Union Pacific said the rail line was closed."
+    )
+    assert [s.speaker for s in statements] == [
+        "Kessler Terminals", "Riverside Dockworkers' Union", "State Ministry of Environment",
+        "Police Federation", "Union Pacific"]
+
+
 # --- the seed article --------------------------------------------------------------------------
 
 
@@ -484,3 +514,43 @@ def test_arbitrary_text_never_breaks_spans() -> None:
         extract(" ".join(parts))  # extract() asserts that every span matches its field
 
     check()
+
+
+# --- through the real model and index ---------------------------------------------------------
+
+COUNCIL_STORY = """---
+title: Council delays vote on Pier 9 lease
+source: Harbor Ledger
+---
+The Marlow Bend city council postponed its vote on the Pier 9 lease on Tuesday after residents packed the chamber. "We will not rush this," Council President Jonas Elm said. "The harbor belongs to the city, not to one company."
+
+Later, Elm said the council would meet again in April.
+"""
+@pytest.fixture(scope="module", params=BACKENDS)
+def council_assistant(request, tmp_path_factory, real_embedder):
+    """The story ingested with the real model, on the embedded index and on PostgreSQL."""
+    from assistant.facade import Assistant
+
+    folder = tmp_path_factory.mktemp("council")
+    (folder / "stories").mkdir()
+    (folder / "stories" / "council.md").write_text(COUNCIL_STORY, encoding="utf-8")
+    settings = backend_settings(request.param, folder)
+    request.addfinalizer(lambda: release_backend(settings))
+    assistant = Assistant(settings, embedder=real_embedder)
+    request.addfinalizer(lambda: assistant.index.close())
+    report = assistant.ingest([folder / "stories"])
+    assert report.ok, report.problems
+    return assistant
+
+
+@pytest.mark.integration
+def test_what_a_person_with_a_title_said_is_found_by_their_name(council_assistant) -> None:
+    answer = council_assistant.ask("What did Jonas Elm say?")
+    assert answer.answerable
+    assert answer.text.splitlines()[:4] == [
+        "3 statements by Jonas Elm:",
+        "- **Jonas Elm** said: “We will not rush this” (Harbor Ledger) [1]",
+        "- **Jonas Elm** said: “The harbor belongs to the city, not to one company.” (Harbor Ledger) [2]",
+        "- **Jonas Elm** said: the council would meet again in April (Harbor Ledger) [3]",
+    ]
+    check_citations(council_assistant, answer)
