@@ -560,14 +560,16 @@ def _split_title(tokens: list[_Token]) -> tuple[list[_Token], list[str]]:
     ):
         first += 1
     tail = tokens[first:]
-    if any(t.lower in _ORG_HEADS for t in tail) and not _is_person_titled_by_body(tail):
+    name = _name_after_title_of(tail)
+    if name is None and any(t.lower in _ORG_HEADS for t in tail) and not _is_person_titled_by_body(tail):
         roles = [t.text for t in tokens[: len(tokens) - len(tail)]]
         return tail, [r for r in roles if not r.endswith(_POSSESSIVE_ENDINGS)]
-    last_title = -1
-    for index, token in enumerate(tail[:-1]):
-        if _is_title_word(token):
-            last_title = index
-    name = tail[last_title + 1 :]
+    if name is None:
+        last_title = -1
+        for index, token in enumerate(tail[:-1]):
+            if _is_title_word(token):
+                last_title = index
+        name = tail[last_title + 1 :]
     if len(name) == 1 and name[0].lower in _TITLE_WORDS:
         name = []
     roles = [t.text for t in tokens[: len(tokens) - len(name)]]
@@ -575,7 +577,32 @@ def _split_title(tokens: list[_Token]) -> tuple[list[_Token], list[str]]:
 
 
 def _is_title_word(token: _Token) -> bool:
-    return token.lower.rstrip(".") in _TITLE_WORDS or token.lower in _TITLE_WORDS
+    lower = token.lower
+    if "-" in lower:  # "Secretary-General", "Vice-President"; not "Jean-Pierre"
+        return all(part in _TITLE_WORDS for part in lower.split("-"))
+    return lower.rstrip(".") in _TITLE_WORDS or lower in _TITLE_WORDS
+
+
+def _is_name_word(token: _Token) -> bool:
+    return _is_capitalised(token) and not _is_title_word(token) and (
+        token.lower not in _ORG_HEADS and token.lower not in _GROUP_HEADS)
+
+
+def _is_role_word(token: _Token) -> bool:
+    """A title word that is not also a body ("Chief", not "Council" or "Union")."""
+    return _is_title_word(token) and token.lower not in _ORG_HEADS
+
+
+def _name_after_title_of(tail: list[_Token]) -> list[_Token] | None:
+    """The name after a title of the form "<role> of <Word>": "Secretary of State Antony Blinken",
+    "Chief of Police Ann Ray", "Kremlin Chief of Staff Anton Vaino". The word after "of" belongs
+    to the title; None when the phrase has no such title ("Royal College of Nursing", "Union of
+    Concerned Scientists")."""
+    for index in range(len(tail) - 3, 0, -1):
+        if tail[index].lower == "of" and _is_role_word(tail[index - 1]):
+            name = tail[index + 2 :]
+            return name if all(map(_is_name_word, name)) else None
+    return None
 
 
 def _is_person_titled_by_body(tail: list[_Token]) -> bool:
@@ -585,12 +612,13 @@ def _is_person_titled_by_body(tail: list[_Token]) -> bool:
     (nothing but the body's own words after its head) is the organisation itself."""
     last_head = max(i for i, t in enumerate(tail) if t.lower in _ORG_HEADS)
     after = tail[last_head + 1 :]
+    if after[:1] and after[0].lower == "of":
+        after = after[2:]  # "Council of Europe Secretary General ..."
     titles = 0
-    while titles < len(after) and _is_title_word(after[titles]) and after[titles].lower not in _ORG_HEADS:
+    while titles < len(after) and _is_role_word(after[titles]):
         titles += 1
     name = after[titles:]
-    return titles > 0 and bool(name) and all(
-        _is_capitalised(t) and not _is_title_word(t) and t.lower not in _ORG_HEADS for t in name)
+    return titles > 0 and bool(name) and all(map(_is_name_word, name))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -830,6 +858,8 @@ def _register_names(context: _Context, tokens: list[_Token]) -> None:
         continues = not _is_possessive(token) or (
             index + 1 < len(padded) and _is_capitalised(padded[index + 1]))
         if _is_capitalised(token) and continues and token.text[0].isalpha():
+            if not run and index >= 2 and padded[index - 1].lower == "of" and _is_role_word(padded[index - 2]):
+                continue  # "State" in "Secretary of State Blinken" belongs to the title
             run.append(token)
             continue
         if len(run) >= 2 and not _inside_quote(run[0].start, context.quotes, context.quote_opens):

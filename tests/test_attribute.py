@@ -470,6 +470,8 @@ def test_a_chief_executive_is_not_a_chief_or_a_leader() -> None:
     "Council President", "Deputy Prime Minister", "Foreign Minister", "Police Chief", "State Senator",
     "Board Chair", "Union Leader", "Supreme Court Justice", "Kessler Terminals Chief Executive",
     "Riverside Dockworkers’ Union President", "Chief Financial Officer", "County Sheriff", "House Speaker",
+    "Secretary of State", "Kremlin Chief of Staff", "Chief of Police", "Council of Europe Secretary General",
+    "U.N. Secretary-General",
 ])
 def test_a_title_of_several_role_words_before_a_name_is_not_part_of_the_name(title: str) -> None:
     text = (f"“We will not rush this,” {title} Jonas Elm said. “The harbor belongs to the city.”\n"
@@ -486,11 +488,15 @@ def test_an_organisation_named_as_the_speaker_keeps_its_whole_name() -> None:
         "The Riverside Dockworkers’ Union said the lease was a giveaway.\n"
         "The State Ministry of Environment said the tests were clean.\n"
         "The Police Federation said officers were ready.\n"
-        "Union Pacific said the rail line was closed."
+        "Union Pacific said the rail line was closed.\n"
+        "The Union of Concerned Scientists said the data were thin.\n"
+        "The Royal College of Nursing said nurses were tired.\n"
+        "Council of Europe said the rules applied."
     )
     assert [s.speaker for s in statements] == [
         "Kessler Terminals", "Riverside Dockworkers' Union", "State Ministry of Environment",
-        "Police Federation", "Union Pacific"]
+        "Police Federation", "Union Pacific", "Union of Concerned Scientists", "Royal College of Nursing",
+        "Council of Europe"]
 
 
 # --- the seed article --------------------------------------------------------------------------
