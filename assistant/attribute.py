@@ -6,8 +6,10 @@ pairing and a few noun-phrase rules find most statements, and it runs at ingest 
 Patterns handled (see tests/test_attribute.py):
   direct quotes  `“...,” X said.`  `“...,” said X.`  `“...?” X asked.`  `X said: “...”`
                  `X responded ..., saying, “...”`; a quote may run over several sentences;
-                 `“A,” X said. “B.”`: the quote right after the attribution is X's too (a
-                 second statement with the same speaker and cue).
+                 `“A,” X said. “B.”`, `X said: “A.” “B.”`, `X said Y. “B.”`: a quote with no
+                 attribution of its own that opens the next sentence of the paragraph goes on
+                 with the one speaker of the sentence before (a statement with the same speaker
+                 and cue; `“B.” “C.”` are two); see `_continuing_quotes`.
   indirect       `X said (that) Y`  `X added in a statement that Y`  `X told reporters Y`
                  `Y, X said.`  `According to X, Y`  `Y, according to X.`  `X denied Y`
                  `X accused Z of Y`  `X blamed Z for Y`  `X promised/vowed/threatened to Y`
@@ -18,7 +20,9 @@ for indirect speech the clause after the cue (after "that", "to", "of", a recipi
 ending at the end of the clause; a sentence-final "." outside quotes is not part of it.
 Speakers are resolved inside the article (see `_Registry`): pronouns to the last fitting
 speaker or sentence subject, descriptions ("the ministry") to the latest entity with that head
-noun, surnames to full names; every mention of one entity gets one canonical name.
+noun, surnames to full names; every mention of one entity gets one canonical name. Titles
+before a name are not part of it ("Council President Jonas Elm" is Jonas Elm, and so is a later
+"Elm"); a body's own name is ("Riverside Dockworkers' Union").
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import bisect
 import functools
 import logging
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from .records import Sentence, Statement
@@ -121,7 +125,8 @@ _TITLE_WORDS = frozenset(
     foreign defense defence interior finance health transport justice opposition leader rebel
     former acting striker carmaker coach manager founder head king queen prince pope
     pharmaceutical council member lawmaker minister's u.n. u.s. u.k. e.u. club agency steward
-    union
+    union officer speaker sheriff treasurer commissioner clerk superintendent chancellor trustee
+    councillor councilor councilman councilwoman alderman auditor comptroller
     """.split()
 ) | frozenset("""
     fisherman fisherwoman farmer teacher lawyer attorney doctor nurse activist resident witness
@@ -555,18 +560,65 @@ def _split_title(tokens: list[_Token]) -> tuple[list[_Token], list[str]]:
     ):
         first += 1
     tail = tokens[first:]
-    if any(t.lower in _ORG_HEADS for t in tail):
+    name = _name_after_title_of(tail)
+    if name is None and any(t.lower in _ORG_HEADS for t in tail) and not _is_person_titled_by_body(tail):
         roles = [t.text for t in tokens[: len(tokens) - len(tail)]]
         return tail, [r for r in roles if not r.endswith(_POSSESSIVE_ENDINGS)]
-    last_title = -1
-    for index, token in enumerate(tail[:-1]):
-        if token.lower.rstrip(".") in _TITLE_WORDS or token.lower in _TITLE_WORDS:
-            last_title = index
-    name = tail[last_title + 1 :]
+    if name is None:
+        last_title = -1
+        for index, token in enumerate(tail[:-1]):
+            if _is_title_word(token):
+                last_title = index
+        name = tail[last_title + 1 :]
     if len(name) == 1 and name[0].lower in _TITLE_WORDS:
         name = []
     roles = [t.text for t in tokens[: len(tokens) - len(name)]]
     return name, [r for r in roles if not r.endswith(_POSSESSIVE_ENDINGS)]
+
+
+def _is_title_word(token: _Token) -> bool:
+    lower = token.lower
+    if "-" in lower:  # "Secretary-General", "Vice-President"; not "Jean-Pierre"
+        return all(part in _TITLE_WORDS for part in lower.split("-"))
+    return lower.rstrip(".") in _TITLE_WORDS or lower in _TITLE_WORDS
+
+
+def _is_name_word(token: _Token) -> bool:
+    return _is_capitalised(token) and not _is_title_word(token) and (
+        token.lower not in _ORG_HEADS and token.lower not in _GROUP_HEADS)
+
+
+def _is_role_word(token: _Token) -> bool:
+    """A title word that is not also a body ("Chief", not "Council" or "Union")."""
+    return _is_title_word(token) and token.lower not in _ORG_HEADS
+
+
+def _name_after_title_of(tail: list[_Token]) -> list[_Token] | None:
+    """The name after a title of the form "<role> of <Word>": "Secretary of State Antony Blinken",
+    "Chief of Police Ann Ray", "Kremlin Chief of Staff Anton Vaino". The word after "of" belongs
+    to the title; None when the phrase has no such title ("Royal College of Nursing", "Union of
+    Concerned Scientists")."""
+    for index in range(len(tail) - 3, 0, -1):
+        if tail[index].lower == "of" and _is_role_word(tail[index - 1]):
+            name = tail[index + 2 :]
+            return name if all(map(_is_name_word, name)) else None
+    return None
+
+
+def _is_person_titled_by_body(tail: list[_Token]) -> bool:
+    """ "Council President Jonas Elm", "Police Chief Ann Ray", "Kessler Terminals Chief Executive
+    Dana Whitcombe": a body's name, then role words, then a name. The person speaks; the body
+    is part of their title. "Riverside Dockworkers' Union" or "State Ministry of Environment"
+    (nothing but the body's own words after its head) is the organisation itself."""
+    last_head = max(i for i, t in enumerate(tail) if t.lower in _ORG_HEADS)
+    after = tail[last_head + 1 :]
+    if after[:1] and after[0].lower == "of":
+        after = after[2:]  # "Council of Europe Secretary General ..."
+    titles = 0
+    while titles < len(after) and _is_role_word(after[titles]):
+        titles += 1
+    name = after[titles:]
+    return titles > 0 and bool(name) and all(map(_is_name_word, name))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -720,6 +772,7 @@ class _Context:
     quote_opens: list[int]
     registry: _Registry = field(default_factory=_Registry)
     used_cues: set[int] = field(default_factory=set)
+    attributed_quotes: set[int] = field(default_factory=set)  # opening offsets of quotes with a cue
     all_tokens: list[_Token] = field(default_factory=list)  # the whole text, tokenised once
     token_starts: list[int] = field(default_factory=list)
 
@@ -750,7 +803,8 @@ def extract_statements(
         _register_names(context, tokens)
         found.extend(_resolve_direct(context, direct_by_sentence.get(index, [])))
         found.extend(_indirect_statements(context, sentence, tokens))
-    found.sort(key=lambda f: f.cue)
+    found.extend(_continuing_quotes(context, found))
+    found.sort(key=lambda f: f.cue)  # stable: a continuation stays after the statement it goes on
     return tuple(_to_statement(article_id, i, text, f, _continues_denial(found, i))
                  for i, f in enumerate(found))
 
@@ -804,6 +858,8 @@ def _register_names(context: _Context, tokens: list[_Token]) -> None:
         continues = not _is_possessive(token) or (
             index + 1 < len(padded) and _is_capitalised(padded[index + 1]))
         if _is_capitalised(token) and continues and token.text[0].isalpha():
+            if not run and index >= 2 and padded[index - 1].lower == "of" and _is_role_word(padded[index - 2]):
+                continue  # "State" in "Secretary of State Blinken" belongs to the title
             run.append(token)
             continue
         if len(run) >= 2 and not _inside_quote(run[0].start, context.quotes, context.quote_opens):
@@ -832,15 +888,13 @@ class _DirectCandidate:
     speaker: _Phrase | None  # None: the clause subject speaks ("..., saying, “...”")
     cue: _Token
     subject_tokens: tuple[_Token, ...] = ()
-    # `“A,” X said. “B.”`: the unattributed quote that goes on after the attribution.
-    continuation: _Quote | None = None
 
 
 def _direct_quotes_by_sentence(context: _Context) -> dict[int, list[_DirectCandidate]]:
     """Attributed quotes, keyed by the index of the sentence holding their attribution."""
     starts = [s.start for s in context.sentences]
-    attributed: list[tuple[int, int, _DirectCandidate]] = []  # (quote number, sentence, candidate)
-    for number, quote in enumerate(context.quotes):
+    by_sentence: dict[int, list[_DirectCandidate]] = {}
+    for quote in context.quotes:
         inner = context.text[quote.open + 1 : quote.close]
         if len(inner.split()) < 2:
             continue  # a scare-quoted word: “massive”
@@ -849,42 +903,9 @@ def _direct_quotes_by_sentence(context: _Context) -> dict[int, list[_DirectCandi
             candidate, sentence_index = _attribution_before(context, quote, starts)
         if candidate is not None:
             context.used_cues.add(candidate.cue.start)
-            attributed.append((number, sentence_index, candidate))
-    # Only once every quote's own attribution is known can a quote be read as a continuation:
-    # `“B,” Falk said.` after `“A,” Varga said.` is Falk's, not Varga's.
-    has_attribution = {number for number, _, _ in attributed}
-    by_sentence: dict[int, list[_DirectCandidate]] = {}
-    for number, sentence_index, candidate in attributed:
-        following = number + 1
-        if following < len(context.quotes) and following not in has_attribution and (
-            _continues_after_attribution(context, candidate, sentence_index, context.quotes[following])
-        ):
-            candidate = replace(candidate, continuation=context.quotes[following])
-        by_sentence.setdefault(sentence_index, []).append(candidate)
+            context.attributed_quotes.add(quote.open)
+            by_sentence.setdefault(sentence_index, []).append(candidate)
     return by_sentence
-
-
-def _continues_after_attribution(context: _Context, candidate: _DirectCandidate, sentence_index: int,
-                                 quote: _Quote) -> bool:
-    """Whether `quote` goes on with what `candidate`'s speaker said: `“A,” X said. “B.”`.
-
-    Only when the attribution follows its quote and ends its sentence with nothing else said in
-    it, the next quote opens right after that sentence in the same paragraph, and it is whole
-    sentences of speech (it ends with ".", "?" or "!"), not a quoted phrase. A quote in a new
-    paragraph, or with an attribution of its own, is someone else's (or not clearly this one's)."""
-    if candidate.cue.start < candidate.quote.close:
-        return False  # `X said: “A.” “B.”`: not the pattern news uses for a continuation
-    sentence = context.sentences[sentence_index]
-    if quote.open < sentence.end:
-        return False
-    gap = context.text[sentence.end : quote.open]
-    if gap.strip() or "\n" in gap:
-        return False  # other text or a paragraph break comes between
-    after_cue = context.tokens_between(candidate.cue.end, sentence.end)
-    if any(_is_speech_verb(token) for token in after_cue):
-        return False  # `..., X said, as Y denied it.`: whose words follow is not clear
-    inner = context.text[quote.open + 1 : quote.close].rstrip()
-    return len(inner.split()) >= 2 and inner.rstrip("’'").endswith((".", "?", "!", "…"))
 
 
 def _is_speech_verb(token: _Token) -> bool:
@@ -986,14 +1007,124 @@ def _resolve_direct(context: _Context, candidates: list[_DirectCandidate]) -> li
         cue_class = _CUE_CLASS[candidate.cue.lower]
         content = _trim_quote(context.text, candidate.quote.open + 1, candidate.quote.close)
         found.append(_Found(mention, cue, content, "direct", cue_class))
-        if candidate.continuation is not None:
-            following = candidate.continuation
-            content = _trim_quote(context.text, following.open + 1, following.close)
-            # "“Why now?” she asked. “Nobody told us.”": what follows a question need not be one;
-            # its own words decide, as for "said". Other verbs (denied, warned) cover it too.
-            continued_class = "assert" if cue_class == "question" else cue_class
-            found.append(_Found(mention, cue, content, "direct", continued_class))
     return found
+
+
+# --- quotes that go on with the sentence before them ----------------------------------------
+
+
+def _continuing_quotes(context: _Context, found: list[_Found]) -> list[_Found]:
+    """Quotes with no attribution of their own that go on with what the sentence right before
+    them reported: `“A,” X said. “B.”`, `X said: “A.” “B.”`, `X said Y. “B.”`, and a run of such
+    quotes (`“B.” “C.”`: one statement each, as each is one quote). Each is a statement by
+    the same speaker with the same speaker and cue spans.
+
+    Only when that sentence reports one speaker alone and ends with what they said, and the
+    quote opens the next sentence of the same paragraph and is whole sentences of speech. A quote
+    in a new paragraph, after a sentence with two speakers, or with an attribution of its own
+    is someone else's (or not clearly this one's), and is left alone."""
+    starts = [s.start for s in context.sentences]
+    claimed = _quotes_inside(context, found)
+    by_sentence: dict[int, list[_Found]] = {}
+    for statement in found:
+        _file_by_sentence(by_sentence, starts, statement)
+    added: list[_Found] = []
+    for quote in context.quotes:
+        if quote.open in context.attributed_quotes or quote.open in claimed:
+            continue  # its own attribution, or quoted words inside reported speech
+        if not _is_whole_sentences_of_speech(context, quote, starts):
+            continue
+        previous = _sentence_index(starts, quote.open) - 1
+        if previous < 0 or not _is_same_paragraph_gap(context.text[context.sentences[previous].end
+                                                                    : quote.open]):
+            continue
+        source = _sole_speakers_last_statement(context, context.sentences[previous],
+                                               by_sentence.get(previous, []))
+        if source is None:
+            continue
+        content = _trim_quote(context.text, quote.open + 1, quote.close)
+        # "“Why now?” she asked. “Nobody told us.”": what follows a question need not be one;
+        # its own words decide, as for "said". Other verbs (denied, warned) cover it too.
+        cue_class = "assert" if source.cue_class == "question" else source.cue_class
+        continuation = _Found(source.speaker, source.cue, content, "direct", cue_class)
+        added.append(continuation)
+        _file_by_sentence(by_sentence, starts, continuation)  # a further quote may go on with it
+    return added
+
+
+def _quotes_inside(context: _Context, found: list[_Found]) -> set[int]:
+    """Opening offsets of the quotes that overlap a statement's content."""
+    inside: set[int] = set()
+    for statement in found:
+        start, end = statement.content
+        number = max(bisect.bisect_right(context.quote_opens, start) - 1, 0)
+        while number < len(context.quotes) and context.quotes[number].open < end:
+            if context.quotes[number].close > start:
+                inside.add(context.quotes[number].open)
+            number += 1
+    return inside
+
+
+def _file_by_sentence(by_sentence: dict[int, list[_Found]], starts: list[int], statement: _Found) -> None:
+    """Note a statement under every sentence its cue or content touches."""
+    touched: set[int] = set()
+    for start, end in (statement.cue, statement.content):
+        last = _sentence_index(starts, max(start, end - 1))
+        touched.update(range(_sentence_index(starts, start), last + 1))
+    for index in touched:
+        by_sentence.setdefault(index, []).append(statement)
+
+
+def _is_whole_sentences_of_speech(context: _Context, quote: _Quote, starts: list[int]) -> bool:
+    """The quote opens a sentence and closes one, ending with ".", "?" or "!": not a quoted
+    phrase, and nothing such as `“...?” the woman asked` follows it in its sentence."""
+    inner = context.text[quote.open + 1 : quote.close].rstrip()
+    if len(inner.split()) < 2 or not inner.rstrip("’'").endswith((".", "?", "!", "…")):
+        return False
+    first = context.sentences[_sentence_index(starts, quote.open)]
+    last = context.sentences[_sentence_index(starts, quote.close)]
+    return first.start == quote.open and last.end == quote.close + 1
+
+
+def _is_same_paragraph_gap(gap: str) -> bool:
+    return not gap.strip() and "\n" not in gap
+
+
+def _sole_speakers_last_statement(context: _Context, sentence: Sentence,
+                                  inside: list[_Found]) -> _Found | None:
+    """The statement a sentence ends with, when every statement in it (`inside`) is by one
+    speaker and nothing after the statement could be someone else's speech or clause."""
+    if not inside:
+        return None
+    speakers = {f.speaker.entity.canonical() for f in inside}
+    if len(speakers) > 1:
+        return None
+    last = max(inside, key=lambda f: max(f.cue[1], f.content[1], f.speaker.end))
+    if context.text[last.cue[0] : last.cue[1]].lower().startswith("according"):
+        return None  # "according to" cites a source; what follows is the writer's again
+    after = max(last.cue[1], last.content[1], last.speaker.end)
+    rest = context.tokens_between(after, sentence.end)
+    if any(_is_speech_verb(token) for token in rest):
+        return None  # `“A,” X said, as Y denied it.`: whose words follow is not clear
+    if last.quote_type != "direct" and _may_hand_over(context, last, rest):
+        return None
+    return last
+
+
+def _may_hand_over(context: _Context, statement: _Found, rest: list[_Token]) -> bool:
+    """Whether after reported speech someone else may be the one a following quote goes on:
+    a new clause after it (`X said Y, but the ministry disagreed.`, `X said Y; Z did not.`)
+    or speech reported inside it (`X said Falk had warned him.`)."""
+    if any(t.lower in _NEW_CLAUSE_WORDS or t.text in _CLAUSE_PUNCTUATION for t in rest):
+        return True
+    reported = context.tokens_between(*statement.content)
+    return any(_is_speech_verb(t) for t in reported)
+
+
+# Words and marks that open a clause after reported speech, with a subject of its own.
+_NEW_CLAUSE_WORDS = frozenset("and but or while whereas although though as because since when "
+                              "after before which who whom whose where if unless".split())
+_CLAUSE_PUNCTUATION = frozenset(";:()—–")
 
 
 # --- indirect speech -------------------------------------------------------------------------

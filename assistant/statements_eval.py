@@ -34,7 +34,10 @@ Annotation conventions (what the gold spans cover):
   quote running over several sentences is one statement; a quote that continues an attributed
   one in the same paragraph with no attribution of its own ("...," she said. "More.") is a
   second statement with the same speaker and cue spans, content the second quote (from session
-  9; before, it was not annotated). Indirect and mixed
+  9; before, it was not annotated). The same holds after `X said: "A."` and after indirect
+  speech by one speaker (`X said Y. "More."`), and for each further quote right after such a
+  one: `"B." "C."` are two statements, as a content span is the inside of one pair of quote
+  marks (from session 9, second part). Indirect and mixed
   speech: the reported clause after the cue (after "that", "to", "of" in "accused Z of", a
   recipient such as "reporters"), to the end of that clause, without a sentence-final "."
   outside quotes (a "." inside a closing quote, or of "a.m.", is kept). "warned X not to Y":

@@ -11,6 +11,9 @@ from assistant.attribute import extract_statements
 from assistant.records import Statement
 from assistant.segment import split_sentences
 
+from .conftest import BACKENDS, backend_settings, release_backend
+from .test_answer import check_citations
+
 SEED = Path("/work/shared/data/seed/wagner.txt")
 SEED_BOILERPLATE = (
     "US, EUROPEAN ALLIES DEMAND ACTION",
@@ -244,6 +247,65 @@ def test_a_quote_after_an_attribution_that_is_someone_elses_stays_theirs() -> No
     assert "We acted within the hour." not in [s.content for s in another_speech_act]
 
 
+def test_every_quote_of_a_run_after_an_attribution_is_a_statement_of_its_own() -> None:
+    after_the_quote = extract("“We knew,” Tomas Reyes said. “It was old.” “Nobody listened to us.”")
+    after_a_colon = extract("Harbor engineer Ana Ruiz said: “The valve failed at noon.” "
+                            "“We shut the line within an hour.”")
+    assert [s.content for s in after_the_quote] == ["We knew", "It was old.", "Nobody listened to us."]
+    assert [s.content for s in after_a_colon] == ["The valve failed at noon.",
+                                                  "We shut the line within an hour."]
+    for statements, speaker in ((after_the_quote, "Tomas Reyes"), (after_a_colon, "Ana Ruiz")):
+        first = statements[0]
+        assert {(s.speaker, s.speaker_span, s.cue_span, s.quote_type) for s in statements} == {
+            (speaker, first.speaker_span, first.cue_span, "direct")}
+
+
+def test_a_quote_right_after_indirect_speech_goes_on_with_its_speaker() -> None:
+    text = "Marta Lindqvist said the valve had failed on Tuesday. “We knew about it.” “We said so.”"
+    said, goes_on, goes_on_again = extract(text)
+    assert (said.content, said.quote_type) == ("the valve had failed", "indirect")
+    assert [(s.speaker, s.content, s.quote_type) for s in (goes_on, goes_on_again)] == [
+        ("Marta Lindqvist", "We knew about it.", "direct"), ("Marta Lindqvist", "We said so.", "direct")]
+    assert goes_on.speaker_span == said.speaker_span and goes_on.cue_span == said.cue_span
+    postposed = extract("The valve failed, Reyes said. “We knew about it.”")
+    assert [(s.speaker, s.cue, s.content) for s in postposed] == [
+        ("Reyes", "said", "The valve failed"), ("Reyes", "said", "We knew about it.")]
+    # The speech act carries on as after a direct quote: a denial goes on denying.
+    denied, goes_on = extract("Kessler Terminals denied the report. “Every alarm was logged.”")
+    assert (goes_on.speaker, goes_on.cue, goes_on.stance) == ("Kessler Terminals", "denied", "deny")
+
+
+@pytest.mark.parametrize("text", [
+    "Reyes said the valve had failed.\n“We knew about it.”",  # a new paragraph
+    "Reyes said the valve had failed, but the ministry disagreed. “We knew about it.”",
+    "Reyes said the valve had failed; Falk did not. “We knew about it.”",
+    "Reyes said Falk had warned him. “Do not drink the water.”",  # whose words: Reyes's or Falk's?
+    "According to Reyes, the valve had failed. “We knew about it.”",
+    "The valve had failed, according to Reyes. “We knew about it.”",
+    "Reyes said the valve failed. Falk nodded. “We knew about it.”",  # not the sentence right before
+    "Reyes said the valve failed. “Old valve” was the phrase.",  # a quoted phrase, not speech
+])
+def test_a_quote_after_indirect_speech_that_may_be_someone_elses_is_left_alone(text: str) -> None:
+    statements = extract(text)
+    assert all(s.speaker == "Reyes" for s in statements)
+    assert [s for s in statements if s.quote_type == "direct"] == []
+
+
+def test_a_quote_after_indirect_speech_with_an_attribution_of_its_own_is_that_speakers() -> None:
+    statements = extract("Reyes said the valve failed. “We knew about it,” Falk said. "
+                         "Reyes said the valve failed. “We knew?” the woman asked.")
+    assert [(s.speaker, s.content) for s in statements if s.quote_type == "direct"] == [
+        ("Falk", "We knew about it"), ("woman", "We knew?")]
+
+
+def test_a_quote_after_a_sentence_with_two_speakers_is_left_alone() -> None:
+    statements = extract("“That silence is a scandal,” Elena Varga said, and Kessler denied it. "
+                         "“We acted within the hour.”\n"
+                         "Ostra Valley Courier reported that Varga said the valve failed. “We knew.”")
+    assert "We acted within the hour." not in [s.content for s in statements]
+    assert "We knew." not in [s.content for s in statements]
+
+
 def test_what_goes_on_after_a_denial_denies_and_after_a_question_is_read_for_itself() -> None:
     denied, goes_on = extract("“We hid nothing,” Kessler spokesman Adrian Falk denied. "
                               "“The valve was on the list.”")
@@ -404,6 +466,39 @@ def test_a_chief_executive_is_not_a_chief_or_a_leader() -> None:
     assert [s.speaker for s in statements] == ["company's chief", "group's leader", "Dana Whitcombe"]
 
 
+@pytest.mark.parametrize("title", [
+    "Council President", "Deputy Prime Minister", "Foreign Minister", "Police Chief", "State Senator",
+    "Board Chair", "Union Leader", "Supreme Court Justice", "Kessler Terminals Chief Executive",
+    "Riverside Dockworkers’ Union President", "Chief Financial Officer", "County Sheriff", "House Speaker",
+    "Secretary of State", "Kremlin Chief of Staff", "Chief of Police", "Council of Europe Secretary General",
+    "U.N. Secretary-General",
+])
+def test_a_title_of_several_role_words_before_a_name_is_not_part_of_the_name(title: str) -> None:
+    text = (f"“We will not rush this,” {title} Jonas Elm said. “The harbor belongs to the city.”\n"
+            "Later, Elm said the council would meet again in April.")
+    statements = extract(text)
+    assert [(s.speaker, s.speaker_mention) for s in statements] == [
+        ("Jonas Elm", "Jonas Elm"), ("Jonas Elm", "Jonas Elm"), ("Jonas Elm", "Elm")]
+    assert only(f"{title} Jonas Elm said the vote would wait.").speaker == "Jonas Elm"
+
+
+def test_an_organisation_named_as_the_speaker_keeps_its_whole_name() -> None:
+    statements = extract(
+        "Kessler Terminals said it would wait.\n"
+        "The Riverside Dockworkers’ Union said the lease was a giveaway.\n"
+        "The State Ministry of Environment said the tests were clean.\n"
+        "The Police Federation said officers were ready.\n"
+        "Union Pacific said the rail line was closed.\n"
+        "The Union of Concerned Scientists said the data were thin.\n"
+        "The Royal College of Nursing said nurses were tired.\n"
+        "Council of Europe said the rules applied."
+    )
+    assert [s.speaker for s in statements] == [
+        "Kessler Terminals", "Riverside Dockworkers' Union", "State Ministry of Environment",
+        "Police Federation", "Union Pacific", "Union of Concerned Scientists", "Royal College of Nursing",
+        "Council of Europe"]
+
+
 # --- the seed article --------------------------------------------------------------------------
 
 
@@ -484,3 +579,66 @@ def test_arbitrary_text_never_breaks_spans() -> None:
         extract(" ".join(parts))  # extract() asserts that every span matches its field
 
     check()
+
+
+# --- through the real model and index ---------------------------------------------------------
+
+COUNCIL_STORY = """---
+title: Council delays vote on Pier 9 lease
+source: Harbor Ledger
+---
+The Marlow Bend city council postponed its vote on the Pier 9 lease on Tuesday after residents packed the chamber. "We will not rush this," Council President Jonas Elm said. "The harbor belongs to the city, not to one company."
+
+Later, Elm said the council would meet again in April.
+"""
+VALVE_STORY = """---
+title: Terminal knew about the failing valve
+source: Riverline Wire
+---
+Harbour Authority chief executive Marta Lindqvist said the valve at Pier 9 had failed twice before the leak. "We knew about it." "We told Kessler in January."
+
+Kessler spokesman Adrian Falk said: "The valve was on our repair list." "It was due to be replaced in April."
+"""
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def council_assistant(request, tmp_path_factory, real_embedder):
+    """The two stories ingested with the real model, on the embedded index and on PostgreSQL."""
+    from assistant.facade import Assistant
+
+    folder = tmp_path_factory.mktemp("council")
+    (folder / "stories").mkdir()
+    (folder / "stories" / "council.md").write_text(COUNCIL_STORY, encoding="utf-8")
+    (folder / "stories" / "valve.md").write_text(VALVE_STORY, encoding="utf-8")
+    settings = backend_settings(request.param, folder)
+    request.addfinalizer(lambda: release_backend(settings))
+    assistant = Assistant(settings, embedder=real_embedder)
+    request.addfinalizer(lambda: assistant.index.close())
+    report = assistant.ingest([folder / "stories"])
+    assert report.ok, report.problems
+    return assistant
+
+
+@pytest.mark.integration
+def test_what_a_person_with_a_title_said_is_found_by_their_name(council_assistant) -> None:
+    answer = council_assistant.ask("What did Jonas Elm say?")
+    assert answer.answerable
+    assert answer.text.splitlines()[:4] == [
+        "3 statements by Jonas Elm:",
+        "- **Jonas Elm** said: “We will not rush this” (Harbor Ledger) [1]",
+        "- **Jonas Elm** said: “The harbor belongs to the city, not to one company.” (Harbor Ledger) [2]",
+        "- **Jonas Elm** said: the council would meet again in April (Harbor Ledger) [3]",
+    ]
+    check_citations(council_assistant, answer)
+
+
+@pytest.mark.integration
+def test_quotes_that_go_on_after_reported_speech_or_a_colon_are_the_speakers(council_assistant) -> None:
+    lindqvist = council_assistant.ask("What did Marta Lindqvist say?")
+    assert "- **Marta Lindqvist** said: “We knew about it.” (Riverline Wire) [2]" in lindqvist.text
+    assert "- **Marta Lindqvist** said: “We told Kessler in January.” (Riverline Wire) [3]" in lindqvist.text
+    falk = council_assistant.ask("What did Adrian Falk say?")
+    assert "- **Adrian Falk** said: “It was due to be replaced in April.” (Riverline Wire) [2]" in falk.text
+    for answer in (lindqvist, falk):
+        assert answer.text.startswith(f"{len(answer.statements)} statements by ")
+        check_citations(council_assistant, answer)
