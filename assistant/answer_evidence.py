@@ -17,6 +17,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from .attribute import is_title_word
 from .index import Index
 from .records import ArticleInfo, Citation, Filters, Passage, Sentence, Statement
 
@@ -178,6 +179,7 @@ def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
     if _WHO_DID_IT.match(lowered):
         # "Who accused Kessler of ...?": the name is whom it was said about; the speaker is asked for.
         matched, speaker_words = (), set()
+    speaker_words |= _titles_before(lowered, matched)  # "Mayor" in "Mayor Elena Varga" is no topic
     token_list = words(text)
     stances = tuple(dict.fromkeys(STANCE_WORDS[w] for w in token_list if w in STANCE_WORDS))
     all_stems = tuple(content_stems(text))
@@ -197,6 +199,20 @@ def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
         expects=_expected_answer(lowered),
         wants_more=bool(_WANTS_MORE.search(lowered)),
     )
+
+
+def _titles_before(lowered: str, speakers: Sequence[str]) -> set[str]:
+    """Stems of the title words right before a speaker's name in the question: "mayor" in "What
+    did Mayor Elena Varga say?", "agency director" in "the agency director Marcus Obi"."""
+    lowered = lowered.replace("’", "'")
+    titles: set[str] = set()
+    for name in speakers:
+        at = next((i for i in (lowered.find(key) for key in speaker_keys(name)) if i >= 0), -1)
+        for word in reversed(re.findall(r"[\w.'-]+", lowered[:max(at, 0)])):
+            if not is_title_word(word):
+                break
+            titles.update(content_stems(word))
+    return titles
 
 
 _WHO_DID_IT = re.compile(r"\s*(?:and\s+)?who\s+(?:has\s+|have\s+|had\s+)?(?!is\b|was\b|are\b|were\b|did\b|does\b|do\b)[a-z]+(?:ed|s)?\b")

@@ -133,6 +133,13 @@ _TITLE_WORDS = frozenset(
     analyst economist historian toxicologist scientist researcher professor student driver pilot
     worker owner shopkeeper engineer
     """.split())
+
+
+def is_title_word(word: str) -> bool:
+    """ "mayor", "director", "Chief": a word of a title or role written before a name."""
+    return word.lower() in _TITLE_WORDS
+
+
 # Titles written with a dot ("Dr.", "Gov."): the dot is a token of its own and ends nothing.
 _TITLE_ABBREVIATIONS = frozenset(w[:-1] for w in _TITLE_WORDS if w.endswith(".") and w[:-1].isalpha())
 # Head nouns that make a phrase an organisation (or a group of people, for plurals).

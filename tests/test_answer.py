@@ -349,6 +349,14 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     assert speaker_keys("the company") == []  # not a name a question can point at
 
 
+def test_a_title_written_before_a_speakers_name_is_no_topic_of_the_question():
+    speakers = ["Elena Varga", "Marcus Obi", "Riverside Dockworkers' Union"]
+    assert read_question("What did Mayor Elena Varga say?", speakers).stems == ()
+    assert read_question("What did the agency director Marcus Obi say?", speakers).stems == ()
+    # a role word elsewhere in the question is still what it is about
+    assert read_question("What did Varga say about the mayor's office?", speakers).stems == ("mayor", "offic")
+
+
 def test_match_speakers_needs_whole_words():
     assert match_speakers("What did Obiang say?", ["Marcus Obi"]) == ((), set())
 

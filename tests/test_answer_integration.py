@@ -86,6 +86,14 @@ def test_how_the_outlets_reported_the_mayors_accusation_is_answered(assistant, m
     check_citations(assistant, answer)
 
 
+def test_a_speaker_asked_for_with_the_title_gets_every_statement(assistant):
+    by_name = assistant.ask("What did Elena Varga say?")
+    with_title = assistant.ask("What did Mayor Elena Varga say?")
+    assert with_title.text.startswith("10 statements by Elena Varga:")
+    assert with_title.text == by_name.text
+    check_citations(assistant, with_title)
+
+
 def test_compare_has_a_column_per_outlet_and_marks_a_contradiction(assistant):
     answer = assistant.ask("How do the outlets' accounts of whether the solvent reached the river differ?",
                            mode="compare")
