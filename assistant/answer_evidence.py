@@ -64,6 +64,11 @@ STANCE_WORDS: Mapping[str, str] = {
     **dict.fromkeys("confirm confirmed confirms confirmation".split(), "confirm"),
     **dict.fromkeys("claim claimed claims claiming".split(), "claim"),
 }
+# Stances a question cannot tell apart: "What did Kessler admit?" asks for "acknowledged" too,
+# which the extractor counts as a confirmation.
+_ALIKE: Mapping[str, tuple[str, ...]] = {
+    **{s: (s,) for s in set(STANCE_WORDS.values())}, "admit": ("admit", "confirm"), "confirm": ("confirm", "admit"),
+}
 STANCE_LABELS: Mapping[str, str] = {
     "assert": "said", "deny": "denied", "accuse": "accused", "promise": "promised", "warn": "warned",
     "admit": "admitted", "confirm": "confirmed", "question": "questioned", "claim": "claimed",
@@ -181,7 +186,7 @@ def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
         matched, speaker_words = (), set()
     speaker_words |= _titles_before(lowered, matched)  # "Mayor" in "Mayor Elena Varga" is no topic
     token_list = words(text)
-    stances = tuple(dict.fromkeys(STANCE_WORDS[w] for w in token_list if w in STANCE_WORDS))
+    stances = tuple(dict.fromkeys(s for w in token_list if w in STANCE_WORDS for s in _ALIKE[STANCE_WORDS[w]]))
     all_stems = tuple(content_stems(text))
     framing = {stem(w) for w in QUESTION_WORDS | set(STANCE_WORDS)}
     topic = tuple(s for s in all_stems if s not in framing and s not in speaker_words)

@@ -346,6 +346,8 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     assert read_question("Why did Kessler blame low oxygen?", speakers).speakers == ("Kessler Terminals",)
     assert read_question("Give me a timeline of the spill", speakers).timeline
     assert read_question("How much leaked?", speakers).expects == "quantity"
+    # "acknowledged" is extracted as a confirmation: a question for admissions asks for it too
+    assert read_question("What did Kessler admit?", speakers).stances == ("admit", "confirm")
     assert speaker_keys("the company") == []  # not a name a question can point at
 
 

@@ -94,6 +94,13 @@ def test_a_speaker_asked_for_with_the_title_gets_every_statement(assistant):
     check_citations(assistant, with_title)
 
 
+def test_what_kessler_admitted_is_its_acknowledgement(assistant):
+    answer = assistant.ask("What did Kessler admit?")
+    assert answer.text.startswith("1 statement by Kessler Terminals:\n- **Kessler Terminals** confirmed: "
+                                  "“a limited quantity” of toluene may have entered a storm drain")
+    check_citations(assistant, answer)
+
+
 def test_compare_has_a_column_per_outlet_and_marks_a_contradiction(assistant):
     answer = assistant.ask("How do the outlets' accounts of whether the solvent reached the river differ?",
                            mode="compare")
