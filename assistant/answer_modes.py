@@ -702,6 +702,10 @@ def answer_who(turn: Turn) -> Answer:
         if not matching and q.speakers:
             notice = (f"No statement by {_names(q.speakers)} is recorded as {_stances(q.stances)}; "
                       "all their statements are shown.")
+        elif not q.speakers and _stance_misses_topic(turn, items, retrieval):
+            notice = (f"No statement about it is recorded as {_stances(q.stances)}; "
+                      "the statements about it are shown.")
+            q = turn.question = replace(q, stances=())  # the heading must not call them that
         else:
             items = matching
     if not q.speakers:
@@ -737,6 +741,20 @@ def answer_who(turn: Turn) -> Answer:
         if not q.speakers and items[0].dense is not None and items[0].dense < 0.2 and best < 0.3:
             return not_answered(turn, retrieval, f"{refusal.NOT_ANSWERED} No statement in the coverage is about it.")
     return _who_answer(turn, retrieval, chosen, notice)
+
+
+def _stance_misses_topic(turn: Turn, items: list[ScoredStatement], retrieval: Retrieval) -> bool:
+    """ "Who blamed the old depot?": the statements of the stance asked for are about other things,
+    while a statement of another stance is about it ("the readings may reflect historic
+    contamination from the former Northbank fuel depot", read as a denial)."""
+    scored = score_statements(turn, list(items), retrieval)
+    if not scored:
+        return False
+    best_of_stance = max((i.topical for i in scored if wanted_stance(i, turn.question)), default=0.0)
+    return best_of_stance < STANCE_TOPIC_SHARE * scored[0].topical
+
+
+STANCE_TOPIC_SHARE = 0.6
 
 
 def _described_speakers(turn: Turn, question: str, items: list[ScoredStatement]) -> tuple[tuple[str, ...], str]:

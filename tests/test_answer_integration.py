@@ -101,6 +101,17 @@ def test_what_kessler_admitted_is_its_acknowledgement(assistant):
     check_citations(assistant, answer)
 
 
+def test_who_blamed_shows_the_statements_about_it_when_none_is_an_accusation(assistant):
+    # Kessler "said the downstream readings may reflect historic contamination from the former
+    # Northbank fuel depot": it blames the depot, but the statement is read as a denial.
+    answer = assistant.ask("Who blamed the old depot?", mode="who")
+    assert answer.notice == "No statement about it is recorded as accused; the statements about it are shown."
+    assert not answer.text.startswith(("Marcus Obi and Kessler Terminals", "3 statements (accused)"))
+    assert "Kessler Terminals" in {row[0] for row in answer.table.rows}
+    assert all("depot" in row[2] for row in answer.table.rows)
+    check_citations(assistant, answer)
+
+
 def test_compare_has_a_column_per_outlet_and_marks_a_contradiction(assistant):
     answer = assistant.ask("How do the outlets' accounts of whether the solvent reached the river differ?",
                            mode="compare")
