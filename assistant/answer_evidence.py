@@ -176,6 +176,7 @@ class QuestionInfo:
     over_time: bool  # "over time" / "change": compare dates rather than outlets
     expects: str = ""  # "quantity" (how much/many), "time" (when) or "" : what a direct answer holds
     wants_more: bool = False  # "what did he say next / what else": not what the last answer showed
+    asks_speech: bool = True  # asks what someone said ("say", "claim", a stance verb), not what they did
 
 
 def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
@@ -203,6 +204,7 @@ def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
         over_time=bool(_OVER_TIME.search(lowered)),
         expects=_expected_answer(lowered),
         wants_more=bool(_WANTS_MORE.search(lowered)),
+        asks_speech=bool(stances) or bool(_SPEECH.search(lowered)),
     )
 
 
@@ -218,6 +220,13 @@ def _titles_before(lowered: str, speakers: Sequence[str]) -> set[str]:
                 break
             titles.update(content_stems(word))
     return titles
+
+
+# "What did Kessler say?", "Peskov's comments", "according to the ministry": a question about
+# words said. "Did Kessler change its story?" is about what Kessler did.
+_SPEECH = re.compile(r"\b(?:say|said|says|saying|tell|told|tells|claim\w*|statements?|quot\w*|comment\w*|"
+                     r"respond\w*|response|repl\w*|words|according|announc\w*|position|stance|reaction|"
+                     r"react\w*|argu\w*|insist\w*|explain\w*|explanation|account)\b")
 
 
 _WHO_DID_IT = re.compile(r"\s*(?:and\s+)?who\s+(?:has\s+|have\s+|had\s+)?(?!is\b|was\b|are\b|were\b|did\b|does\b|do\b)[a-z]+(?:ed|s)?\b")
@@ -576,7 +585,7 @@ def _statement_boost(candidate: Candidate, question: QuestionInfo) -> float:
     boost = 0.0
     for st in candidate.statements:
         value = 0.0
-        if question.speakers and st.speaker in question.speakers:
+        if question.speakers and question.asks_speech and st.speaker in question.speakers:
             value += 0.15
         if question.stances and st.stance in question.stances:
             value += 0.12

@@ -457,7 +457,7 @@ def answer_ask(turn: Turn) -> Answer:
     book = CitationBook(turn.index)
     lines: list[str] = []
     used: set[tuple[str, int]] = set()
-    lead_statement = _lead_statement(turn, evidence) if (q.asks_who or q.stances or q.speakers) else None
+    lead_statement = _lead_statement(turn, evidence) if (q.asks_who or q.stances or (q.speakers and q.asks_speech)) else None
     statements_used: list[Statement] = []
     if lead_statement is not None:
         st = lead_statement.statement

@@ -348,6 +348,10 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     assert read_question("How much leaked?", speakers).expects == "quantity"
     # "acknowledged" is extracted as a confirmation: a question for admissions asks for it too
     assert read_question("What did Kessler admit?", speakers).stances == ("admit", "confirm")
+    # what someone said, or what they did
+    assert read_question("What did Kessler say about the river?", speakers).asks_speech
+    assert read_question("Why did Kessler blame low oxygen?", speakers).asks_speech
+    assert not read_question("Did Kessler change its story?", speakers).asks_speech
     assert speaker_keys("the company") == []  # not a name a question can point at
 
 

@@ -112,6 +112,13 @@ def test_who_blamed_shows_the_statements_about_it_when_none_is_an_accusation(ass
     check_citations(assistant, answer)
 
 
+def test_a_question_about_what_a_speaker_did_is_not_answered_with_any_statement_of_theirs(assistant):
+    answer = assistant.ask("Did Kessler change its story?")
+    assert not answer.text.startswith("**Kessler Terminals**")  # before: "said it welcomed the inquiry"
+    assert "The company has changed its story twice in four days." in answer.text
+    check_citations(assistant, answer)
+
+
 def test_compare_has_a_column_per_outlet_and_marks_a_contradiction(assistant):
     answer = assistant.ask("How do the outlets' accounts of whether the solvent reached the river differ?",
                            mode="compare")
