@@ -678,14 +678,21 @@ def source_label(article: ArticleInfo) -> str:
 
 
 def passes_filters(article: ArticleInfo, filters: Filters) -> bool:
-    """Whether an article falls inside explicit filters (used for statements found by speaker)."""
-    if filters.outlets and article.outlet not in filters.outlets:
+    """Whether an article falls inside explicit filters (used for statements found by speaker).
+    As in the index's searches, the outlet and date filters pass when the article or one of its
+    recorded wire copies was published by those outlets within those dates."""
+    if filters.article_ids and article.id not in filters.article_ids:
         return False
-    date = date_of(article)
+    publications = ((article.outlet, article.published_at), *article.copies)
+    return any(_published_within(outlet, published, filters) for outlet, published in publications)
+
+
+def _published_within(outlet: str | None, published: str | None, filters: Filters) -> bool:
+    if filters.outlets and outlet not in filters.outlets:
+        return False
+    date = (published or "")[:10]
     if filters.since and (not date or date < filters.since[:10]):
         return False
     if filters.until and (not date or date > filters.until[:10]):
-        return False
-    if filters.article_ids and article.id not in filters.article_ids:
         return False
     return True
