@@ -673,8 +673,20 @@ def source_label(article: ArticleInfo) -> str:
         parts.append(date_of(article))
     label = ", ".join(parts)
     if article.also_published_by:
-        label += f"; also published by {', '.join(article.also_published_by)}"
+        label += f"; also published by {copies_label(article)}"
     return label
+
+
+def copies_label(article: ArticleInfo) -> str:
+    """The outlets that ran an article as a wire copy, each with the day it did when that is not
+    the article's own ("Northbank Daily on 2024-03-15"): a date filter may have let the article in
+    for that day."""
+    own_day = date_of(article)
+    named = []
+    for outlet in article.also_published_by:
+        days = sorted({(published or "")[:10] for o, published in article.copies if o == outlet} - {own_day, ""})
+        named.append(f"{outlet} on {', '.join(days)}" if days else outlet)
+    return ", ".join(named)
 
 
 def passes_filters(article: ArticleInfo, filters: Filters) -> bool:

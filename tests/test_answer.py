@@ -13,7 +13,7 @@ import pytest
 from assistant.answer import AnswerEngine
 from assistant.answer_evidence import (
     Candidate, CitationBook, content_stems, match_speakers, passes_filters, read_question,
-    remove_near_duplicates, speaker_keys, stem,
+    remove_near_duplicates, source_label, speaker_keys, stem,
 )
 from assistant.answer_compare import place_kinds, quantities, relate
 from assistant.answer_modes import WHO_COLUMNS
@@ -125,6 +125,12 @@ def test_what_an_outlet_reported_includes_the_wire_story_it_ran(assistant):
     own = {a.id for a in assistant.index.list_articles() if a.outlet == NORTHBANK and not a.duplicate_of}
     check_leads_of(assistant, answer, own | {wire_original(assistant)})
     check_citations(assistant, answer)
+
+
+def test_a_source_label_gives_the_day_a_copy_ran_when_it_is_not_the_originals():
+    copies = (("Paper", "2024-03-15T08:00:00+01:00"), ("Gazette", "2024-03-13"))
+    info = ArticleInfo("w", "Story", "Wire", "2024-03-13", None, ("Paper", "Gazette"), copies)
+    assert source_label(info) == "Wire, 2024-03-13; also published by Paper on 2024-03-15, Gazette"
 
 
 def test_a_wire_copy_counts_as_a_publication_for_statement_filters():

@@ -479,7 +479,7 @@ def test_an_outlet_filter_finds_the_wire_story_the_outlet_ran_until_its_copy_is_
     assert all(c["text"] == text[c["start"]:c["end"]] for c in cited)  # the original's stored text
     who = ask("Who accused Kessler?", "--mode", "who", "--outlet", "Northbank Daily")
     assert "**Elena Varga** accused Kessler Terminals" in who["text"]
-    assert f"Riverline Wire (fictional), 2024-03-13; also published by {NORTHBANK}" in who["text"]
+    assert f"Riverline Wire (fictional), 2024-03-13; also published by {NORTHBANK} on 2024-03-15)" in who["text"]
     reported = ask("What did Northbank Daily report?")
     assert original in {c["article_id"] for c in reported["citations"]}
     # Northbank ran it on the 15th: inside that day for Northbank, outside the 13th.
