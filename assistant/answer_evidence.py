@@ -710,19 +710,38 @@ def source_label(article: ArticleInfo) -> str:
         parts.append(date_of(article))
     label = ", ".join(parts)
     if article.also_published_by:
-        label += f"; also published by {', '.join(article.also_published_by)}"
+        label += f"; also published by {copies_label(article)}"
     return label
 
 
+def copies_label(article: ArticleInfo) -> str:
+    """The outlets that ran an article as a wire copy, each with the day it did when that is not
+    the article's own ("Northbank Daily on 2024-03-15"): a date filter may have let the article in
+    for that day."""
+    own_day = date_of(article)
+    named = []
+    for outlet in article.also_published_by:
+        days = sorted({(published or "")[:10] for o, published in article.copies if o == outlet} - {own_day, ""})
+        named.append(f"{outlet} on {', '.join(days)}" if days else outlet)
+    return ", ".join(named)
+
+
 def passes_filters(article: ArticleInfo, filters: Filters) -> bool:
-    """Whether an article falls inside explicit filters (used for statements found by speaker)."""
-    if filters.outlets and article.outlet not in filters.outlets:
+    """Whether an article falls inside explicit filters (used for statements found by speaker).
+    As in the index's searches, the outlet and date filters pass when the article or one of its
+    recorded wire copies was published by those outlets within those dates."""
+    if filters.article_ids and article.id not in filters.article_ids:
         return False
-    date = date_of(article)
+    publications = ((article.outlet, article.published_at), *article.copies)
+    return any(_published_within(outlet, published, filters) for outlet, published in publications)
+
+
+def _published_within(outlet: str | None, published: str | None, filters: Filters) -> bool:
+    if filters.outlets and outlet not in filters.outlets:
+        return False
+    date = (published or "")[:10]
     if filters.since and (not date or date < filters.since[:10]):
         return False
     if filters.until and (not date or date > filters.until[:10]):
-        return False
-    if filters.article_ids and article.id not in filters.article_ids:
         return False
     return True

@@ -427,17 +427,19 @@ class Index:
             rows = db.execute(
                 f"SELECT id, title, outlet, published_at, url FROM articles WHERE id IN ({marks})", part
             ).fetchall()
-            copies: dict[str, list[str]] = {}
-            for original, outlet in db.execute(
-                f"SELECT duplicate_of, outlet FROM articles WHERE duplicate_of IN ({marks}) "
-                "AND outlet IS NOT NULL ORDER BY added_at",
+            copies: dict[str, list[tuple[str | None, str | None]]] = {}
+            for original, outlet, published in db.execute(
+                f"SELECT duplicate_of, outlet, published_at FROM articles WHERE duplicate_of IN ({marks}) "
+                "ORDER BY added_at, id",
                 part,
             ):
-                copies.setdefault(original, []).append(outlet)
+                copies.setdefault(original, []).append((outlet, published))
             for r in rows:
+                copied = tuple(copies.get(r[0], []))
                 infos[r[0]] = ArticleInfo(
                     id=r[0], title=r[1], outlet=r[2], published_at=r[3], url=r[4],
-                    also_published_by=tuple(dict.fromkeys(o for o in copies.get(r[0], []) if o != r[2])),
+                    also_published_by=tuple(dict.fromkeys(o for o, _ in copied if o and o != r[2])),
+                    copies=copied,
                 )
         return {i: infos[i] for i in ids if i in infos}
 
@@ -523,6 +525,15 @@ class Index:
         )
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
+    def originals_copied_within(self, filters: Filters) -> list[str]:
+        """Ids of the originals whose recorded wire copies pass the outlet and date filters. Milvus
+        holds chunks, which copies do not have, so its searches also let these articles through."""
+        copied, args = _publication_sql(filters, "d")
+        if not copied:
+            return []
+        rows = self._db().execute(f"{_COPIED_ORIGINALS} AND {copied} GROUP BY d.duplicate_of ORDER BY 1", args)
+        return [r[0] for r in rows]
+
     def search_dense(self, vector: np.ndarray, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
         """(chunk rowid, cosine similarity), best first."""
         return self.search_dense_many(np.asarray(vector).reshape(1, -1), k, filters)[0]
@@ -532,7 +543,8 @@ class Index:
     ) -> list[list[tuple[int, float]]]:
         """`search_dense` for several query vectors in one FAISS call (one pass over the vectors)."""
         if self.milvus is not None:
-            return [self._committed(hits) for hits in self.milvus.search_dense_many(vectors, k, filters)]
+            copied = self.originals_copied_within(filters)
+            return [self._committed(hits) for hits in self.milvus.search_dense_many(vectors, k, filters, copied)]
         index = self._faiss_index()
         queries = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension)
         if index.ntotal == 0 or k <= 0 or len(queries) == 0:
@@ -600,7 +612,8 @@ class Index:
         wanted = k * KEYWORD_CANDIDATES_PER_RESULT
         terms = bm25.query_terms(words)
         if self.milvus is not None:  # Milvus indexes our terms (vector_rows), not the raw text
-            found = self._committed(self.milvus.search_bm25(" ".join(terms), wanted, filters))
+            found = self._committed(self.milvus.search_bm25(" ".join(terms), wanted, filters,
+                                                            self.originals_copied_within(filters)))
         else:
             found = self._search_fts(terms, wanted, filters)
         return bm25.ranked(terms, self.keyword_texts([r for r, _ in found]), self.term_stats(terms), k)
@@ -626,7 +639,8 @@ class Index:
         if self.milvus is None:
             raise IndexError_("Server-side hybrid search needs the Milvus backend (NEWSDESK_VECTORS_URI).")
         terms = bm25.query_terms(bm25_query_words(query))
-        return self._committed(self.milvus.search_hybrid(vector, " ".join(terms), k, filters))
+        return self._committed(self.milvus.search_hybrid(vector, " ".join(terms), k, filters,
+                                                         self.originals_copied_within(filters)))
 
     def _committed(self, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Milvus hits whose chunk is in the records (a change being applied may leave others)."""
@@ -1489,19 +1503,42 @@ def _statement_from_row(r) -> Statement:
 
 
 def _filter_sql(filters: Filters) -> tuple[str, list]:
+    """SQL (on `articles a`) for the searchable articles passing `filters`. An original passes
+    the outlet and date filters when it, or one of its recorded wire copies, was published by
+    those outlets within those dates: an outlet's coverage includes the wire stories it ran,
+    and a copy has no chunks of its own to be found by."""
     clauses, args = ["a.duplicate_of IS NULL"], []
-    if filters.outlets:
-        clauses.append(f"a.outlet IN ({','.join('?' * len(filters.outlets))})")
-        args.extend(filters.outlets)
-    if filters.since:
-        clauses.append("substr(a.published_at, 1, 10) >= ?")
-        args.append(filters.since[:10])
-    if filters.until:
-        clauses.append("substr(a.published_at, 1, 10) <= ?")
-        args.append(filters.until[:10])
+    published, published_args = _publication_sql(filters, "a")
+    if published:
+        by_copy, copy_args = _publication_sql(filters, "d")
+        clauses.append(f"(({published}) OR a.id IN ({_COPIED_ORIGINALS} AND {by_copy}))")
+        args.extend(published_args + copy_args)
     if filters.article_ids:
         clauses.append(f"a.id IN ({','.join('?' * len(filters.article_ids))})")
         args.extend(filters.article_ids)
+    return " AND ".join(clauses), args
+
+
+# The originals of wire copies, from the copies' rows `d`. "> ''" rather than IS NOT NULL: with
+# IS NOT NULL SQLite's planner read every article (texts included) instead of the duplicate_of
+# index; at 100k chunks and 3,500 copies the filter query took 67 ms instead of 48 ms.
+_COPIED_ORIGINALS = "SELECT d.duplicate_of FROM articles d WHERE d.duplicate_of > ''"
+
+
+def _publication_sql(filters: Filters, alias: str) -> tuple[str, list]:
+    """The outlet and date filters on one publication (the articles row `alias`), or "" when
+    there are none. Both must hold for the same publication: a copy dated outside the dates
+    does not bring its original in."""
+    clauses, args = [], []
+    if filters.outlets:
+        clauses.append(f"{alias}.outlet IN ({','.join('?' * len(filters.outlets))})")
+        args.extend(filters.outlets)
+    if filters.since:
+        clauses.append(f"substr({alias}.published_at, 1, 10) >= ?")
+        args.append(filters.since[:10])
+    if filters.until:
+        clauses.append(f"substr({alias}.published_at, 1, 10) <= ?")
+        args.append(filters.until[:10])
     return " AND ".join(clauses), args
 
 

@@ -163,25 +163,28 @@ class MilvusChunks:
 
     # ------------------------------------------------------------------ searching
 
-    def search_dense_many(self, vectors: np.ndarray, k: int, filters: Filters = Filters()) -> list[list[tuple[int, float]]]:
+    def search_dense_many(self, vectors: np.ndarray, k: int, filters: Filters = Filters(),
+                          copied: Sequence[str] = ()) -> list[list[tuple[int, float]]]:
+        """(rowid, cosine) per query vector, best first; `copied`: see filter_expression."""
         queries = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dimension)
         if k <= 0 or len(queries) == 0:
             return [[] for _ in range(len(queries))]
         with self._lock:
             results = self.client.search(
                 self.collection, data=queries.tolist(), anns_field="vector", limit=k,
-                filter=filter_expression(filters), output_fields=["rowid"],
+                filter=filter_expression(filters, copied), output_fields=["rowid"],
                 search_params={"metric_type": "COSINE", "params": {"ef": max(SEARCH_EF, k)}},
             )
         return [[(int(hit["id"]), float(hit["distance"])) for hit in hits] for hits in results]
 
-    def search_bm25(self, text: str, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
+    def search_bm25(self, text: str, k: int, filters: Filters = Filters(),
+                    copied: Sequence[str] = ()) -> list[tuple[int, float]]:
         if not text.strip() or k <= 0:
             return []
         with self._lock:
             results = self.client.search(
                 self.collection, data=[text], anns_field="sparse", limit=k,
-                filter=filter_expression(filters), output_fields=["rowid"],
+                filter=filter_expression(filters, copied), output_fields=["rowid"],
                 # The llama-index store hard-codes 0.2; milvus-lite supports only 0 (and 0 drops
                 # no query terms on a cluster either: exact BM25).
                 search_params={"metric_type": "BM25", "params": {"drop_ratio_search": 0}},
@@ -189,7 +192,8 @@ class MilvusChunks:
         # A cluster returns BM25 scores positive; milvus-lite returns them negated. Higher is better here.
         return [(int(hit["id"]), abs(float(hit["distance"]))) for hit in results[0]]
 
-    def search_hybrid(self, vector: np.ndarray, text: str, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
+    def search_hybrid(self, vector: np.ndarray, text: str, k: int, filters: Filters = Filters(),
+                      copied: Sequence[str] = ()) -> list[tuple[int, float]]:
         """Dense + BM25 fused server-side with RRF (k=60), through the llama-index store."""
         from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQueryMode
 
@@ -198,7 +202,7 @@ class MilvusChunks:
             similarity_top_k=k, mode=VectorStoreQueryMode.HYBRID, output_fields=["rowid"],
         )
         with self._lock:
-            result = self.store.query(query, string_expr=filter_expression(filters))
+            result = self.store.query(query, string_expr=filter_expression(filters, copied))
         return [(int(i), float(s)) for i, s in zip(result.ids or [], result.similarities or [])]
 
     # ------------------------------------------------------------------ setup
@@ -215,15 +219,22 @@ class MilvusChunks:
         self.client.create_index(self.collection, params)
 
 
-def filter_expression(filters: Filters) -> str:
-    """Filters as a Milvus boolean expression over the scalar fields (pushed down into the search)."""
-    clauses = []
+def filter_expression(filters: Filters, copied: Sequence[str] = ()) -> str:
+    """Filters as a Milvus boolean expression over the scalar fields (pushed down into the search).
+
+    `copied`: the articles whose recorded wire copies pass the outlet and date filters (read from
+    the records: a copy has no chunks here). They pass those filters too, as on the embedded
+    backend (index._filter_sql)."""
+    published = []
     if filters.outlets:
-        clauses.append(f"outlet in {json.dumps(list(filters.outlets))}")
+        published.append(f"outlet in {json.dumps(list(filters.outlets))}")
     if filters.since:
-        clauses.append(f"day >= {json.dumps(filters.since[:10])}")
+        published.append(f"day >= {json.dumps(filters.since[:10])}")
     if filters.until:
-        clauses.append(f'day != "" and day <= {json.dumps(filters.until[:10])}')
+        published.append(f'day != "" and day <= {json.dumps(filters.until[:10])}')
+    clauses = published
+    if published and copied:
+        clauses = [f"(({' and '.join(published)}) or article_id in {json.dumps(list(copied))})"]
     if filters.article_ids:
         clauses.append(f"article_id in {json.dumps(list(filters.article_ids))}")
     return " and ".join(clauses)

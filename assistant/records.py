@@ -123,6 +123,7 @@ class ArticleInfo:
     published_at: str | None
     url: str | None
     also_published_by: tuple[str, ...] = ()  # outlets of recorded wire copies
+    copies: tuple[tuple[str | None, str | None], ...] = ()  # (outlet, published_at) of each recorded wire copy
 
 
 @dataclass(frozen=True)

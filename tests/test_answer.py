@@ -12,8 +12,8 @@ import pytest
 
 from assistant.answer import AnswerEngine
 from assistant.answer_evidence import (
-    Candidate, CitationBook, content_stems, match_speakers, read_question, remove_near_duplicates,
-    speaker_keys, stem,
+    Candidate, CitationBook, content_stems, match_speakers, passes_filters, read_question,
+    remove_near_duplicates, source_label, speaker_keys, stem,
 )
 from assistant.answer_compare import place_kinds, quantities, relate
 from assistant.answer_modes import WHO_COLUMNS
@@ -96,6 +96,52 @@ def test_ask_respects_outlet_filter(assistant):
     assert answer.citations
     assert {c.article.outlet for c in answer.citations} == {HARBOR}
     assert answer.filters.outlets == (HARBOR,)
+
+
+NORTHBANK = "Northbank Daily (fictional)"
+
+
+def wire_original(assistant: Assistant) -> str:
+    """The id of the Riverline Wire story Northbank Daily ran (recorded as its wire copy)."""
+    return next(a.duplicate_of for a in assistant.index.list_articles() if a.duplicate_of)
+
+
+def test_an_outlet_filter_takes_in_the_wire_story_the_outlet_ran(assistant):
+    wire = wire_original(assistant)
+    for mode in ("ask", "who"):
+        answer = assistant.ask("What did Elena Varga say?", mode=mode, filters=Filters(outlets=(NORTHBANK,)))
+        assert answer.answerable and answer.statements, mode
+        assert {s.speaker for s in answer.statements} == {"Elena Varga"}
+        assert {c.article.id for c in answer.citations} == {wire}  # the stored text: the original's
+        assert f"Riverline Wire (fictional), 2024-03-13; also published by {NORTHBANK}" in answer.text
+        check_citations(assistant, answer)
+    dated = assistant.ask("Who accused Kessler of keeping the city in the dark?", filters=Filters(
+        outlets=(NORTHBANK,), since="2024-03-13", until="2024-03-13"))
+    assert dated.answerable and {c.article.id for c in dated.citations} == {wire}
+
+
+def test_what_an_outlet_reported_includes_the_wire_story_it_ran(assistant):
+    answer = assistant.ask("What did Northbank Daily report?")
+    own = {a.id for a in assistant.index.list_articles() if a.outlet == NORTHBANK and not a.duplicate_of}
+    check_leads_of(assistant, answer, own | {wire_original(assistant)})
+    check_citations(assistant, answer)
+
+
+def test_a_source_label_gives_the_day_a_copy_ran_when_it_is_not_the_originals():
+    copies = (("Paper", "2024-03-15T08:00:00+01:00"), ("Gazette", "2024-03-13"))
+    info = ArticleInfo("w", "Story", "Wire", "2024-03-13", None, ("Paper", "Gazette"), copies)
+    assert source_label(info) == "Wire, 2024-03-13; also published by Paper on 2024-03-15, Gazette"
+
+
+def test_a_wire_copy_counts_as_a_publication_for_statement_filters():
+    info = ArticleInfo("w", "Story", "Wire", "2024-03-13", None, ("Paper",), (("Paper", "2024-03-15T08:00:00+01:00"),))
+    assert passes_filters(info, Filters(outlets=("Paper",)))
+    assert passes_filters(info, Filters(outlets=("Paper",), since="2024-03-15"))
+    assert not passes_filters(info, Filters(outlets=("Paper",), until="2024-03-14"))  # the paper ran it on the 15th
+    assert not passes_filters(info, Filters(outlets=("Wire",), since="2024-03-14"))
+    assert passes_filters(info, Filters(since="2024-03-15", until="2024-03-15"))
+    assert not passes_filters(info, Filters(outlets=("Other",)))
+    assert not passes_filters(info, Filters(outlets=("Paper",), article_ids=("x",)))
 
 
 def articles_dated(assistant: Assistant, day: str) -> set[str]:

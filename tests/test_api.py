@@ -62,6 +62,15 @@ def test_filters_and_modes_are_taken_from_the_body(assistant):
     assert table and len(table["columns"]) > 2
 
 
+def test_an_outlet_filter_in_the_body_takes_in_the_wire_story_that_outlet_ran(assistant):
+    answer = client_for(assistant).post(ASK_PATH, json={"question": "What did Elena Varga say?", "mode": "who",
+                                                        "outlets": ["northbank daily"]}).json()
+    assert answer["filters"]["outlets"] == ["Northbank Daily (fictional)"]
+    assert answer["answerable"] and answer["citations"]
+    assert {(c["outlet"], tuple(c["also_published_by"])) for c in answer["citations"]} == {
+        ("Riverline Wire (fictional)", ("Northbank Daily (fictional)",))}
+
+
 @pytest.mark.parametrize("body, message", [
     ({}, "'question' is missing"),
     ({"question": "   "}, "'question' is missing"),

@@ -444,3 +444,56 @@ def test_real_model_index_lists_whole_outlets_shows_dates_alike_and_explains_wir
     output = run_real("statements", copy["id"]).output
     assert output.startswith(f"== {copy['id']}  (a wire copy of {copy['duplicate_of']}, Riverline Wire (fictional): ")
     assert f"\n== {copy['duplicate_of']}  (" in output and "Elena Varga" in output
+
+
+@pytest.fixture(params=["embedded", "scale-out"])
+def run_real_on_backend(request, tmp_path, monkeypatch):
+    """The CLI with the real bundled model, on the embedded index or PostgreSQL + milvus-lite."""
+    from tests.conftest import drop_postgres_database, fresh_postgres_database
+
+    monkeypatch.delenv("NEWSDESK_MODEL_PATH", raising=False)
+    monkeypatch.setenv("NEWSDESK_INDEXES_DIR", str(tmp_path / "indexes"))
+    if request.param == "scale-out":
+        records_url = fresh_postgres_database()
+        request.addfinalizer(lambda: drop_postgres_database(records_url))
+        monkeypatch.setenv("NEWSDESK_RECORDS_URL", records_url)
+        monkeypatch.setenv("NEWSDESK_VECTORS_URI", str(tmp_path / "milvus.db"))
+    runner = CliRunner()
+    return lambda *args: runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.mark.integration
+def test_an_outlet_filter_finds_the_wire_story_the_outlet_ran_until_its_copy_is_removed(run_real_on_backend, tmp_path):
+    from tests.test_index import NORTHBANK, wire_sample
+
+    run = run_real_on_backend
+    assert run("ingest", wire_sample(tmp_path / "sample")).exit_code == 0  # the copy is dated 2024-03-15
+    rows = json.loads(run("list", "--json").output)
+    copy = next(r for r in rows if r["duplicate_of"])
+    original = copy["duplicate_of"]
+
+    def ask(*args):
+        result = run("ask", *args, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    mayor = ("What did the mayor accuse Kessler of?", "--outlet", "Northbank Daily")
+    answer = ask(*mayor)
+    assert answer["answerable"] and "accused Kessler Terminals of keeping the city in the dark" in answer["text"]
+    cited = [c for c in answer["citations"] if c["article_id"] == original]
+    assert cited and all(c["also_published_by"] == [NORTHBANK] for c in cited)
+    text = json.loads(run("show", original, "--json").output)["text"]
+    assert all(c["text"] == text[c["start"]:c["end"]] for c in cited)  # the original's stored text
+    who = ask("Who accused Kessler?", "--mode", "who", "--outlet", "Northbank Daily")
+    assert "**Elena Varga** accused Kessler Terminals" in who["text"]
+    assert f"Riverline Wire (fictional), 2024-03-13; also published by {NORTHBANK} on 2024-03-15)" in who["text"]
+    reported = ask("What did Northbank Daily report?")
+    assert original in {c["article_id"] for c in reported["citations"]}
+    # Northbank ran it on the 15th: inside that day for Northbank, outside the 13th.
+    assert original in {c["article_id"] for c in ask(*mayor, "--since", "2024-03-15")["citations"]}
+    assert original not in {c["article_id"] for c in ask(*mayor, "--until", "2024-03-14")["citations"]}
+
+    assert run("remove", copy["id"]).exit_code == 0
+    after = ask(*mayor)
+    assert original not in {c["article_id"] for c in after["citations"]}
+    assert original not in {c["article_id"] for c in ask("What did Northbank Daily report?")["citations"]}

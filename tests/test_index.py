@@ -277,3 +277,89 @@ def test_an_index_from_before_keyword_statistics_is_upgraded_on_open(index, fake
     assert json.loads((index.path / MANIFEST).read_text())["schema_version"] == SCHEMA_VERSION
     assert _keyword_stats(upgraded) == expected
     assert upgraded.search_bm25("camps revenge", 5) == hits
+
+
+# ----------------------------------------------------------------------------- wire copies and filters
+
+NORTHBANK, RIVERLINE = "Northbank Daily (fictional)", "Riverline Wire (fictional)"
+COPY_PUBDATE = "Wed, 13 Mar 2024 16:30:00 +0100"  # Northbank's run of Riverline's story, in its feed
+
+
+def wire_sample(folder):
+    """The bundled sample with Northbank Daily's copy of the Riverline Wire story dated two days
+    after the original (the sample dates both the same day)."""
+    import shutil
+
+    from .conftest import SAMPLE_DIR
+
+    shutil.copytree(SAMPLE_DIR, folder)
+    feed = folder / "2024-03-14-northbankdaily-feed.xml"
+    text = feed.read_text(encoding="utf-8")
+    assert text.count(COPY_PUBDATE) == 1
+    feed.write_text(text.replace(COPY_PUBDATE, "Fri, 15 Mar 2024 08:00:00 +0100"), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(params=["embedded", "scale-out"])
+def wire_assistant(request, tmp_path, fake_embedder):
+    from assistant.facade import Assistant
+
+    from .conftest import backend_settings, release_backend
+
+    settings = backend_settings(request.param, tmp_path)
+    request.addfinalizer(lambda: release_backend(settings))
+    assistant = Assistant(settings, embedder=fake_embedder)
+    request.addfinalizer(lambda: assistant.index.close())
+    assert assistant.ingest([wire_sample(tmp_path / "sample")]).ok
+    return assistant
+
+
+def _wire_ids(assistant) -> tuple[str, str, str]:
+    """(the original's id, its copy's id, Northbank's own article's id)."""
+    rows = assistant.list_articles()
+    copy = next(r for r in rows if r.duplicate_of)
+    own = next(r for r in rows if r.outlet == NORTHBANK and not r.duplicate_of)
+    return copy.duplicate_of, copy.id, own.id
+
+
+def _found(assistant, filters) -> set[str]:
+    """The articles every kind of search lets through `filters` (k above the sample's chunks)."""
+    index = assistant.index
+    vector = assistant.embedder.embed(["Kessler leak mayor minister"])[0]
+    dense = {r for r, _ in index.search_dense(vector, 100, filters)}
+    keyword = {r for r, _ in index.search_bm25("Kessler Marlow Bend", 100, filters)}
+    assert dense == keyword  # every chunk of the sample holds "Kessler" or "Marlow Bend" in its headline
+    if index.milvus is not None:
+        assert {r for r, _ in index.search_hybrid(vector, "Kessler Marlow Bend", 100, filters)} == dense
+    return {m[1] for m in index.chunk_articles(sorted(dense)).values()}
+
+
+def test_an_outlet_filter_finds_the_wire_stories_the_outlet_ran_as_its_original(wire_assistant):
+    original, copy, own = _wire_ids(wire_assistant)
+    assert _found(wire_assistant, Filters(outlets=(NORTHBANK,))) == {own, original}
+    assert _found(wire_assistant, Filters(outlets=(RIVERLINE,))) == {original}
+    # Outlet and date hold for the same publication: Northbank ran the story on the 15th.
+    assert _found(wire_assistant, Filters(outlets=(NORTHBANK,), since="2024-03-15")) == {original}
+    assert _found(wire_assistant, Filters(outlets=(NORTHBANK,), until="2024-03-14")) == {own}
+    assert _found(wire_assistant, Filters(outlets=(RIVERLINE,), since="2024-03-14")) == set()
+    assert original in _found(wire_assistant, Filters(since="2024-03-15", until="2024-03-15"))
+    info = wire_assistant.index.article_infos([original])[original]
+    assert info.also_published_by == (NORTHBANK,)
+    assert [(outlet, day[:10]) for outlet, day in info.copies] == [(NORTHBANK, "2024-03-15")]
+
+
+def test_removing_the_copy_ends_the_match_and_removing_the_original_lets_the_copy_stand(wire_assistant):
+    original, copy, own = _wire_ids(wire_assistant)
+    wire_assistant.remove(original)  # the copy is promoted and indexed with its own text and outlet
+    assert _found(wire_assistant, Filters(outlets=(NORTHBANK,))) == {own, copy}
+    assert _found(wire_assistant, Filters(outlets=(RIVERLINE,))) == set()
+    wire_assistant.remove(copy)
+    assert _found(wire_assistant, Filters(outlets=(NORTHBANK,))) == {own}
+
+
+def test_removing_a_copy_ends_its_outlets_match_with_the_original(wire_assistant):
+    original, copy, own = _wire_ids(wire_assistant)
+    wire_assistant.remove(copy)
+    assert _found(wire_assistant, Filters(outlets=(NORTHBANK,))) == {own}
+    assert _found(wire_assistant, Filters(outlets=(RIVERLINE,))) == {original}
+    assert wire_assistant.index.article_infos([original])[original].copies == ()

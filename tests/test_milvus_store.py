@@ -81,6 +81,18 @@ def test_filters_are_pushed_into_every_search(chunks):
     assert {r for r, _ in store.search_hybrid(rows[4].vector, "river", 10, Filters(article_ids=("a2",)))} == {3}
 
 
+def test_articles_whose_wire_copies_pass_are_let_through_the_outlet_and_date_filters(chunks):
+    store, rows = chunks
+    # a3 (Daily Sentinel) was also run by Harbor Ledger: the index passes it as `copied`.
+    harbor = Filters(outlets=("Harbor Ledger",))
+    assert {r for r, _ in store.search_bm25(keywords("river drain"), 10, harbor, copied=("a3",))} == {1, 2, 4}
+    dense = store.search_dense_many(rows[0].vector[None, :], 10, Filters(until="2024-03-12"), copied=("a3",))[0]
+    assert {r for r, _ in dense} == {1, 2, 4}
+    only_a1 = Filters(outlets=("Harbor Ledger",), article_ids=("a1",))  # the article filter still holds
+    assert {r for r, _ in store.search_hybrid(rows[0].vector, "river", 10, only_a1, copied=("a3",))} == {1, 2}
+    assert {r for r, _ in store.search_bm25(keywords("river"), 10, Filters(), copied=("a3",))} == {1, 3, 5}
+
+
 def test_hybrid_search_fuses_dense_and_bm25_server_side(chunks):
     store, rows = chunks
     hits = store.search_hybrid(rows[3].vector, keywords("toluene downstream"), 5)
@@ -120,3 +132,7 @@ def test_filter_expression_quotes_values():
     expression = filter_expression(Filters(outlets=('Say "hi"',), since="2024-01-01T10:00:00"))
     assert expression == 'outlet in ["Say \\"hi\\""] and day >= "2024-01-01"'
     assert filter_expression(Filters()) == ""
+    copied = filter_expression(Filters(outlets=("Wire",), until="2024-03-12"), copied=("a3",))
+    assert copied == '((outlet in ["Wire"] and day != "" and day <= "2024-03-12") or article_id in ["a3"])'
+    assert filter_expression(Filters(article_ids=("a1",)), copied=("a3",)) == 'article_id in ["a1"]'
+
