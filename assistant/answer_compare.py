@@ -54,11 +54,9 @@ class Column:
     statements: list[ScoredStatement] = field(default_factory=list)  # most relevant first
 
     def holds(self, article: ArticleInfo) -> bool:
-        """Whether an article belongs here (a wire original counts for the outlets copying it)."""
-        f = self.filters
-        if f.outlets and article.outlet not in f.outlets and not set(article.also_published_by) & set(f.outlets):
-            return False
-        return passes_filters(article, Filters(since=f.since, until=f.until, article_ids=f.article_ids))
+        """Whether an article belongs here (a wire original counts for the outlets copying it, on
+        the day each ran it)."""
+        return passes_filters(article, self.filters)
 
 
 def answer_compare(turn: Turn) -> Answer:

@@ -18,7 +18,7 @@ import numpy as np
 from . import refusal
 from .answer_evidence import (
     STOPWORDS, STANCE_LABELS, Candidate, CitationBook, QuestionInfo, SentenceStore,
-    attach_statements, content_stems, date_of, gather_candidates, jaccard, negative_claim,
+    attach_statements, content_stems, copies_label, date_of, gather_candidates, jaccard, negative_claim,
     lexical_score, outlet_name, passes_filters, remove_near_duplicates, score_candidates,
     sentence_span_around, source_label, term_weights,
 )
@@ -959,7 +959,11 @@ def _summary_text(chosen: Sequence[Candidate], book: CitationBook) -> str:
     lines = []
     for outlet, items in groups.items():
         dates = sorted({date_of(c.article) for c in items if date_of(c.article)})
-        when = f" ({dates[0]}{' to ' + dates[-1] if len(dates) > 1 else ''})" if dates else ""
+        when = f"{dates[0]}{' to ' + dates[-1] if len(dates) > 1 else ''}" if dates else ""
+        copied = list(dict.fromkeys(copies_label(c.article) for c in items if c.article.also_published_by))
+        if copied:  # under "What did Northbank Daily report?" the wire story it ran says so
+            when = "; ".join(filter(None, [when, f"also published by {', '.join(copied)}"]))
+        when = f" ({when})" if when else ""
         body = " ".join(f"{c.text}{book.cite_sentence(c)}" for c in items)
         lines.append(f"**{outlet}**{when}: {body}")
         lines.append("")

@@ -124,6 +124,8 @@ def test_what_an_outlet_reported_includes_the_wire_story_it_ran(assistant):
     answer = assistant.ask("What did Northbank Daily report?")
     own = {a.id for a in assistant.index.list_articles() if a.outlet == NORTHBANK and not a.duplicate_of}
     check_leads_of(assistant, answer, own | {wire_original(assistant)})
+    # the wire story's heading says Northbank ran it
+    assert "**Riverline Wire (fictional)** (2024-03-13; also published by Northbank Daily (fictional)): " in answer.text
     check_citations(assistant, answer)
 
 
