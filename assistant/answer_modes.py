@@ -24,7 +24,7 @@ from .answer_evidence import (
 )
 from .attribute import cue_class
 from .index import Index
-from .query import DatesAsked
+from .query import DatesAsked, date_spans
 from .records import Answer, ArticleInfo, Filters, Sentence, Statement, Table
 from .retrieve import Retrieval, Retriever
 
@@ -433,8 +433,9 @@ def answer_ask(turn: Turn) -> Answer:
         # and nothing else: all of them, as who-said-what lists them ("She said ..." sentences
         # hardly resemble the question).
         return answer_who(turn)
-    if named and _no_topic_besides(q, named) and not turn.filters.outlets:
-        return _outlet_coverage(turn, named)
+    if named and _no_topic_besides(q, named, _date_stems(q.text)) and not turn.filters.outlets:
+        # "What did Harbor Ledger report (on March 12)?": that outlet's leads (that day's).
+        return _outlet_coverage(turn, named, hints.since, hints.until)
     if hints.only_dates is not None:
         # "What happened on March 13?" asks for that day's coverage; a search for "what happened"
         # finds nothing in particular and is refused.
@@ -500,18 +501,29 @@ def _unquoted_speaker(turn: Turn) -> str:
     return f"{refusal.NOT_ANSWERED} The coverage records no statement by {name}."
 
 
-def _no_topic_besides(q: QuestionInfo, named: Sequence[str]) -> bool:
+def _no_topic_besides(q: QuestionInfo, named: Sequence[str], also: frozenset[str] = frozenset()) -> bool:
     """ "What did Fox News report?": the question's topic words are only the outlets it names
-    (and the speakers, which QuestionInfo.stems leaves out)."""
+    (and the speakers, which QuestionInfo.stems leaves out), and `also`."""
     outlet_stems = {s for outlet in named for s in content_stems(outlet)}
-    return all(s in outlet_stems for s in q.stems)
+    return all(s in outlet_stems or s in also for s in q.stems)
 
 
-def _outlet_coverage(turn: Turn, named: Sequence[str]) -> Answer:
-    """What the named outlets reported: each of their articles' first sentences (the lead carries
-    the main claim), by date."""
-    retrieval, chosen, _ = _article_leads(turn, replace(turn.filters, outlets=tuple(named)), MAX_OUTLET_ARTICLES)
+def _date_stems(text: str) -> frozenset[str]:
+    """The stems of the dates a question names ("march", "12" in "... on March 12?")."""
+    return frozenset(s for start, end in date_spans(text) for s in content_stems(text[start:end]))
+
+
+def _outlet_coverage(turn: Turn, named: Sequence[str], since: str | None = None, until: str | None = None) -> Answer:
+    """What the named outlets reported (between `since` and `until`, days the question names):
+    each of their articles' first sentences (the lead carries the main claim), by date."""
+    filters = replace(turn.filters, outlets=tuple(named),
+                      since=since or turn.filters.since, until=until or turn.filters.until)
+    retrieval, chosen, _ = _article_leads(turn, filters, MAX_OUTLET_ARTICLES)
     if not retrieval.passages:
+        if since or until:
+            days = since if since == until else f"{since or 'the start'} to {until or 'the end'}"
+            reason = f"{refusal.NOT_ANSWERED} The coverage holds no article from {_names(named)} dated {days}."
+            return not_answered(turn, retrieval, reason)
         return not_answered(turn, retrieval, nothing_found(turn))
     book = CitationBook(turn.index)
     return finish_answer(turn, retrieval, book, _summary_text(chosen, book))

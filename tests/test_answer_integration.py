@@ -119,6 +119,18 @@ def test_a_question_about_what_a_speaker_did_is_not_answered_with_any_statement_
     check_citations(assistant, answer)
 
 
+def test_what_an_outlet_reported_on_a_day_is_its_leads_of_that_day(assistant):
+    answer = assistant.ask("What did Harbor Ledger report on March 12?")
+    assert answer.text.startswith("**Harbor Ledger (fictional)** (2024-03-12): A storage tank at the Kessler "
+                                  "Terminals site")
+    assert {c.article.outlet for c in answer.citations} == {"Harbor Ledger (fictional)"}
+    check_citations(assistant, answer)
+    none = assistant.ask("What did Harbor Ledger report on March 14?")
+    assert not none.answerable
+    assert none.text == ("The coverage does not answer this question. The coverage holds no article from "
+                         "Harbor Ledger (fictional) dated 2024-03-14.")
+
+
 def test_compare_has_a_column_per_outlet_and_marks_a_contradiction(assistant):
     answer = assistant.ask("How do the outlets' accounts of whether the solvent reached the river differ?",
                            mode="compare")
