@@ -140,7 +140,11 @@ def _load_sentence_transformer(model_path: str, threads: int):
         )
     import torch
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    # The variables above are read when transformers is first imported, which another package
+    # (gradio, llama-index) may have done already: turn the bars off in so many words too.
+    transformers_logging.disable_progress_bar()
     if threads:
         torch.set_num_threads(threads)
     try:
