@@ -24,7 +24,7 @@ from .answer_evidence import (
 )
 from .attribute import cue_class
 from .index import Index
-from .query import DatesAsked, date_spans
+from .query import DatesAsked, QueryHints, date_spans
 from .records import Answer, ArticleInfo, Filters, Sentence, Statement, Table
 from .retrieve import Retrieval, Retriever
 
@@ -435,7 +435,7 @@ def answer_ask(turn: Turn) -> Answer:
         return answer_who(turn)
     if named and _no_topic_besides(q, named, _date_stems(q.text)) and not turn.filters.outlets:
         # "What did Harbor Ledger report (on March 12)?": that outlet's leads (that day's).
-        return _outlet_coverage(turn, named, hints.since, hints.until)
+        return _outlet_coverage(turn, named, *hints.days_named)
     if hints.only_dates is not None:
         # "What happened on March 13?" asks for that day's coverage; a search for "what happened"
         # finds nothing in particular and is refused.
@@ -513,24 +513,44 @@ def _date_stems(text: str) -> frozenset[str]:
     return frozenset(s for start, end in date_spans(text) for s in content_stems(text[start:end]))
 
 
-def _outlet_coverage(turn: Turn, named: Sequence[str], since: str | None = None, until: str | None = None) -> Answer:
-    """What the named outlets reported (between `since` and `until`, days the question names):
-    each of their articles' first sentences (the lead carries the main claim), by date."""
-    filters = replace(turn.filters, outlets=tuple(named),
-                      since=since or turn.filters.since, until=until or turn.filters.until)
-    retrieval, chosen, _ = _article_leads(turn, filters, MAX_OUTLET_ARTICLES)
+def _outlet_coverage(turn: Turn, named: Sequence[str], since: str | None = None, until: str | None = None,
+                     most: int = 0) -> Answer:
+    """What the named outlets (or all) reported (between `since` and `until`, days the question
+    names): each of their `most` newest articles' first sentences (the lead carries the main
+    claim), by outlet, or by date for a timeline."""
+    filters = _named_slice(turn, named, since, until)
+    retrieval, chosen, _ = _article_leads(turn, filters, most or MAX_OUTLET_ARTICLES)
     if not retrieval.passages:
         if since or until:
             days = since if since == until else f"{since or 'the start'} to {until or 'the end'}"
-            reason = f"{refusal.NOT_ANSWERED} The coverage holds no article from {_names(named)} dated {days}."
+            source = f" from {_names(named)}" if named else ""
+            reason = f"{refusal.NOT_ANSWERED} The coverage holds no article{source} dated {days}."
             return not_answered(turn, retrieval, reason)
         return not_answered(turn, retrieval, nothing_found(turn))
     book = CitationBook(turn.index)
-    return finish_answer(turn, retrieval, book, _summary_text(chosen, book))
+    text = _timeline_text(chosen, book) if turn.question.timeline else _summary_text(chosen, book)
+    return finish_answer(turn, retrieval, book, text)
+
+
+def _named_slice(turn: Turn, named: Sequence[str], since: str | None, until: str | None) -> Filters:
+    """The caller's filters narrowed to the outlets and days the question names."""
+    f = turn.filters
+    return replace(f, outlets=tuple(named) or f.outlets, since=since or f.since, until=until or f.until)
+
+
+def _asks_for_a_slice(turn: Turn) -> QueryHints | None:
+    """The question's hints when the outlets and days it names are all it asks about besides its
+    framing ("Who said what on March 13?", "a sourced summary of what Northbank Daily reported"):
+    the whole of that slice of the coverage is the answer, not a search for a topic."""
+    hints = turn.retriever.understand(turn.question.text)  # rules only: no search
+    if not (hints.outlets or any(hints.days_named)):
+        return None
+    return hints if _no_topic_besides(turn.question, hints.outlets, _date_stems(turn.question.text)) else None
 
 
 OUTLET_LEAD_SENTENCES = 2  # "What did X report?" quotes this many opening sentences per article
 MAX_OUTLET_ARTICLES = 4  # of its most recent articles
+MAX_SLICE_ARTICLES = 8  # a summary of a day's (or an outlet's) coverage
 
 
 def _dates_coverage(turn: Turn, asked: DatesAsked) -> Answer:
@@ -691,6 +711,11 @@ MAX_WHO_ROWS = 15
 
 def answer_who(turn: Turn) -> Answer:
     q = turn.question
+    named = _asks_for_a_slice(turn) if not q.speakers else None
+    if named is not None:
+        # "Who said what on March 13?": every statement of that slice, in the order made.
+        turn.filters = _named_slice(turn, named.outlets, *named.days_named)
+        q = turn.question = replace(q, stems=())
     retrieval = turn.retrieve(k=max(turn.top_k, 20))
     if q.speakers:
         statements = [st for name in q.speakers for st in turn.index.statements(speaker=name)]
@@ -889,6 +914,10 @@ PER_ARTICLE = 3
 
 def answer_summarize(turn: Turn) -> Answer:
     q = turn.question
+    named = _asks_for_a_slice(turn)
+    if named is not None:
+        # "Summarize the coverage of March 14": every article of that day, lead by lead.
+        return _outlet_coverage(turn, named.outlets, *named.days_named, MAX_SLICE_ARTICLES)
     retrieval = turn.retrieve(k=max(turn.top_k, 24))
     if not retrieval.passages:
         return not_answered(turn, retrieval, nothing_found(turn))

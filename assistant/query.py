@@ -74,6 +74,7 @@ class QueryHints:
     parts: tuple[QueryPart, ...] = ()
     search_text: str = ""  # the question without outlet names and dates
     only_dates: "DatesAsked | None" = None  # the days asked about, when they are all the question asks
+    days_named: tuple[str | None, str | None] = (None, None)  # (since, until) as written, held or not
     bridge: str = ""  # a name searched with the question and its parts (bridge.py), if any
     runner_up: str = ""  # a second name that re-ranked the articles below the first few (bridge.py)
 
@@ -88,6 +89,7 @@ def understand(question: str, outlets: Sequence[str] = (), dates: Sequence[str] 
     matcher, calendar_ = _tools(tuple(outlets), tuple(dates))
     outlet_mentions = matcher.find(text)
     (since, until), date_spans = calendar_.scan(text)
+    first, last = calendar_.named(text)[0]
     parts = tuple(
         _part(part, matcher, calendar_)
         for part in split_parts(text, outlet_groups(text, outlet_mentions), date_spans)
@@ -100,6 +102,7 @@ def understand(question: str, outlets: Sequence[str] = (), dates: Sequence[str] 
         parts=parts,
         search_text=search_text(text, matcher, calendar_),
         only_dates=dates_alone(text, calendar_),
+        days_named=(first.isoformat() if first else None, last.isoformat() if last else None),
     )
 
 

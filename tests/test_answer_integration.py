@@ -131,6 +131,28 @@ def test_what_an_outlet_reported_on_a_day_is_its_leads_of_that_day(assistant):
                          "Harbor Ledger (fictional) dated 2024-03-14.")
 
 
+def test_a_summary_of_a_day_or_an_outlet_is_that_slice_of_the_coverage(assistant):
+    day = assistant.ask("Summarize the coverage of March 14", mode="summarize")
+    assert day.answerable, day.text
+    check_leads_of(assistant, day, articles_dated(assistant, "2024-03-14"))
+    check_citations(assistant, day)
+    outlet = assistant.ask("Give me a sourced summary of what Harbor Ledger reported", mode="summarize")
+    assert {c.article.outlet for c in outlet.citations} == {"Harbor Ledger (fictional)"}
+    timeline = assistant.ask("Give me a timeline of the coverage from March 12 to March 15", mode="summarize")
+    assert re.findall(r"^\*\*(\d{4}-\d\d-\d\d)\*\*$", timeline.text, flags=re.MULTILINE) == [
+        "2024-03-12", "2024-03-13", "2024-03-14", "2024-03-15"]
+    none = assistant.ask("Summarize the coverage of March 20", mode="summarize")
+    assert none.text == "The coverage does not answer this question. The coverage holds no article dated 2024-03-20."
+
+
+def test_who_said_what_on_a_day_lists_the_statements_of_that_days_articles(assistant):
+    answer = assistant.ask("Who said what on March 13?", mode="who")
+    days = {row[4] for row in answer.table.rows}
+    assert days == {"2024-03-13"}
+    assert len(answer.table.rows) >= 10
+    check_citations(assistant, answer)
+
+
 def test_compare_has_a_column_per_outlet_and_marks_a_contradiction(assistant):
     answer = assistant.ask("How do the outlets' accounts of whether the solvent reached the river differ?",
                            mode="compare")
