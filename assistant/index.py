@@ -102,6 +102,7 @@ class ArticleRow:
     url: str | None
     chunks: int
     duplicate_of: str | None
+    author: str | None = None
 
 
 @dataclass(frozen=True)
@@ -384,12 +385,12 @@ class Index:
     def list_articles(self) -> list[ArticleRow]:
         rows = self._db().execute(
             "SELECT a.id, a.title, a.outlet, a.published_at, a.url, a.duplicate_of, "
-            "(SELECT COUNT(*) FROM chunks c WHERE c.article_id = a.id) "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.article_id = a.id), a.author "
             "FROM articles a ORDER BY a.published_at IS NULL, a.published_at, a.title"
         )
         return [
             ArticleRow(id=r[0], title=r[1], outlet=r[2], published_at=r[3], url=r[4],
-                       duplicate_of=r[5], chunks=int(r[6]))
+                       duplicate_of=r[5], chunks=int(r[6]), author=r[7])
             for r in rows
         ]
 

@@ -418,8 +418,8 @@ def test_a_pasted_clipping_lists_its_byline_as_metadata_and_the_answer_cites_the
     ingested = run_real("ingest", clipping)
     assert ingested.exit_code == 0 and "  added:      1\n" in ingested.output, ingested.output
     (row,) = json.loads(run_real("list", "--json").output)
-    assert (row["title"], row["outlet"], row["published_at"]) == (
-        "Council delays vote on Pier 9 lease", "Harbor Ledger", "2024-03-20")
+    assert (row["title"], row["outlet"], row["published_at"], row["author"]) == (
+        "Council delays vote on Pier 9 lease", "Harbor Ledger", "2024-03-20", "Mara Quint")
     shown = json.loads(run_real("show", row["id"], "--json").output)
     assert shown["author"] == "Mara Quint"
     assert shown["text"].startswith("The Marlow Bend city council postponed its vote")  # no headline, no byline
