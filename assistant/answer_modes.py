@@ -433,7 +433,7 @@ def answer_ask(turn: Turn) -> Answer:
         # and nothing else: all of them, as who-said-what lists them ("She said ..." sentences
         # hardly resemble the question).
         return answer_who(turn)
-    if named and _no_topic_besides(q, named, _date_stems(q.text)) and not turn.filters.outlets:
+    if named and not turn.filters.outlets and _asks_for_a_slice(turn, hints):
         # "What did Harbor Ledger report (on March 12)?": that outlet's leads (that day's).
         return _outlet_coverage(turn, named, *hints.days_named)
     if hints.only_dates is not None:
@@ -538,11 +538,11 @@ def _named_slice(turn: Turn, named: Sequence[str], since: str | None, until: str
     return replace(f, outlets=tuple(named) or f.outlets, since=since or f.since, until=until or f.until)
 
 
-def _asks_for_a_slice(turn: Turn) -> QueryHints | None:
+def _asks_for_a_slice(turn: Turn, hints: QueryHints | None = None) -> QueryHints | None:
     """The question's hints when the outlets and days it names are all it asks about besides its
     framing ("Who said what on March 13?", "a sourced summary of what Northbank Daily reported"):
     the whole of that slice of the coverage is the answer, not a search for a topic."""
-    hints = turn.retriever.understand(turn.question.text)  # rules only: no search
+    hints = hints or turn.retriever.understand(turn.question.text)  # rules only: no search
     if not (hints.outlets or any(hints.days_named)):
         return None
     return hints if _no_topic_besides(turn.question, hints.outlets, _date_stems(turn.question.text)) else None

@@ -88,8 +88,9 @@ def understand(question: str, outlets: Sequence[str] = (), dates: Sequence[str] 
     text = _plain(question)
     matcher, calendar_ = _tools(tuple(outlets), tuple(dates))
     outlet_mentions = matcher.find(text)
-    (since, until), date_spans = calendar_.scan(text)
-    first, last = calendar_.named(text)[0]
+    written = calendar_.named(text)  # read once: the boost range, the days named, a date alone
+    (first, last), date_spans = written
+    since, until = calendar_.useful(written)
     parts = tuple(
         _part(part, matcher, calendar_)
         for part in split_parts(text, outlet_groups(text, outlet_mentions), date_spans)
@@ -101,7 +102,7 @@ def understand(question: str, outlets: Sequence[str] = (), dates: Sequence[str] 
         sub_queries=tuple(p.text for p in parts),
         parts=parts,
         search_text=search_text(text, matcher, calendar_),
-        only_dates=dates_alone(text, calendar_),
+        only_dates=dates_alone(text, written),
         days_named=(first.isoformat() if first else None, last.isoformat() if last else None),
     )
 
@@ -435,10 +436,13 @@ class _Calendar:
 
     def scan(self, text: str) -> tuple[tuple[str | None, str | None], list[tuple[int, int]]]:
         """((since, until), where the date expressions are in `text`)."""
-        (since, until), taken = self.named(text)
-        if not taken:
-            return (None, None), taken
-        return self._useful(since, until), taken
+        written = self.named(text)
+        return self.useful(written), written[1]
+
+    def useful(self, written: "DatesWritten") -> tuple[str | None, str | None]:
+        """The (since, until) worth boosting of what `named` read: (None, None) when nothing."""
+        (since, until), taken = written
+        return self._useful(since, until) if taken else (None, None)
 
     def named(self, text: str) -> tuple[tuple[date | None, date | None], list[tuple[int, int]]]:
         """((first day, last day), where the date expressions are in `text`): the days as
@@ -569,6 +573,10 @@ def _preceded_by_in(text: str, position: int) -> bool:
 # ------------------------------------------------------------------------- a date alone
 
 
+# What `_Calendar.named` reads in a text: ((first day, last day), where the dates are written).
+DatesWritten = tuple[tuple[date | None, date | None], list[tuple[int, int]]]
+
+
 @dataclass(frozen=True)
 class DatesAsked:
     """The days a question asks about when they are all it asks about ("What happened on March 13?")."""
@@ -594,10 +602,11 @@ _DATE_ALONE_WORDS = frozenset(
 _PLAIN_WORD = re.compile(r"[a-z0-9][a-z0-9']*")
 
 
-def dates_alone(text: str, calendar_: "_Calendar") -> DatesAsked | None:
-    """The days `text` asks about when its only content is a date or a closed range of dates;
-    None for a question with any other content, no date or an open range ("after March 13")."""
-    (first, last), spans = calendar_.named(text)
+def dates_alone(text: str, written: "DatesWritten") -> DatesAsked | None:
+    """The days `text` asks about (`written`: what `_Calendar.named` read in it) when its only
+    content is a date or a closed range of dates; None for a question with any other content,
+    no date or an open range ("after March 13")."""
+    (first, last), spans = written
     if first is None or last is None:
         return None
     outside = " ".join(text[start:end] for start, end in _gaps(spans, len(text)))
