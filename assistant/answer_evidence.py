@@ -449,19 +449,32 @@ class SentenceStore:
             return self._vectors.get((sentence.article_id, sentence.start, sentence.end))
 
     def sentence_vectors(self, embedder, sentences: Sequence[Sentence]) -> list[np.ndarray]:
-        """Vectors for sentences, embedding only those not seen before."""
+        """Vectors for sentences: cached, else stored at ingest, else embedded now (an article
+        stored before sentence vectors existed)."""
         keys = [(s.article_id, s.start, s.end) for s in sentences]
         with self._lock:
             found = {k: self._vectors[k] for k in keys if k in self._vectors}
-        missing = [i for i, k in enumerate(keys) if k not in found]
+        new = self._stored_vectors([s for s, k in zip(sentences, keys) if k not in found])
+        missing = [i for i, k in enumerate(keys) if k not in found and k not in new]
         if missing:
             vectors = embedder.embed([sentences[i].text for i in missing])
-            with self._lock:
-                for i, vector in zip(missing, vectors):
-                    found[keys[i]] = self._vectors[keys[i]] = np.asarray(vector, dtype=np.float32)
-                while len(self._vectors) > self.capacity * 40:
-                    self._vectors.popitem(last=False)
+            new.update((keys[i], np.asarray(v, dtype=np.float32)) for i, v in zip(missing, vectors))
+        with self._lock:
+            for key, vector in new.items():
+                found[key] = self._vectors[key] = vector
+            while len(self._vectors) > self.capacity * 40:
+                self._vectors.popitem(last=False)
         return [found[k] for k in keys]
+
+    def _stored_vectors(self, sentences: Sequence[Sentence]) -> dict[tuple[str, int, int], np.ndarray]:
+        """The vectors ingest stored for these sentences, by (article id, start, end)."""
+        out: dict[tuple[str, int, int], np.ndarray] = {}
+        for article_id in dict.fromkeys(s.article_id for s in sentences):
+            stored = self.index.sentence_vectors(article_id)
+            for sentence in sentences:
+                if sentence.article_id == article_id and (sentence.start, sentence.end) in stored:
+                    out[(article_id, sentence.start, sentence.end)] = stored[(sentence.start, sentence.end)]
+        return out
 
 
 def gather_candidates(store: SentenceStore, passages: Sequence[Passage],

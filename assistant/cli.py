@@ -124,7 +124,7 @@ def _progress_bar():
     from tqdm import tqdm
 
     bars: dict[str, tqdm] = {}
-    labels = {"read": "Reading", "embed": "Embedding chunks"}
+    labels = {"read": "Reading", "embed": "Embedding chunks and sentences"}
 
     def update(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
@@ -155,6 +155,8 @@ def format_ingest_report(report: IngestReport, index_path: str) -> str:
         lines.append(f"  replaced:   {len(report.removed)}")
     lines.append(f"  chunks written:  {report.chunks_written}")
     lines.append(f"  chunks embedded: {report.chunks_embedded} in {report.seconds:.1f} s{_unused_note(report)}")
+    if report.sentences_embedded:
+        lines.append(f"  sentences embedded: {report.sentences_embedded} (each scored on its own in search)")
     for copy_id, original in report.duplicates:
         lines.append(f"  duplicate: {copy_id} copies {original}")
     for problem in report.problems:
@@ -187,6 +189,7 @@ def _report_dict(report: IngestReport, assistant: Assistant) -> dict:
         "chunks_written": report.chunks_written,
         "chunks_embedded": report.chunks_embedded,
         "chunks_embedded_unused": report.chunks_embedded_unused,
+        "sentences_embedded": report.sentences_embedded,
         "seconds": round(report.seconds, 3),
     }
 

@@ -103,6 +103,17 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     (2, [
         "CREATE TABLE IF NOT EXISTS bm25_terms (term TEXT PRIMARY KEY, chunks BIGINT NOT NULL) {WITHOUT_ROWID}",
     ]),
+    # One vector per sentence (float16): retrieval also scores a chunk by its best sentence, so a
+    # clause matching one sentence of a longer chunk is not diluted by the rest (retrieve.py).
+    # Version 2 indexes get the empty table when opened; an article gains its sentence vectors
+    # when it is next ingested, and until then is matched by its chunk vectors alone.
+    (3, [
+        """CREATE TABLE IF NOT EXISTS sentence_vectors (
+            article_id TEXT NOT NULL, idx INTEGER NOT NULL, text_hash TEXT NOT NULL, vector {BLOB} NOT NULL,
+            PRIMARY KEY (article_id, idx)
+        ) {WITHOUT_ROWID}""",
+        "CREATE INDEX IF NOT EXISTS sentence_vectors_text_hash ON sentence_vectors(text_hash)",
+    ]),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -50,6 +50,7 @@ from .index import (
     now_iso,
     stored_keyword_stats,
     UPGRADABLE_VERSIONS,
+    upgrade_work,
     fts_text,
     rebuild_keywords,
     upgrade_records_file,
@@ -66,7 +67,7 @@ NEEDS_REINGEST = "needs-reingest"
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _TABLES = ("meta", "articles", "sentences", "chunks", "chunks_fts", "statements", "dedup_bands", "ingest_log",
-           "bm25_terms")
+           "bm25_terms", "sentence_vectors")
 _ARTICLE_TABLES = ("chunks", "sentences", "statements", "dedup_bands")  # rows that belong to an article
 _REQUIRED_META = ("schema_version", "embedding_model", "dimension", "generation")
 _MANIFEST_FIELDS = ("format", "schema_version", "embedding_model", "dimension", "generation", "counts")
@@ -197,8 +198,8 @@ def _check_records(path: Path, findings: list[Finding]) -> _Records | None:
         if version in UPGRADABLE_VERSIONS:
             findings.append(Finding(
                 "warning", RECORDS, f"The records have schema version {version}; this Newsdesk reads "
-                f"{SCHEMA_VERSION} and upgrades them when the index is next opened (counting the keyword "
-                "statistics and rebuilding its BM25 table: about 2.5 minutes per million chunks).",
+                f"{SCHEMA_VERSION} and upgrades them when the index is next opened "
+                f"({upgrade_work(version, embedded=True)}).",
                 "Upgrades them now.", "records-upgrade"))
             return None  # judged by the rules of their own version, they would look broken
         missing_tables = [t for t in _TABLES if t not in _table_names(db)]

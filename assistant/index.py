@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -264,8 +265,8 @@ class Index:
         manifest = _manifest_from(Path(scale_out.describe()), db)
         _check_compatible(Path(scale_out.describe()), manifest, model_id, dimension)
         if db.schema_version() in UPGRADABLE_VERSIONS:
-            log.warning("upgrading %s to schema %d: counting its keyword statistics (about 1.5 minutes per "
-                        "million chunks)", scale_out.describe(), SCHEMA_VERSION)
+            log.warning("upgrading %s to schema %d: %s", scale_out.describe(), SCHEMA_VERSION,
+                        upgrade_work(db.schema_version(), embedded=False))
             db.hold_writer_lock(UPGRADE_LOCK_TIMEOUT_S)
             try:
                 _upgrade_records(db)
@@ -449,11 +450,7 @@ class Index:
         return row[0] if row else None
 
     def sentences(self, article_id: str) -> tuple[Sentence, ...]:
-        text = self.article_text(article_id) or ""
-        rows = self._db().execute(
-            "SELECT idx, start, \"end\" FROM sentences WHERE article_id=? ORDER BY idx", (article_id,)
-        )
-        return tuple(Sentence(article_id, i, s, e, text[s:e]) for i, s, e in rows)
+        return _sentences_of(self._db(), article_id)
 
     def chunks_of(self, article_id: str) -> tuple[Chunk, ...]:
         rows = self._db().execute(
@@ -513,6 +510,25 @@ class Index:
             ):
                 out[rowid] = np.frombuffer(blob, dtype=np.float32)
         return out
+
+    def sentence_vectors_in_chunks(self, rowids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Chunk rowid -> the stored vectors of the sentences inside the chunk (one row each), for
+        the chunks that have them: an article ingested before schema 3 has none until ingested again."""
+        sql = ('SELECT c.rowid, v.vector FROM chunks c JOIN sentences s ON s.article_id = c.article_id '
+               'AND s.start >= c.start AND s."end" <= c."end" '
+               "JOIN sentence_vectors v ON v.article_id = s.article_id AND v.idx = s.idx "
+               "WHERE c.rowid IN ({marks})")
+        found: dict[int, list[bytes]] = {}
+        for rowid, blob in _rows_in(self._db(), sql, [int(r) for r in rowids]):
+            found.setdefault(int(rowid), []).append(bytes(blob))
+        return {r: _sentence_matrix(blobs) for r, blobs in found.items()}
+
+    def sentence_vectors(self, article_id: str) -> dict[tuple[int, int], np.ndarray]:
+        """(start, end) -> stored vector, for the article's sentences that have one."""
+        rows = self._db().execute(
+            'SELECT s.start, s."end", v.vector FROM sentences s JOIN sentence_vectors v '
+            "ON v.article_id = s.article_id AND v.idx = s.idx WHERE s.article_id=?", (article_id,))
+        return {(int(a), int(b)): np.frombuffer(bytes(blob), dtype=np.float16).astype(np.float32) for a, b, blob in rows}
 
     # ----------------------------------------------------------------- searching
 
@@ -911,7 +927,7 @@ class IndexWriter:
             self.added_ids = [i for i, _ in keep]
             self.added_vectors = [v for _, v in keep]
         self.removed_rowids.update(gone - added_here)
-        for table in ("chunks", "sentences", "statements", "dedup_bands"):
+        for table in ("chunks", "sentences", "sentence_vectors", "statements", "dedup_bands"):
             db.execute(f"DELETE FROM {table} WHERE article_id=?", (article_id,))
         db.execute("DELETE FROM articles WHERE id=?", (article_id,))
         return existed
@@ -928,10 +944,14 @@ class IndexWriter:
         chunk_hashes: Sequence[str],
         statements: Sequence[Statement],
         added_at: str | None = None,
+        sentence_vectors: np.ndarray | None = None,
     ) -> None:
-        """Insert an article (replacing any previous version with the same id)."""
+        """Insert an article (replacing any previous version with the same id). Sentence vectors,
+        if given, are one per sentence in order."""
         if len(chunks) != len(vectors):
             raise ValueError("one vector per chunk is required")
+        if sentence_vectors is not None and len(sentence_vectors) != len(sentences):
+            raise ValueError("one vector per sentence is required")
         previous = self.db.execute("SELECT added_at FROM articles WHERE id=?", (article.id,)).fetchone()
         self.remove_article(article.id)
         stamp = now_iso()
@@ -955,6 +975,8 @@ class IndexWriter:
             'INSERT INTO sentences (article_id, idx, start, "end") VALUES (?,?,?,?)',
             [(s.article_id, s.index, s.start, s.end) for s in sentences],
         )
+        if sentence_vectors is not None:
+            self.put_sentence_vectors(sentences, sentence_vectors)
         for chunk, vector, text_hash in zip(chunks, vectors, chunk_hashes):
             vector = np.asarray(vector, dtype=np.float32)
             if vector.shape != (self.dimension,):
@@ -986,6 +1008,33 @@ class IndexWriter:
                 for s in statements
             ],
         )
+
+    def put_sentence_vectors(self, sentences: Sequence[Sentence], vectors: np.ndarray) -> None:
+        """Store (or replace) the sentences' vectors, float16: half the space, and a sentence's
+        cosine moves by about 0.001, far below what ranking or picking tells apart."""
+        rows = []
+        for sentence, vector in zip(sentences, vectors):
+            vector = np.asarray(vector, dtype=np.float32)
+            if vector.shape != (self.dimension,):
+                raise ValueError(f"sentence vector of shape {vector.shape}, expected ({self.dimension},)")
+            rows.append((sentence.article_id, sentence.index, text_hash(sentence.text),
+                         vector.astype(np.float16).tobytes()))
+        if rows:
+            self.changed = True
+            self.db.execute("DELETE FROM sentence_vectors WHERE article_id=?", (rows[0][0],))
+            self.db.executemany(
+                "INSERT INTO sentence_vectors (article_id, idx, text_hash, vector) VALUES (?,?,?,?)", rows)
+
+    def lacking_sentence_vectors(self, article_ids: Sequence[str]) -> list[str]:
+        """Those of the articles that have sentences but no sentence vectors (stored before schema 3)."""
+        with_sentences = {r[0] for r in _rows_in(self.db, "SELECT DISTINCT article_id FROM sentences "
+                                                          "WHERE article_id IN ({marks})", article_ids)}
+        with_vectors = {r[0] for r in _rows_in(self.db, "SELECT DISTINCT article_id FROM sentence_vectors "
+                                                        "WHERE article_id IN ({marks})", with_sentences)}
+        return [a for a in dict.fromkeys(article_ids) if a in with_sentences and a not in with_vectors]
+
+    def sentences(self, article_id: str) -> tuple[Sentence, ...]:
+        return _sentences_of(self.db, article_id)
 
     def _queue(self, rowids: Sequence[int], op: str) -> None:
         self.db.executemany(
@@ -1184,8 +1233,10 @@ def _next_generation(db: Database, writer: "IndexWriter") -> int:
 
 # ---------------------------------------------------------------- keyword statistics (bm25.py)
 
-# Schema versions an index is brought up to date from when opened (1: before bm25_terms).
-UPGRADABLE_VERSIONS = (1,)
+# Schema versions an index is brought up to date from when opened (1: before bm25_terms; 2:
+# before sentence_vectors).
+UPGRADABLE_VERSIONS = (1, 2)
+KEYWORDS_FROM_VERSION = 2  # an index older than this has its keyword statistics counted on upgrade
 UPGRADE_LOCK_TIMEOUT_S = 1800.0  # another process may be upgrading a large index
 
 
@@ -1273,21 +1324,32 @@ def _upgrade_records(db: Database) -> None:
     db.begin_write()
     try:
         db.migrate()
-        chunks = rebuild_keywords(db, fts_table=db.dialect == SQLITE)
+        chunks = rebuild_keywords(db, fts_table=db.dialect == SQLITE) if version < KEYWORDS_FROM_VERSION else 0
         _set_meta(db, schema_version=SCHEMA_VERSION)
         db.commit()
     except BaseException:
         db.rollback()
         raise
-    log.warning("upgraded %s from schema %d to %d (keyword terms and statistics of %d chunks) in %.1f s",
-                db.location, version, SCHEMA_VERSION, chunks, time.perf_counter() - started)
+    counted = f"keyword terms and statistics of {chunks} chunks; " if version < KEYWORDS_FROM_VERSION else ""
+    log.warning("upgraded %s from schema %d to %d (%sits articles gain sentence vectors when next ingested) "
+                "in %.1f s", db.location, version, SCHEMA_VERSION, counted, time.perf_counter() - started)
+
+
+def upgrade_work(version: int, embedded: bool) -> str:
+    """What upgrading records of schema `version` does, for the user waiting on it."""
+    if version < KEYWORDS_FROM_VERSION:
+        if embedded:
+            return "counting its keyword statistics and rebuilding its BM25 table (about 2.5 minutes per million chunks)"
+        return "counting its keyword statistics (about 1.5 minutes per million chunks)"
+    return ("adding the table of sentence vectors (seconds); articles gain their sentence vectors when "
+            "next ingested")
 
 
 def _upgrade_embedded(path: Path) -> dict:
     """Upgrade an embedded index in place under its write lock (waiting for another process that
     is upgrading it); the new manifest. A failure leaves the index as it was (one transaction)."""
-    log.warning("upgrading the index at %s to schema %d: counting its keyword statistics and rebuilding "
-                "its BM25 table (about 2.5 minutes per million chunks)", path, SCHEMA_VERSION)
+    version = int(_read_manifest(path)["schema_version"])
+    log.warning("upgrading the index at %s to schema %d: %s", path, SCHEMA_VERSION, upgrade_work(version, embedded=True))
     try:
         with _write_lock(path, timeout_s=UPGRADE_LOCK_TIMEOUT_S):
             return upgrade_records_file(path)
@@ -1475,12 +1537,14 @@ def _unchanged_source(db: Database, source: str, where: str, raw_hash: str) -> s
 
 
 def _vectors_by_text_hash(db: Database, hashes: Iterable[str]) -> dict[str, np.ndarray]:
-    """Stored vectors for chunk texts already embedded (so they are never embedded again)."""
+    """Stored vectors for chunk or sentence texts already embedded (so they are never embedded
+    again); a chunk's exact vector before a sentence's float16 one."""
     out: dict[str, np.ndarray] = {}
-    for part in _batches(list(set(hashes)), 500):
-        marks = ",".join("?" * len(part))
-        for h, blob in db.execute(f"SELECT text_hash, vector FROM chunks WHERE text_hash IN ({marks})", part):
-            out[h] = np.frombuffer(bytes(blob), dtype=np.float32)
+    for h, blob in _rows_in(db, "SELECT text_hash, vector FROM chunks WHERE text_hash IN ({marks})", set(hashes)):
+        out[h] = np.frombuffer(bytes(blob), dtype=np.float32)
+    rest = set(hashes) - set(out)
+    for h, blob in _rows_in(db, "SELECT text_hash, vector FROM sentence_vectors WHERE text_hash IN ({marks})", rest):
+        out[h] = np.frombuffer(bytes(blob), dtype=np.float16).astype(np.float32)
     return out
 
 
@@ -1568,6 +1632,23 @@ def _rows_in(db: Database, sql: str, keys: Iterable[int | str]) -> Iterator[tupl
     placeholders a query). NumPy integers become Python ints: neither driver takes them."""
     for part in _batches([k.item() if isinstance(k, np.generic) else k for k in keys], 500):
         yield from db.execute(sql.format(marks=",".join("?" * len(part))), part).fetchall()
+
+
+def _sentences_of(db: Database, article_id: str) -> tuple[Sentence, ...]:
+    row = db.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()
+    text = row[0] if row else ""
+    rows = db.execute('SELECT idx, start, "end" FROM sentences WHERE article_id=? ORDER BY idx', (article_id,))
+    return tuple(Sentence(article_id, i, s, e, text[s:e]) for i, s, e in rows)
+
+
+def text_hash(text: str) -> str:
+    """The key a chunk's or sentence's vector is found by (the same text is embedded once)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _sentence_matrix(blobs: Sequence[bytes]) -> np.ndarray:
+    """Stored float16 sentence vectors as one float32 matrix, a row each."""
+    return np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), -1).astype(np.float32)
 
 
 def _batches(items: Sequence, size: int) -> Iterator[list]:

@@ -21,20 +21,20 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from . import attribute, clean, dedup, normalize, read, segment
 from .embed import Embedder
 from .errors import ArticleNotFound
-from .index import Index, IndexWriter
+from .index import Index, IndexWriter, text_hash
 from .records import Article, Chunk, IngestReport, Problem, RawArticle, Sentence, Statement
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-# progress(stage, done, total): stage is "read" (files) or "embed" (chunks).
+# progress(stage, done, total): stage is "read" (files) or "embed" (chunk and sentence texts).
 Progress = Callable[[str, int, int], None]
 
 _TITLE_CHARS = 120
@@ -51,6 +51,17 @@ class Prepared:
     chunks: tuple[Chunk, ...]
     chunk_hashes: tuple[str, ...]
     statements: tuple[Statement, ...]
+    sentence_hashes: tuple[str, ...] = ()  # each sentence's text hash: its vector is stored too
+
+    @property
+    def text_hashes(self) -> tuple[str, ...]:
+        """Every text of the article that gets a vector: its chunks, then its sentences."""
+        return self.chunk_hashes + self.sentence_hashes
+
+    def sentence_vectors(self, vectors: Mapping[str, np.ndarray], dimension: int) -> np.ndarray:
+        if not self.sentences:
+            return np.zeros((0, dimension), np.float32)
+        return np.vstack([vectors[h] for h in self.sentence_hashes])
 
 
 @dataclass
@@ -63,6 +74,7 @@ class _Tally:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     embedded_hashes: set[str] = field(default_factory=set)  # chunk texts embedded in this run
+    embedded_sentence_hashes: set[str] = field(default_factory=set)  # and sentence texts (not also a chunk's)
     written_hashes: set[str] = field(default_factory=set)  # chunk texts of the articles written
     written: int = 0  # chunks written
 
@@ -99,6 +111,7 @@ def ingest(
     prepared, vectors = _prepare_and_embed(fresh, index, embedder, settings, tally, progress)
     with index.writer() as writer:
         _store_all(prepared, writer, embedder, settings, tally, vectors)
+        _add_missing_sentence_vectors(tally.unchanged, writer, embedder, tally)
         writer.log_ingest(
             len(tally.added), len(tally.updated), len(tally.unchanged), len(tally.duplicates),
             len(tally.removed), len(tally.problems),
@@ -114,6 +127,7 @@ def ingest(
         chunks_embedded=tally.embedded,
         chunks_written=tally.written,
         chunks_embedded_unused=tally.embedded_unused(),
+        sentences_embedded=len(tally.embedded_sentence_hashes),
         seconds=time.perf_counter() - started,
     )
 
@@ -270,8 +284,9 @@ def derive(article: Article, identity: str, settings: Settings) -> Prepared:
         fingerprint=dedup.fingerprint(article.text),
         sentences=tuple(sentences),
         chunks=tuple(chunks),
-        chunk_hashes=tuple(_text_hash(c.text) for c in chunks),
+        chunk_hashes=tuple(text_hash(c.text) for c in chunks),
         statements=tuple(attribute.extract_statements(article.id, article.text, sentences)),
+        sentence_hashes=tuple(text_hash(s.text) for s in sentences),
     )
 
 
@@ -309,10 +324,6 @@ def _title_from_text(text: str) -> str:
     return first_line[: _TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _text_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
 # ------------------------------------------------------------------------- classify and store
 
 
@@ -342,7 +353,7 @@ def _prepare_and_embed(
         prepared.append(item)
         window.append(item)
         window_chunks += len(item.chunks)
-        counter.found(len(item.chunk_hashes))
+        counter.found(len(item.text_hashes))
         if window_chunks >= EMBED_WINDOW:
             _embed_window(window, index, embedder, tally, vectors, counter)
             window, window_chunks = [], 0
@@ -389,25 +400,33 @@ def _embed_window(
     window: Sequence[Prepared], index: Index, embedder: Embedder, tally: _Tally, vectors: dict[str, np.ndarray],
     counter: _EmbedProgress,
 ) -> None:
-    """Vectors for the window's chunk texts the index and `vectors` lack (by text hash), each
-    embedded once; texts already held count as done."""
-    hashes = [h for item in window for h in item.chunk_hashes]
+    """Vectors for the window's chunk and sentence texts the index and `vectors` lack (by text
+    hash), each embedded once; texts already held count as done."""
+    hashes = [h for item in window for h in item.text_hashes]
     vectors.update(index.vectors_by_text_hash([h for h in hashes if h not in vectors]))
     to_embed = _texts_to_embed(window, vectors)
     counter.add(len(hashes) - len(to_embed))
     if to_embed:
         vectors.update(zip(to_embed.keys(), embedder.embed(list(to_embed.values()), progress=counter.add)))
-        tally.embedded_hashes.update(to_embed)
+        _count_embedded(window, to_embed, tally)
 
 
-def _texts_to_embed(items: Sequence[Prepared], known: dict[str, np.ndarray]) -> dict[str, str]:
-    """text hash -> chunk text for every chunk text without a vector yet, each once."""
+def _texts_to_embed(items: Sequence[Prepared], known: Mapping[str, np.ndarray]) -> dict[str, str]:
+    """text hash -> text for every chunk and sentence text without a vector yet, each once (a
+    one-sentence chunk is embedded once for both)."""
     to_embed: dict[str, str] = {}
     for item in items:
-        for chunk, h in zip(item.chunks, item.chunk_hashes):
+        texts = [c.text for c in item.chunks] + [s.text for s in item.sentences]
+        for text, h in zip(texts, item.text_hashes):
             if h not in known and h not in to_embed:
-                to_embed[h] = chunk.text
+                to_embed[h] = text
     return to_embed
+
+
+def _count_embedded(items: Sequence[Prepared], embedded: Iterable[str], tally: _Tally) -> None:
+    chunk_hashes = {h for item in items for h in item.chunk_hashes}
+    for h in embedded:
+        (tally.embedded_hashes if h in chunk_hashes else tally.embedded_sentence_hashes).add(h)
 
 
 def _store_all(
@@ -509,22 +528,51 @@ def _embed_and_put(
     tally: _Tally,
     vectors: dict[str, np.ndarray] | None = None,
 ) -> None:
-    """Write the articles, embedding only chunk texts neither `vectors` nor the index holds (a
-    wire copy promoted to original, a text another worker stored meanwhile)."""
-    known = dict(vectors or {})
-    hashes = [h for item, _ in pending for h in item.chunk_hashes if h not in known]
-    known.update(writer.vectors_by_text_hash(hashes))
-    to_embed = _texts_to_embed([item for item, _ in pending], known)
-    if to_embed:
-        known.update(zip(to_embed.keys(), embedder.embed(list(to_embed.values()))))
-        tally.embedded_hashes.update(to_embed)
+    """Write the articles, embedding only texts neither `vectors` nor the index holds (a wire
+    copy promoted to original, a text another worker stored meanwhile)."""
+    items = [item for item, _ in pending]
+    known = _vectors_for(items, writer, embedder, tally, vectors)
     for item, status in pending:
         tally.written += len(item.chunks)
         tally.written_hashes.update(item.chunk_hashes)
         item_vectors = np.vstack([known[h] for h in item.chunk_hashes]) if item.chunks else np.zeros((0, writer.dimension), np.float32)
         writer.put_article(item.article, item.identity, item.fingerprint.signature, item.fingerprint.bands,
-                           item.sentences, item.chunks, item_vectors, item.chunk_hashes, item.statements)
+                           item.sentences, item.chunks, item_vectors, item.chunk_hashes, item.statements,
+                           sentence_vectors=item.sentence_vectors(known, writer.dimension))
         (tally.updated if status == "updated" else tally.added).append(item.article.id)
+
+
+def _vectors_for(
+    items: Sequence[Prepared], writer: IndexWriter, embedder: Embedder, tally: _Tally,
+    vectors: Mapping[str, np.ndarray] | None,
+) -> dict[str, np.ndarray]:
+    """Vectors for every text of `items`: from `vectors`, else the index, else embedded now."""
+    wanted = [h for item in items for h in item.text_hashes]
+    given = vectors or {}
+    known = {h: given[h] for h in wanted if h in given}  # not a copy of `vectors`: it holds the whole run
+    known.update(writer.vectors_by_text_hash([h for h in wanted if h not in known]))
+    to_embed = _texts_to_embed(items, known)
+    if to_embed:
+        known.update(zip(to_embed.keys(), embedder.embed(list(to_embed.values()))))
+        _count_embedded(items, to_embed, tally)
+    return known
+
+
+def _add_missing_sentence_vectors(article_ids: Sequence[str], writer: IndexWriter, embedder: Embedder,
+                                  tally: _Tally) -> None:
+    """Unchanged articles stored before sentence vectors existed (an index upgraded from schema
+    2) get them now: ingesting the same files again completes the upgrade."""
+    stored = {a: writer.sentences(a) for a in writer.lacking_sentence_vectors(article_ids)}
+    texts = {text_hash(s.text): s.text for sentences in stored.values() for s in sentences}
+    if not texts:
+        return
+    known = writer.vectors_by_text_hash(texts)
+    to_embed = {h: t for h, t in texts.items() if h not in known}
+    if to_embed:
+        known.update(zip(to_embed, embedder.embed(list(to_embed.values()))))
+        tally.embedded_sentence_hashes.update(to_embed)
+    for sentences in stored.values():
+        writer.put_sentence_vectors(sentences, np.vstack([known[text_hash(s.text)] for s in sentences]))
 
 
 # ------------------------------------------------------------------------- remove
@@ -544,6 +592,7 @@ def remove(article_id: str, index: Index, embedder: Embedder, settings: Settings
         writer.log_ingest(0, len(tally.updated), 0, 0, len(tally.removed), 0)
     return IngestReport(removed=tuple(tally.removed), updated=tuple(tally.updated),
                         chunks_embedded=tally.embedded, chunks_written=tally.written,
+                        sentences_embedded=len(tally.embedded_sentence_hashes),
                         seconds=time.perf_counter() - started)
 
 

@@ -22,7 +22,7 @@ from .index import RECORDS, Index, ScaleOut
 log = logging.getLogger(__name__)
 
 # Tables in copy order; meta is handled on its own (the target's own timestamps stay).
-TABLES = ("articles", "sentences", "chunks", "statements", "dedup_bands", "ingest_log", "bm25_terms")
+TABLES = ("articles", "sentences", "sentence_vectors", "chunks", "statements", "dedup_bands", "ingest_log", "bm25_terms")
 BATCH = 1000
 
 Progress = Callable[[str, int, int], None]

@@ -194,6 +194,7 @@ class IngestReport:
     chunks_embedded: int = 0  # chunk texts the model embedded in this run (new text only)
     chunks_written: int = 0  # chunks of the added and updated articles (vectors new or reused)
     chunks_embedded_unused: int = 0  # embedded before the article proved a wire copy: not indexed
+    sentences_embedded: int = 0  # sentence texts embedded in this run (a one-sentence chunk counts as a chunk)
     seconds: float = 0.0
 
     @property

@@ -78,7 +78,7 @@ class Tuning:
 
     pool: int = 40  # candidates from each of dense and BM25, per query (30 and 100 scored the same)
     fusion: str = "score"  # "score": scaled cosine + scaled BM25; "rrf": reciprocal rank fusion
-    dense_weight: float = 1.0
+    dense_weight: float = 1.1  # 1.0 before sentence matching; 1.1 with it (+0.003 all_evidence@10)
     bm25_weight: float = 1.0
     rrf_k: int = 60  # only for fusion="rrf"
     outlet_boost: float = 0.8  # added for a named outlet, in units of a top score in one list
@@ -88,6 +88,7 @@ class Tuning:
     coverage: bool = True  # the best article of each part and named outlet moves up
     bridge: bool = True  # search again with a name the top articles share (bridge.py)
     runner_up: bool = True  # and re-rank below the top articles with a second such name
+    sentence_match: bool = True  # a chunk's cosine is its best sentence's when higher (see rank)
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,8 @@ class Gathered:
     bm25: tuple[tuple[tuple[int, float], ...], ...]  # per query: (rowid, bm25), best first
     candidates: Mapping[int, _Candidate]
     cosines: tuple[Mapping[int, float], ...] = ()  # per query: rowid -> cosine, every candidate
+    # per query: rowid -> best cosine of one sentence of the chunk (chunks with sentence vectors)
+    sentence_cosines: tuple[Mapping[int, float], ...] = ()
 
 
 class Retriever:
@@ -226,8 +229,11 @@ class Retriever:
         bm25 = keyword_search.result()
         meta = self.index.chunk_articles({r for ranking in dense + bm25 for r, _ in ranking})
         cosines: tuple[Mapping[int, float], ...] = ()
+        sentence_cosines: tuple[Mapping[int, float], ...] = ()
         if self.tuning.fusion == "score":
             cosines = self._all_cosines(list(meta), vectors)
+            if self.tuning.sentence_match:
+                sentence_cosines = self._sentence_cosines(list(meta), vectors)
         return Gathered(
             queries=tuple(queries),
             vectors=vectors,
@@ -235,6 +241,7 @@ class Retriever:
             bm25=tuple(tuple(b) for b in bm25),
             candidates={r: _Candidate(r, *m) for r, m in meta.items()},
             cosines=cosines,
+            sentence_cosines=sentence_cosines,
         )
 
     # ------------------------------------------------------------------ steps
@@ -279,6 +286,18 @@ class Retriever:
         return tuple(
             {r: float(similarities[i, j]) for i, r in enumerate(rows)} for j in range(similarities.shape[1])
         )
+
+    def _sentence_cosines(self, rowids: list[int], vectors: np.ndarray) -> tuple[dict[int, float], ...]:
+        """Per query, each candidate's best cosine with one of its sentences. A chunk of an article
+        stored without sentence vectors (before schema 3) is left out: its chunk cosine stands."""
+        stored = self.index.sentence_vectors_in_chunks(rowids)
+        rows = list(stored)
+        if not rows:
+            return tuple({} for _ in range(len(vectors)))
+        similarities = np.vstack([stored[r] for r in rows]) @ np.asarray(vectors, dtype=np.float32).T
+        first_rows = np.cumsum([0] + [len(stored[r]) for r in rows[:-1]])
+        best = np.maximum.reduceat(similarities, first_rows, axis=0)
+        return tuple({r: float(best[i, j]) for i, r in enumerate(rows)} for j in range(best.shape[1]))
 
     def _with_cosines(self, by_row: dict[int, float], chosen: Sequence[int], vector: np.ndarray) -> dict[int, float]:
         """Cosines with the question for the candidates and every returned passage."""
@@ -344,13 +363,26 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 def rank(gathered: Gathered, hints: QueryHints, tuning: Tuning) -> tuple[list[str], dict[int, float]]:
     """(article ids best first, chunk rowid -> overall score) from what the searches found."""
     if tuning.fusion == "score":
-        fused = [_score_fusion(c, b, tuning) for c, b in zip(gathered.cosines, gathered.bm25)]
+        cosines = _best_sentence_or_chunk(gathered) if tuning.sentence_match else gathered.cosines
+        fused = [_score_fusion(c, b, tuning) for c, b in zip(cosines, gathered.bm25)]
     else:
         fused = [_rank_fusion(d, b, tuning) for d, b in zip(gathered.dense, gathered.bm25)]
     unit = 1.0 if tuning.fusion == "score" else 1.0 / (tuning.rrf_k + 1)
     per_query = [_boosted(scores, q, gathered.candidates, tuning, unit) for scores, q in zip(fused, gathered.queries)]
     overall = _best_of_queries(per_query, tuning.part_weight)
     return _article_order(per_query, overall, gathered.candidates, hints, tuning), overall
+
+
+def _best_sentence_or_chunk(gathered: Gathered) -> tuple[dict[int, float], ...]:
+    """Per query, a chunk's cosine or its best sentence's, whichever is higher: a clause that one
+    sentence of a longer chunk answers is not diluted by the rest of the chunk (on MultiHop-RAG
+    all_evidence@4 0.676 -> 0.688, @10 0.892 -> 0.901 with dense_weight 1.1)."""
+    if not gathered.sentence_cosines:
+        return tuple(dict(c) for c in gathered.cosines)
+    return tuple(
+        {r: max(c, sentences.get(r, c)) for r, c in cosines.items()}
+        for cosines, sentences in zip(gathered.cosines, gathered.sentence_cosines)
+    )
 
 
 def _score_fusion(cosines: Mapping[int, float], bm25: Sequence[tuple[int, float]], t: Tuning) -> dict[int, float]:

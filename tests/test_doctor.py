@@ -216,9 +216,32 @@ def test_an_index_of_the_previous_schema_is_reported_as_upgradable_and_repair_up
     (finding,) = doctor.diagnose(path)
     assert (finding.code, finding.severity) == ("records-upgrade", "warning")
     assert "upgrades them when the index is next opened" in finding.problem
-    assert doctor.repair(path)[0] == "Upgraded the records to schema version 2."
+    assert doctor.repair(path)[0] == "Upgraded the records to schema version 3."
     assert doctor.diagnose(path) == []
     assert snapshot(open_index(assistant)) == expected
+
+
+def test_an_index_from_before_sentence_vectors_is_upgraded_and_ingesting_again_completes_it(built):
+    assistant, source = built
+    path = assistant.index_path
+    expected = snapshot(open_index(assistant))
+    change_records(path, "DROP TABLE sentence_vectors", "UPDATE meta SET value='2' WHERE key='schema_version'")
+    manifest = json.loads((path / MANIFEST).read_text())
+    (path / MANIFEST).write_text(json.dumps({**manifest, "schema_version": 2}))
+    (finding,) = doctor.diagnose(path)
+    assert finding.code == "records-upgrade" and "adding the table of sentence vectors" in finding.problem
+    assert doctor.repair(path)[0] == "Upgraded the records to schema version 3."
+    assert doctor.diagnose(path) == []
+    index = open_index(assistant)
+    assert snapshot(index) == expected and index.sentence_vectors_in_chunks(range(1, 100)) == {}
+    index.close()
+    again = Assistant(assistant.settings, path, embedder=assistant.embedder).ingest([source])
+    assert len(again.unchanged) == 12 and again.chunks_embedded == 0 and again.sentences_embedded > 0
+    index = open_index(assistant)
+    sentences = index.sentences(index.list_articles()[0].id)
+    assert len(index.sentence_vectors(sentences[0].article_id)) == len(sentences)
+    index.close()
+    assert Assistant(assistant.settings, path, embedder=assistant.embedder).ingest([source]).sentences_embedded == 0
 
 
 def test_rows_without_an_article_are_found_and_deleted(built):

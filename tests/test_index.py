@@ -11,6 +11,7 @@ from assistant import bm25, segment
 from assistant.errors import IndexCorrupt, IndexIncompatible, IndexLocked, IndexNotFound
 from assistant.db import SCHEMA_VERSION
 from assistant.index import MANIFEST, RECORDS, VECTORS, Index, _write_lock, rebuild_keywords
+from assistant.index import text_hash as index_text_hash
 from assistant.records import Article, Filters
 
 TEXT = "The ministry denied the strike. Prigozhin said his camps were hit. He vowed revenge on everyone."
@@ -40,7 +41,7 @@ def test_manifest_describes_the_index(index, fake_embedder):
     manifest = json.loads((index.path / MANIFEST).read_text())
     assert manifest["embedding_model"] == fake_embedder.model_id
     assert manifest["dimension"] == fake_embedder.dimension
-    assert manifest["schema_version"] == SCHEMA_VERSION == 2
+    assert manifest["schema_version"] == SCHEMA_VERSION == 3
     assert manifest["counts"]["articles"] == 1 and manifest["counts"]["chunks"] == 3
     assert manifest["generation"] == 1
 
@@ -162,6 +163,27 @@ def test_a_second_writer_gets_a_clear_message(index):
     finally:
         release.set()
         holder.join(10)
+
+
+def test_sentence_vectors_are_stored_found_by_chunk_and_text_and_removed_with_the_article(index, fake_embedder):
+    article = _article()
+    sentences = segment.split_sentences(article.id, article.text)
+    chunks = segment.make_chunks(article.id, article.text, sentences, 60, 0)
+    by_sentence = fake_embedder.embed([s.text for s in sentences])
+    with index.writer() as w:
+        w.put_article(article, "content", None, (), sentences, chunks, fake_embedder.embed([c.text for c in chunks]),
+                      [f"c{c.index}" for c in chunks], (), sentence_vectors=by_sentence)
+    rowids = [r for r, _ in index.search_dense(fake_embedder.embed(["strike"])[0], 10)]
+    in_chunks = index.sentence_vectors_in_chunks(rowids)
+    assert sum(len(m) for m in in_chunks.values()) == len(sentences) == 3  # each sentence in its chunk
+    stored = index.sentence_vectors(article.id)
+    for sentence, vector in zip(sentences, by_sentence):
+        assert np.allclose(stored[(sentence.start, sentence.end)], vector, atol=1e-3)  # float16
+    # A later article holding the same sentence reuses its vector instead of embedding it again.
+    assert set(index.vectors_by_text_hash([index_text_hash(sentences[1].text)])) == {index_text_hash(sentences[1].text)}
+    with index.writer() as w:
+        w.remove_article(article.id)
+    assert index.sentence_vectors(article.id) == {} and index.sentence_vectors_in_chunks(rowids) == {}
 
 
 def test_remove_article_removes_vectors_and_bm25(index, fake_embedder):

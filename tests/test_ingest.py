@@ -116,7 +116,9 @@ def test_adding_one_article_embeds_only_that_article(assistant, embedder, tmp_pa
     new = _write(tmp_path / "new.md", title="New", source="Reuters", body=STORY)
     report = assistant.ingest([SAMPLE_DIR, new])
     assert len(report.added) == 1 and len(report.unchanged) == 8
-    assert embedder.texts - embedded == len(assistant.index.chunks_of(report.added[0]))
+    assert report.chunks_embedded == len(assistant.index.chunks_of(report.added[0]))
+    assert report.sentences_embedded > 0  # the one-paragraph story's sentences, each scored on its own
+    assert embedder.texts - embedded == report.chunks_embedded + report.sentences_embedded
 
 
 def test_bad_input_is_reported_and_good_input_kept(assistant, tmp_path):
@@ -189,7 +191,7 @@ def test_articles_are_embedded_in_windows_while_others_are_prepared_and_progress
     report = assistant.ingest([SAMPLE_DIR], progress=lambda stage, done, total: calls.append((stage, done, total)))
     embedded = [(done, total) for stage, done, total in calls if stage == "embed"]
     chunks = assistant.stats().chunks
-    assert embedder.calls > 1 and report.chunks_embedded == embedder.texts
+    assert embedder.calls > 1 and report.chunks_embedded + report.sentences_embedded == embedder.texts
     assert embedded[-1][0] == embedded[-1][1] >= chunks  # the bar closes at its total, once
     assert all(done < total for done, total in embedded[:-1])  # never "finished" before the end
     assert [d for d, _ in embedded] == sorted(d for d, _ in embedded)

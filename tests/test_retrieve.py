@@ -25,7 +25,8 @@ def make_index(path: Path, embedder, articles: list[dict]) -> Index:
     return index
 
 
-def add_articles(index: Index, embedder, articles: list[dict]) -> None:
+def add_articles(index: Index, embedder, articles: list[dict], sentence_vectors: bool = True) -> None:
+    """As ingest stores them; without `sentence_vectors`, as an index of schema 2 holds them."""
     with index.writer() as writer:
         for item in articles:
             text = item["text"]
@@ -41,7 +42,9 @@ def add_articles(index: Index, embedder, articles: list[dict]) -> None:
             chunks = segment.make_chunks(article.id, text, sentences, item.get("max_chars", 900), 0)
             vectors = embedder.embed([c.text for c in chunks])
             hashes = [hashlib.sha1(c.text.encode()).hexdigest() for c in chunks]
-            writer.put_article(article, "id", None, (), sentences, chunks, vectors, hashes, ())
+            by_sentence = embedder.embed([s.text for s in sentences]) if sentence_vectors else None
+            writer.put_article(article, "id", None, (), sentences, chunks, vectors, hashes, (),
+                               sentence_vectors=by_sentence)
 
 
 NEWS = [
@@ -70,6 +73,46 @@ def retriever_for(index, embedder, settings, **tuning) -> Retriever:
 
 
 # ------------------------------------------------------------------------- fusion
+
+
+FILLER = " ".join(f"The {w} committee met on {d} to discuss the budget for parks and libraries." for w, d in
+                  (("city", "Monday"), ("county", "Tuesday"), ("school", "Wednesday"), ("water", "Thursday"),
+                   ("transit", "Friday"), ("arts", "Saturday")))
+PILOT = [
+    {"id": "long", "title": "Council week",
+     "text": "The harbor pilot denied steering the tanker into the pier. " + FILLER, "max_chars": 2000},
+    {"id": "short", "title": "Pier news", "text": "The tanker pier reopened after repairs."},
+]
+
+
+def _first_article(index, embedder, settings, **tuning) -> str:
+    question = "Who denied steering the tanker into the pier?"
+    return retriever_for(index, embedder, settings, bm25_weight=0.0, **tuning).retrieve(question).passages[0].article.id
+
+
+def test_one_sentence_of_a_long_chunk_matches_as_well_as_a_short_chunk_would(tmp_path, fake_embedder, settings):
+    # The long chunk's one matching sentence is diluted by the rest in its chunk vector; its own
+    # vector is not (dense only here, so the keyword score does not decide).
+    index = make_index(tmp_path / "pilot", fake_embedder, PILOT)
+    try:
+        assert _first_article(index, fake_embedder, settings) == "long"
+        assert _first_article(index, fake_embedder, settings, sentence_match=False) == "short"
+        gathered = retriever_for(index, fake_embedder, settings).gather("Who denied steering the tanker?",
+                                                                       retrieve.QueryHints())
+        long_row = next(r for r, c in gathered.candidates.items() if c.article_id == "long")
+        assert gathered.sentence_cosines[0][long_row] > gathered.cosines[0][long_row] + 0.3
+    finally:
+        index.close()
+
+
+def test_articles_stored_without_sentence_vectors_are_matched_by_their_chunks(tmp_path, fake_embedder, settings):
+    index = Index.create(tmp_path / "old", fake_embedder.model_id, fake_embedder.dimension)
+    add_articles(index, fake_embedder, PILOT, sentence_vectors=False)
+    try:
+        assert _first_article(index, fake_embedder, settings) == "short"  # as before sentence vectors
+        assert index.sentence_vectors_in_chunks([1, 2]) == {}
+    finally:
+        index.close()
 
 
 def test_the_article_matching_the_question_comes_first_with_its_scores(news, fake_embedder, settings):
