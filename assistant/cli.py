@@ -156,7 +156,7 @@ def format_ingest_report(report: IngestReport, index_path: str) -> str:
     lines.append(f"  chunks written:  {report.chunks_written}")
     lines.append(f"  chunks embedded: {report.chunks_embedded} in {report.seconds:.1f} s{_unused_note(report)}")
     if report.sentences_embedded:
-        lines.append(f"  sentences embedded: {report.sentences_embedded} (each scored on its own in search)")
+        lines.append(f"  sentences embedded: {report.sentences_embedded}")
     for copy_id, original in report.duplicates:
         lines.append(f"  duplicate: {copy_id} copies {original}")
     for problem in report.problems:
