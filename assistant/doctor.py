@@ -68,14 +68,15 @@ NEEDS_REINGEST = "needs-reingest"
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _TABLES = ("meta", "articles", "sentences", "chunks", "chunks_fts", "statements", "dedup_bands", "ingest_log",
            "bm25_terms", "sentence_vectors")
-_ARTICLE_TABLES = ("chunks", "sentences", "statements", "dedup_bands")  # rows that belong to an article
+_ARTICLE_TABLES = ("chunks", "sentences", "sentence_vectors", "statements", "dedup_bands")  # rows of an article
 _REQUIRED_META = ("schema_version", "embedding_model", "dimension", "generation")
 _MANIFEST_FIELDS = ("format", "schema_version", "embedding_model", "dimension", "generation", "counts")
 _SHOWN = 5  # how many examples a finding names
 # Findings that repair fixes inside records.sqlite (one transaction, then new derived files).
 _RECORD_REPAIRS = frozenset({
     "records-damaged", "records-missing", "records-tables-missing", "records-meta-missing",
-    "orphan-chunks", "orphan-sentences", "orphan-statements", "orphan-dedup_bands", "chunks-invalid",
+    "orphan-chunks", "orphan-sentences", "orphan-sentence_vectors", "orphan-statements", "orphan-dedup_bands",
+    "chunks-invalid",
     "copies-without-original", "fts-mismatch", "fts-damaged", "fts-unreadable", "articles-unsearchable",
     "keyword-stats-mismatch",
 })
@@ -291,6 +292,13 @@ def _check_rows(db: sqlite3.Connection, meta: dict[str, str]) -> list[Finding]:
                 "error", RECORDS, f"{orphans} row(s) of the {table} table belong to no stored article "
                 "(they can show up in answers without a source).",
                 "Deletes them.", f"orphan-{table}"))
+    lacking = db.execute("SELECT COUNT(DISTINCT article_id) FROM sentences WHERE article_id NOT IN "
+                         "(SELECT article_id FROM sentence_vectors)").fetchone()[0]
+    if lacking:
+        findings.append(Finding(
+            "info", RECORDS, f"{lacking} article(s) have no sentence vectors (stored before schema 3): search "
+            "matches them by whole chunks only.",
+            "None: ingest their files again; only their sentences are embedded.", "sentence-vectors-missing"))
     bad = _bad_chunk_articles(db, meta)
     if bad:
         findings.append(Finding(

@@ -231,12 +231,15 @@ def test_an_index_from_before_sentence_vectors_is_upgraded_and_ingesting_again_c
     (finding,) = doctor.diagnose(path)
     assert finding.code == "records-upgrade" and "adding the table of sentence vectors" in finding.problem
     assert doctor.repair(path)[0] == "Upgraded the records to schema version 3."
-    assert doctor.diagnose(path) == []
+    (finding,) = doctor.diagnose(path)
+    assert (finding.code, finding.severity) == ("sentence-vectors-missing", "info")
+    assert finding.problem.startswith("12 article(s) have no sentence vectors") and "ingest their files" in finding.repair
     index = open_index(assistant)
     assert snapshot(index) == expected and index.sentence_vectors_in_chunks(range(1, 100)) == {}
     index.close()
     again = Assistant(assistant.settings, path, embedder=assistant.embedder).ingest([source])
     assert len(again.unchanged) == 12 and again.chunks_embedded == 0 and again.sentences_embedded > 0
+    assert doctor.diagnose(path) == []
     index = open_index(assistant)
     sentences = index.sentences(index.list_articles()[0].id)
     assert len(index.sentence_vectors(sentences[0].article_id)) == len(sentences)
