@@ -207,7 +207,7 @@ class Index:
         manifest = _read_manifest(path)
         _check_compatible(path, manifest, model_id, dimension)
         if int(manifest["schema_version"]) in UPGRADABLE_VERSIONS:
-            manifest = _upgrade_embedded(path)
+            manifest = _upgrade_embedded(path, int(manifest["schema_version"]))
         index = cls(path, manifest)
         index._check_records()
         return index
@@ -1345,10 +1345,9 @@ def upgrade_work(version: int, embedded: bool) -> str:
             "next ingested")
 
 
-def _upgrade_embedded(path: Path) -> dict:
+def _upgrade_embedded(path: Path, version: int) -> dict:
     """Upgrade an embedded index in place under its write lock (waiting for another process that
     is upgrading it); the new manifest. A failure leaves the index as it was (one transaction)."""
-    version = int(_read_manifest(path)["schema_version"])
     log.warning("upgrading the index at %s to schema %d: %s", path, SCHEMA_VERSION, upgrade_work(version, embedded=True))
     try:
         with _write_lock(path, timeout_s=UPGRADE_LOCK_TIMEOUT_S):
@@ -1539,10 +1538,11 @@ def _unchanged_source(db: Database, source: str, where: str, raw_hash: str) -> s
 def _vectors_by_text_hash(db: Database, hashes: Iterable[str]) -> dict[str, np.ndarray]:
     """Stored vectors for chunk or sentence texts already embedded (so they are never embedded
     again); a chunk's exact vector before a sentence's float16 one."""
+    wanted = set(hashes)
     out: dict[str, np.ndarray] = {}
-    for h, blob in _rows_in(db, "SELECT text_hash, vector FROM chunks WHERE text_hash IN ({marks})", set(hashes)):
+    for h, blob in _rows_in(db, "SELECT text_hash, vector FROM chunks WHERE text_hash IN ({marks})", wanted):
         out[h] = np.frombuffer(bytes(blob), dtype=np.float32)
-    rest = set(hashes) - set(out)
+    rest = wanted - set(out)
     for h, blob in _rows_in(db, "SELECT text_hash, vector FROM sentence_vectors WHERE text_hash IN ({marks})", rest):
         out[h] = np.frombuffer(bytes(blob), dtype=np.float16).astype(np.float32)
     return out
