@@ -8,14 +8,28 @@ Encoding a million chunks with MiniLM takes hours on 2 cores, so the indexes are
   full size). Chunks inside the pool get their real vector; every other chunk gets a generated
   vector: a mix of two pool vectors plus Gaussian noise, renormalised (so the vector space keeps
   the clusters of real embeddings, which is what approximate indexes are sensitive to);
+- sentence vectors (schema 3: one float16 vector per sentence, keyed by assistant.index.text_hash
+  of the sentence text, as ingest stores them): the same split. Every sentence of the pool's
+  articles is embedded with MiniLM (a second, sentence pool, cached beside the chunk pool: ~21
+  sentences per article, 36.6k short texts at full size, embedded once in ~12 min on the shared
+  2 cores); the sentences of every other article get generated vectors drawn the same way from
+  the sentence pool (not from their chunk's vector: timing, not ranking, is measured above the
+  pool). Retrieval then scores
+  candidates by their best sentence and answers read the stored vectors, as in the product. An
+  index built without sentence vectors (schema 2, or an older bench build) is rebuilt, never
+  measured;
 - statements are not extracted in the bulk build (attribution costs ~40 ms per article).
 Indexes are written inside Index.writer() transactions of 250k chunks (the rows put_article
-writes, inserted with executemany; the writer's commit updates FAISS and the manifest as ingest). Questions are real MiniLM-embedded questions about stories in the real-vector part.
+writes, inserted with executemany; the writer's commit updates FAISS and the manifest as ingest).
+Questions are real MiniLM-embedded questions about stories in the real-vector part.
 
 Each step runs in a fresh process (honest peak memory and cold start):
-  build    generate + write an index of N chunks (reused on later runs if it exists)
+  build    generate + write an index of N chunks (reused on later runs if it exists, was built
+           from the same pools and has a vector for every sentence)
   measure  cold start (imports + open index + load model + first answer), then retrieval and
-           answer latency p50/p95 over the questions, and the time of each retrieval part
+           answer latency p50/p95 over the questions, the time of each retrieval part (the
+           sentence-vector read + best-sentence scoring is one), and an A/B of whole retrievals
+           with sentence matching on and off, alternated question by question
   ann      FAISS exact IndexFlatIP vs IVF (and HNSW) on the index's vectors: recall@10, latency
   llama    the plain llama-index pipeline (VectorStoreIndex, SimpleVectorStore, same embedder)
            on the same chunks, vectors and questions
@@ -107,6 +121,7 @@ class PreparedArticle:
     sentence_spans: np.ndarray  # (n, 2) start, end
     chunk_spans: np.ndarray  # (m, 2) start, end
     vectors: np.ndarray | None = None  # (m, d)
+    sentence_vectors: np.ndarray | None = None  # (n, d), float16 as stored
 
 
 def prepare_article(number: int, seed: int, max_chars: int, overlap: int) -> PreparedArticle:
@@ -141,6 +156,11 @@ def chunk_texts(article: PreparedArticle) -> list[str]:
     return [text[s:e] for s, e in article.chunk_spans]
 
 
+def sentence_texts(article: PreparedArticle) -> list[str]:
+    text = article.fields["text"]
+    return [text[s:e] for s, e in article.sentence_spans]
+
+
 def synthetic_vectors(pool: np.ndarray, n: int, seed: int, number: int) -> np.ndarray:
     """Generated unit vectors: a mix of two real pool vectors plus noise (deterministic)."""
     rng = np.random.default_rng([seed, number])
@@ -160,10 +180,17 @@ def pool_paths(workdir: Path, config_key: str) -> tuple[Path, Path]:
 
 
 def build_pool(config: ScaleConfig, workdir: Path) -> dict[str, Any]:
-    """Real embeddings of the chunks of the first articles; cached in the workdir."""
+    """Real embeddings of the chunks of the first articles, and of those articles' sentences
+    (meta["sentences"]); both cached in the workdir."""
     settings = bench_settings(workdir)
     embedder = bench_embedder(config.embedder, settings)
     key = f"{config.embedder}-{embedder.model_id.replace('/', '_')}-{config.seed}-{config.pool_chunks}-{settings.chunk_max_chars}"
+    meta = _chunk_pool(config, workdir, settings, embedder, key)
+    meta["sentences"] = _sentence_pool(config, workdir, settings, embedder, key, meta["articles"])
+    return meta
+
+
+def _chunk_pool(config: ScaleConfig, workdir: Path, settings, embedder, key: str) -> dict[str, Any]:
     vectors_path, meta_path = pool_paths(workdir, key)
     if vectors_path.exists() and meta_path.exists():
         meta = json.loads(meta_path.read_text())
@@ -191,29 +218,69 @@ def build_pool(config: ScaleConfig, workdir: Path) -> dict[str, Any]:
     return meta
 
 
+def _sentence_pool(config: ScaleConfig, workdir: Path, settings, embedder, key: str, articles: int) -> dict[str, Any]:
+    """Real embeddings of every sentence of the chunk pool's articles (what ingest stores for
+    them), with each article's first row in `offsets`."""
+    key = f"{key}-sentences"
+    vectors_path, meta_path = pool_paths(workdir, key)
+    if vectors_path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        meta["reused"] = True
+        return meta
+    texts: list[str] = []
+    offsets = [0]
+    for number in range(articles):
+        article = prepare_article(number, config.seed, settings.chunk_max_chars, settings.chunk_overlap_sentences)
+        texts.extend(sentence_texts(article))
+        offsets.append(len(texts))
+    started = time.perf_counter()
+    vectors = embedder.embed(texts)
+    seconds = time.perf_counter() - started
+    workdir.mkdir(parents=True, exist_ok=True)
+    np.save(vectors_path, vectors.astype(np.float32))
+    meta = {
+        "key": key, "vectors": str(vectors_path), "articles": articles, "sentences": len(texts),
+        "offsets": offsets, "embed_s": round(seconds, 2),
+        "sentences_per_s": round(len(texts) / seconds, 1) if seconds else None,
+    }
+    meta_path.write_text(json.dumps(meta))
+    return meta
+
+
 # ------------------------------------------------------------------------------------ build
 
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(pool_path: str, offsets: list[int], seed: int, max_chars: int, overlap: int) -> None:
-    _WORKER.update(pool=np.load(pool_path), offsets=offsets, seed=seed, max_chars=max_chars, overlap=overlap)
+def _worker_init(pool_path: str, offsets: list[int], sentence_pool_path: str, sentence_offsets: list[int],
+                 seed: int, max_chars: int, overlap: int) -> None:
+    _WORKER.update(pool=np.load(pool_path), offsets=offsets, sentence_pool=np.load(sentence_pool_path),
+                   sentence_offsets=sentence_offsets, seed=seed, max_chars=max_chars, overlap=overlap)
 
 
 def _worker_batch(numbers: range) -> list[PreparedArticle]:
-    pool, offsets, seed = _WORKER["pool"], _WORKER["offsets"], _WORKER["seed"]
+    seed = _WORKER["seed"]
     out = []
     for number in numbers:
         article = prepare_article(number, seed, _WORKER["max_chars"], _WORKER["overlap"])
-        n = len(article.chunk_spans)
-        if number + 1 < len(offsets):  # inside the pool: the chunk's own real embedding
-            article.vectors = pool[offsets[number] : offsets[number + 1]]
-            if len(article.vectors) != n:
-                raise RuntimeError(f"pool does not match article {number}: {len(article.vectors)} != {n}")
-        else:
-            article.vectors = synthetic_vectors(pool, n, seed, number)
+        article.vectors = _pool_or_generated(_WORKER["pool"], _WORKER["offsets"], number,
+                                             len(article.chunk_spans), seed, "chunk")
+        # A separate random stream for sentences (seed + 1), so chunk vectors stay what they were.
+        article.sentence_vectors = _pool_or_generated(_WORKER["sentence_pool"], _WORKER["sentence_offsets"], number,
+                                                      len(article.sentence_spans), seed + 1, "sentence")
+        article.sentence_vectors = article.sentence_vectors.astype(np.float16)  # as stored; half the pickling
         out.append(article)
     return out
+
+
+def _pool_or_generated(pool: np.ndarray, offsets: list[int], number: int, n: int, seed: int, what: str) -> np.ndarray:
+    """Article `number`'s own real vectors when it is in the pool, else n generated ones."""
+    if number + 1 < len(offsets):
+        vectors = pool[offsets[number] : offsets[number + 1]]
+        if len(vectors) != n:
+            raise RuntimeError(f"{what} pool does not match article {number}: {len(vectors)} != {n}")
+        return vectors
+    return synthetic_vectors(pool, n, seed, number)
 
 
 def _batches_of_articles(start: int, size: int) -> Iterator[range]:
@@ -230,8 +297,9 @@ def build_index(path: Path, chunks: int, pool_meta: dict[str, Any], config: Scal
     shutil.rmtree(path, ignore_errors=True)
     index = Index.create(path, pool_meta["model_id"], pool_meta["dimension"])
     started = time.perf_counter()
-    init = (pool_meta["vectors"], pool_meta["offsets"], config.seed, settings.chunk_max_chars,
-            settings.chunk_overlap_sentences)
+    sentence_pool = pool_meta["sentences"]
+    init = (pool_meta["vectors"], pool_meta["offsets"], sentence_pool["vectors"], sentence_pool["offsets"],
+            config.seed, settings.chunk_max_chars, settings.chunk_overlap_sentences)
     # Two worker processes generate and segment while this one writes; small indexes need none
     # (and forking inside a test process that has torch threads is best avoided).
     if chunks >= 20_000:
@@ -253,6 +321,10 @@ def build_index(path: Path, chunks: int, pool_meta: dict[str, Any], config: Scal
         "generated_vector_chunks": max(0, written_chunks - pool_meta["chunks"]),
         "vectors": "real MiniLM" if written_chunks <= pool_meta["chunks"] else
                    f"real MiniLM for the first {pool_meta['chunks']:,} chunks, generated for the rest",
+        "sentence_vectors": counts["sentences"],
+        "real_sentence_vectors": min(counts["sentences"], sentence_pool["sentences"]),
+        "generated_sentence_vectors": max(0, counts["sentences"] - sentence_pool["sentences"]),
+        "sentence_pool_key": sentence_pool["key"],
         "statements": "not extracted (bulk build)",
         "disk_bytes": _disk_bytes(path),
         "build_peak_rss_mib": peak_rss_mib(),
@@ -269,7 +341,7 @@ def _write_batches(index, batches: Iterator[list[PreparedArticle]], chunks: int,
     cost more than generating the text at a million chunks); the writer's own commit then
     updates FAISS, the generation and the manifest exactly as after an ingest.
     """
-    counts = {"chunks": 0, "articles": 0, "put_article_s": 0.0, "commits": 0}
+    counts = {"chunks": 0, "articles": 0, "sentences": 0, "put_article_s": 0.0, "commits": 0}
     done = False
     while not done:
         with index.writer(lock_timeout_s=60) as writer:
@@ -287,6 +359,7 @@ def _write_batches(index, batches: Iterator[list[PreparedArticle]], chunks: int,
                         break
                 next_rowid = _insert_rows(writer, take, next_rowid)
                 counts["articles"] += len(take)
+                counts["sentences"] += sum(len(item.sentence_spans) for item in take)
                 counts["put_article_s"] += time.perf_counter() - put_started
                 if done or in_this_commit >= config.commit_chunks:
                     break
@@ -296,11 +369,11 @@ def _write_batches(index, batches: Iterator[list[PreparedArticle]], chunks: int,
 
 
 def _insert_rows(writer, items: Sequence[PreparedArticle], next_rowid: int) -> int:
-    """The rows put_article writes (articles, sentences, chunks + vectors, FTS), in bulk."""
-    from assistant.index import fts_text, now_iso
+    """The rows put_article writes (articles, sentences + their vectors, chunks + vectors, FTS), in bulk."""
+    from assistant.index import fts_text, now_iso, text_hash
 
     stamp = now_iso()
-    articles, sentences, chunk_rows, fts_rows = [], [], [], []
+    articles, sentences, sentence_vectors, chunk_rows, fts_rows = [], [], [], [], []
     for item in items:
         f = item.fields
         articles.append((f["id"], f["title"], f["text"], f["outlet"], f["author"], f["published_at"], f["url"],
@@ -308,6 +381,9 @@ def _insert_rows(writer, items: Sequence[PreparedArticle], next_rowid: int) -> i
                          stamp, stamp))
         sentences.extend((f["id"], i, int(s), int(e)) for i, (s, e) in enumerate(item.sentence_spans))
         text = f["text"]
+        # As IndexWriter.put_sentence_vectors: float16, keyed by the hash of the sentence's text.
+        sentence_vectors.extend((f["id"], i, text_hash(text[s:e]), np.asarray(v, dtype=np.float16).tobytes())
+                                for i, ((s, e), v) in enumerate(zip(item.sentence_spans, item.sentence_vectors)))
         for i, (start, end) in enumerate(item.chunk_spans):
             chunk_text = text[start:end]
             chunk_rows.append((next_rowid, f"{f['id']}:{i}", f["id"], i, int(start), int(end),
@@ -321,6 +397,8 @@ def _insert_rows(writer, items: Sequence[PreparedArticle], next_rowid: int) -> i
                    "identity, content_hash, removed, metadata, duplicate_of, signature, added_at, updated_at) "
                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", articles)
     db.executemany("INSERT INTO sentences (article_id, idx, start, end) VALUES (?,?,?,?)", sentences)
+    db.executemany("INSERT INTO sentence_vectors (article_id, idx, text_hash, vector) VALUES (?,?,?,?)",
+                   sentence_vectors)
     db.executemany("INSERT INTO chunks (rowid, id, article_id, idx, start, end, text_hash, vector) "
                    "VALUES (?,?,?,?,?,?,?,?)", chunk_rows)
     db.executemany("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)", fts_rows)
@@ -387,6 +465,7 @@ def measure(path: Path, embedder_kind: str, questions: Sequence[str], answers: i
         retrieval.append(time.perf_counter() - started)
 
     parts = _retrieval_parts(retriever, questions, settings.top_k)
+    sentence_match_ab = _sentence_match_ab(retriever, questions, settings.top_k)
     # FAISS parallelises a single query with OpenMP; on a busy 2-core machine the thread hand-off
     # can cost more than the search. The same questions with FAISS on one thread:
     import faiss
@@ -417,6 +496,8 @@ def measure(path: Path, embedder_kind: str, questions: Sequence[str], answers: i
         "cold_start": cold,
         "retrieval": latency_summary(retrieval),
         "retrieval_parts": parts,
+        "sentence_match_ab": sentence_match_ab,
+        "sentences_without_vectors": sentences_without_vectors(path),
         "faiss_threads": threads,
         "retrieval_faiss_1_thread": latency_summary(single),
         "faiss_dense_1_thread": faiss_single,
@@ -448,6 +529,27 @@ def _embed_query_one_thread(embedder, questions: Sequence[str]) -> dict[str, Any
     return {**latency_summary(times), "default_threads": threads}
 
 
+def _sentence_match_ab(retriever, questions: Sequence[str], k: int) -> dict[str, Any]:
+    """Whole retrievals with sentence matching on and off (Tuning.sentence_match), alternated
+    question by question (which goes first alternates too), after the timed pass has warmed the
+    caches: what reading and scoring the sentence vectors adds, with the load drift cancelled."""
+    from dataclasses import replace
+
+    tuning = retriever.tuning
+    variants = {"on": tuning, "off": replace(tuning, sentence_match=False)}
+    times: dict[str, list[float]] = {"on": [], "off": []}
+    try:
+        for number, question in enumerate(questions):
+            for name in (("on", "off") if number % 2 == 0 else ("off", "on")):
+                retriever.tuning = variants[name]
+                started = time.perf_counter()
+                retriever.retrieve(question, k=k)
+                times[name].append(time.perf_counter() - started)
+    finally:
+        retriever.tuning = tuning
+    return {name: latency_summary(values) for name, values in times.items()}
+
+
 def _answer_engine_class():
     try:
         from assistant.answer import AnswerEngine
@@ -465,7 +567,8 @@ def _retrieval_parts(retriever, questions: Sequence[str], k: int) -> dict[str, A
     index, embedder = retriever.index, retriever.embedder
     pool = max(50, k * 5)
     times: dict[str, list[float]] = {"embed_query": [], "faiss_dense": [], "bm25_fts5": [], "bm25_all_words": [],
-                                     "outlets_dates": [], "chunks_by_rowid": []}
+                                     "outlets_dates": [], "chunks_by_rowid": [], "sentence_vectors": []}
+    sentence_rows: list[int] = []
     for question in questions:
         started = time.perf_counter()
         vector = embedder.embed([question])[0]
@@ -486,7 +589,16 @@ def _retrieval_parts(retriever, questions: Sequence[str], k: int) -> dict[str, A
         started = time.perf_counter()
         index.chunks_by_rowid([r for r, _ in dense] + [r for r, _ in bm25])
         times["chunks_by_rowid"].append(time.perf_counter() - started)
-    return {name: latency_summary(values) for name, values in times.items()}
+        # What Retriever.gather adds for sentence matching: read the stored sentence vectors of
+        # the candidates (the product's pool from each search) and take each one's best cosine.
+        candidates = list(dict.fromkeys(r for r, _ in [*dense[: retriever.tuning.pool], *bm25[: retriever.tuning.pool]]))
+        started = time.perf_counter()
+        retriever._sentence_cosines(candidates, vector.reshape(1, -1))
+        times["sentence_vectors"].append(time.perf_counter() - started)
+        sentence_rows.append(len(candidates))
+    out = {name: latency_summary(values) for name, values in times.items()}
+    out["sentence_vectors"]["candidates_mean"] = round(sum(sentence_rows) / len(sentence_rows), 1) if sentence_rows else 0
+    return out
 
 
 # ------------------------------------------------------------------------------------ ann
@@ -687,10 +799,13 @@ def run(size: str, workdir: Path | None = None, rebuild: bool = False, sizes: Se
     pool_meta_path.write_text(json.dumps(pool_meta))
     summary: dict[str, Any] = {
         "benchmark": "scale", "size": size, "machine": machine(), "config": asdict(config),
-        "pool": {k: v for k, v in pool_meta.items() if k != "offsets"},
-        "vectors_note": (f"real MiniLM vectors for the first {pool_meta['chunks']:,} chunks; above that, generated "
-                         f"vectors (mix of two real pool vectors + noise {GENERATED_NOISE}, renormalised) over "
-                         "real generated text (BM25 sees real text at every size)"),
+        "pool": {k: v for k, v in pool_meta.items() if k not in ("offsets", "sentences")},
+        "sentence_pool": {k: v for k, v in pool_meta["sentences"].items() if k != "offsets"},
+        "vectors_note": (f"real MiniLM vectors for the first {pool_meta['chunks']:,} chunks and the "
+                         f"{pool_meta['sentences']['sentences']:,} sentences of their articles; above that, generated "
+                         f"vectors (mix of two real pool vectors + noise {GENERATED_NOISE}, renormalised; sentences "
+                         "from the sentence pool, stored float16) over real generated text (BM25 sees real text "
+                         "at every size)"),
         "sizes": [],
     }
     for chunks in config.sizes:
@@ -724,7 +839,7 @@ def _run_size(chunks: int, config: ScaleConfig, workdir: Path, pool_meta: dict[s
     path = workdir / f"index-{chunks}"
     info_path = path / "bench-build.json"
     info = json.loads(info_path.read_text()) if info_path.exists() else None
-    if rebuild or info is None or info.get("pool_key") != pool_meta["key"] or info.get("chunks", 0) < chunks:
+    if rebuild or not _reusable(path, info, pool_meta, chunks):
         info = run_step(["build", str(path), "--chunks", str(chunks), "--pool", str(pool_meta_path),
                          "--size-config", _config_arg(config)], timeout_s=3600)
         info["reused"] = False
@@ -748,6 +863,35 @@ def _run_size(chunks: int, config: ScaleConfig, workdir: Path, pool_meta: dict[s
             timeout_s=3600,
         )
     return result
+
+
+def _reusable(path: Path, info: dict[str, Any] | None, pool_meta: dict[str, Any], chunks: int) -> bool:
+    """An earlier build of the same pools, large enough, that stores a vector for every sentence.
+    An index from before sentence vectors (schema 2, or schema 3 after the upgrade on open, with
+    the table empty) would be measured without sentence matching: it is rebuilt instead."""
+    if info is None or info.get("pool_key") != pool_meta["key"] or info.get("chunks", 0) < chunks:
+        return False
+    if info.get("sentence_pool_key") != pool_meta["sentences"]["key"]:
+        log.warning("rebuilding %s: built without the sentence pool %s", path, pool_meta["sentences"]["key"])
+        return False
+    missing = sentences_without_vectors(path)
+    if missing:
+        log.warning("rebuilding %s: %s sentences have no stored vector", path, f"{missing:,}")
+        return False
+    return True
+
+
+def sentences_without_vectors(path: Path) -> int:
+    """How many of the index's sentences have no row in sentence_vectors (all of them when the
+    index predates the table)."""
+    db = sqlite3.connect(f"file:{path / 'records.sqlite'}?mode=ro", uri=True)
+    try:
+        sentences = db.execute("SELECT COUNT(*) FROM sentences").fetchone()[0]
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name='sentence_vectors'").fetchone():
+            return sentences
+        return sentences - db.execute("SELECT COUNT(*) FROM sentence_vectors").fetchone()[0]
+    finally:
+        db.close()
 
 
 def _config_arg(config: ScaleConfig) -> str:
@@ -787,10 +931,16 @@ def format_summary(summary: dict[str, Any]) -> str:
     for item in measured:
         parts = item["measure"]["retrieval_parts"]
         part_rows.append([item["measure"]["chunks"], *(parts[p]["p50_ms"] for p in parts),
-                          *(parts[p]["p95_ms"] for p in ("faiss_dense", "bm25_fts5"))])
+                          *(parts[p]["p95_ms"] for p in ("faiss_dense", "bm25_fts5", "sentence_vectors") if p in parts)])
     names = list(measured[0]["measure"]["retrieval_parts"]) if measured else []
     lines += ["", "retrieval parts, p50 ms (one question at a time):",
-              table(["chunks", *names, "faiss p95", "bm25 p95"], part_rows)]
+              table(["chunks", *names, "faiss p95", "bm25 p95", *(["sentence_vectors p95"] if "sentence_vectors" in names else [])],
+                    part_rows)]
+    ab = [f"{i['measure']['chunks']:,} chunks: on {w['on']['p50_ms']} / {w['on']['p95_ms']} ms, "
+          f"off {w['off']['p50_ms']} / {w['off']['p95_ms']} ms"
+          for i in measured if (w := i["measure"].get("sentence_match_ab"))]
+    if ab:
+        lines += ["", "retrieval p50 / p95 with sentence matching on and off, alternated question by question:", *ab]
     ann_rows = []
     for item in summary["sizes"]:
         a = item["ann"]

@@ -102,3 +102,40 @@ def test_smoke_run_measures_every_step(tmp_path: Path, capsys: pytest.CaptureFix
     cost = bridge_cost.run(CONFIGS["smoke"].sizes[0], rounds=1, workdir=tmp_path / "work", size="smoke")
     assert cost["all"]["with"]["n"] == cost["all"]["one name"]["n"] == cost["all"]["without"]["n"] == cost["questions"] == 3
     assert 0 <= cost["runner_up"] <= cost["searched_again"] <= 3 and cost["all"]["with"]["p50_ms"] > 0
+
+
+def test_scale_index_stores_a_vector_per_sentence_and_one_without_them_is_rebuilt(tmp_path: Path) -> None:
+    import sqlite3
+
+    import numpy as np
+
+    from assistant.index import text_hash
+    from bench import scale_bench
+
+    first = scale_bench.run("smoke", tmp_path, in_process=True)["sizes"][0]
+    path = tmp_path / "scale" / f"index-{first['target_chunks']}"
+    db = sqlite3.connect(str(path / "records.sqlite"))
+    sentences = db.execute("SELECT COUNT(*) FROM sentences").fetchone()[0]
+    assert sentences > first["build"]["chunks"] and first["build"]["sentence_vectors"] == sentences
+    assert first["build"]["generated_sentence_vectors"] > 0 and first["build"]["real_sentence_vectors"] > 0
+    # Stored as ingest stores them: keyed by the hash of the sentence's text, float16.
+    text, start, end, stored_hash, blob = db.execute(
+        'SELECT a.text, s.start, s."end", v.text_hash, v.vector FROM sentences s JOIN articles a ON a.id = s.article_id '
+        "JOIN sentence_vectors v ON v.article_id = s.article_id AND v.idx = s.idx ORDER BY s.article_id, s.idx LIMIT 1"
+    ).fetchone()
+    assert stored_hash == text_hash(text[start:end])
+    vector = np.frombuffer(blob, dtype=np.float16)
+    assert abs(float(np.linalg.norm(vector.astype(np.float32))) - 1.0) < 0.01
+    measured = first["measure"]
+    assert measured["sentences_without_vectors"] == 0
+    assert measured["retrieval_parts"]["sentence_vectors"]["n"] == 6
+    assert measured["sentence_match_ab"]["on"]["n"] == measured["sentence_match_ab"]["off"]["n"] == 6
+
+    assert scale_bench.run("smoke", tmp_path, in_process=True)["sizes"][0]["build"]["reused"] is True
+    # An index whose sentences lack vectors (as one built before schema 3) is not measured again.
+    db.execute("DELETE FROM sentence_vectors WHERE idx = 0")
+    db.commit()
+    db.close()
+    again = scale_bench.run("smoke", tmp_path, in_process=True)["sizes"][0]
+    assert again["build"]["reused"] is False
+    assert again["measure"]["sentences_without_vectors"] == 0
