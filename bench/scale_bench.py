@@ -191,11 +191,9 @@ def build_pool(config: ScaleConfig, workdir: Path) -> dict[str, Any]:
 
 
 def _chunk_pool(config: ScaleConfig, workdir: Path, settings, embedder, key: str) -> dict[str, Any]:
-    vectors_path, meta_path = pool_paths(workdir, key)
-    if vectors_path.exists() and meta_path.exists():
-        meta = json.loads(meta_path.read_text())
-        meta["reused"] = True
-        return meta
+    reused = _reused_pool(workdir, key)
+    if reused is not None:
+        return reused
     texts: list[str] = []
     offsets = [0]
     number = 0
@@ -204,45 +202,57 @@ def _chunk_pool(config: ScaleConfig, workdir: Path, settings, embedder, key: str
         texts.extend(chunk_texts(article))
         offsets.append(len(texts))
         number += 1
-    started = time.perf_counter()
-    vectors = embedder.embed(texts)
-    seconds = time.perf_counter() - started
-    workdir.mkdir(parents=True, exist_ok=True)
-    np.save(vectors_path, vectors.astype(np.float32))
-    meta = {
-        "key": key, "vectors": str(vectors_path), "articles": number, "chunks": len(texts),
-        "offsets": offsets, "model_id": embedder.model_id, "dimension": int(vectors.shape[1]),
-        "embed_s": round(seconds, 2), "chunks_per_s": round(len(texts) / seconds, 1) if seconds else None,
-    }
-    meta_path.write_text(json.dumps(meta))
-    return meta
+    vectors, seconds = _embed_into_pool(workdir, key, embedder, texts)
+    return _save_pool_meta(workdir, key, {
+        "articles": number, "chunks": len(texts), "offsets": offsets, "model_id": embedder.model_id,
+        "dimension": int(vectors.shape[1]), "embed_s": round(seconds, 2),
+        "chunks_per_s": round(len(texts) / seconds, 1) if seconds else None,
+    })
 
 
 def _sentence_pool(config: ScaleConfig, workdir: Path, settings, embedder, key: str, articles: int) -> dict[str, Any]:
     """Real embeddings of every sentence of the chunk pool's articles (what ingest stores for
     them), with each article's first row in `offsets`."""
     key = f"{key}-sentences"
-    vectors_path, meta_path = pool_paths(workdir, key)
-    if vectors_path.exists() and meta_path.exists():
-        meta = json.loads(meta_path.read_text())
-        meta["reused"] = True
-        return meta
+    reused = _reused_pool(workdir, key)
+    if reused is not None:
+        return reused
     texts: list[str] = []
     offsets = [0]
     for number in range(articles):
         article = prepare_article(number, config.seed, settings.chunk_max_chars, settings.chunk_overlap_sentences)
         texts.extend(sentence_texts(article))
         offsets.append(len(texts))
+    _vectors, seconds = _embed_into_pool(workdir, key, embedder, texts)
+    return _save_pool_meta(workdir, key, {
+        "articles": articles, "sentences": len(texts), "offsets": offsets, "embed_s": round(seconds, 2),
+        "sentences_per_s": round(len(texts) / seconds, 1) if seconds else None,
+    })
+
+
+def _reused_pool(workdir: Path, key: str) -> dict[str, Any] | None:
+    """The cached pool's meta (marked reused), or None when it was not built yet."""
+    vectors_path, meta_path = pool_paths(workdir, key)
+    if not (vectors_path.exists() and meta_path.exists()):
+        return None
+    meta = json.loads(meta_path.read_text())
+    meta["reused"] = True
+    return meta
+
+
+def _embed_into_pool(workdir: Path, key: str, embedder, texts: list[str]) -> tuple[np.ndarray, float]:
+    """Embed the texts and save their vectors as the pool `key`; (vectors, seconds embedding)."""
     started = time.perf_counter()
     vectors = embedder.embed(texts)
     seconds = time.perf_counter() - started
     workdir.mkdir(parents=True, exist_ok=True)
-    np.save(vectors_path, vectors.astype(np.float32))
-    meta = {
-        "key": key, "vectors": str(vectors_path), "articles": articles, "sentences": len(texts),
-        "offsets": offsets, "embed_s": round(seconds, 2),
-        "sentences_per_s": round(len(texts) / seconds, 1) if seconds else None,
-    }
+    np.save(pool_paths(workdir, key)[0], vectors.astype(np.float32))
+    return vectors, seconds
+
+
+def _save_pool_meta(workdir: Path, key: str, figures: dict[str, Any]) -> dict[str, Any]:
+    vectors_path, meta_path = pool_paths(workdir, key)
+    meta = {"key": key, "vectors": str(vectors_path), **figures}
     meta_path.write_text(json.dumps(meta))
     return meta
 
