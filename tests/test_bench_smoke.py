@@ -103,6 +103,13 @@ def test_smoke_run_measures_every_step(tmp_path: Path, capsys: pytest.CaptureFix
     assert cost["all"]["with"]["n"] == cost["all"]["one name"]["n"] == cost["all"]["without"]["n"] == cost["questions"] == 3
     assert 0 <= cost["runner_up"] <= cost["searched_again"] <= 3 and cost["all"]["with"]["p50_ms"] > 0
 
+    from bench import first_pass
+
+    passes = first_pass.run(CONFIGS["smoke"].sizes[0], pairs=1, drop_caches=False, workdir=tmp_path / "work",
+                            size="smoke")
+    assert set(passes["runs"]) == {"off, warm", "on, warm"}
+    assert all(r[0]["n"] == 6 and r[0]["p50_ms"] > 0 for r in passes["runs"].values())
+
 
 def test_scale_index_stores_a_vector_per_sentence_and_one_without_them_is_rebuilt(tmp_path: Path) -> None:
     import sqlite3
