@@ -103,7 +103,8 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     (2, [
         "CREATE TABLE IF NOT EXISTS bm25_terms (term TEXT PRIMARY KEY, chunks BIGINT NOT NULL) {WITHOUT_ROWID}",
     ]),
-    # One vector per sentence (float16): retrieval also scores a chunk by its best sentence, so a
+    # One vector per sentence (int8 + a scale; float16 in indexes written before session 11, still
+    # read: index.decode_sentence_vectors): retrieval also scores a chunk by its best sentence, so a
     # clause matching one sentence of a longer chunk is not diluted by the rest (retrieve.py).
     # Version 2 indexes get the empty table when opened; an article gains its sentence vectors
     # when it is next ingested, and until then is matched by its chunk vectors alone.

@@ -355,8 +355,13 @@ def _bad_chunk_articles(db: sqlite3.Connection, meta: dict[str, str]) -> list[st
     A chunk span outside the text, a vector of the wrong size, or gaps in the chunk or sentence
     numbering (rows lost to damage) make the article's derived rows untrustworthy.
     """
-    vector_bytes = int(meta.get("dimension", 0) or 0) * 4  # 0: unknown, sizes not checked
+    dimension = int(meta.get("dimension", 0) or 0)  # 0: unknown, sizes not checked
+    vector_bytes = dimension * 4
+    # A sentence vector is int8 + a float32 scale, or float16 as session 10 stored them.
+    sentence_sizes = (dimension + 4, 2 * dimension)
     queries = [
+        ("SELECT DISTINCT article_id FROM sentence_vectors WHERE ? > 0 AND length(vector) NOT IN (?, ?)",
+         (dimension, *sentence_sizes)),
         ("SELECT DISTINCT c.article_id FROM chunks c JOIN articles a ON a.id = c.article_id "
          "WHERE c.start < 0 OR c.end <= c.start OR c.end > length(a.text) "
          "OR (? > 0 AND length(c.vector) <> ?)", (vector_bytes, vector_bytes)),
@@ -777,11 +782,11 @@ def _drop_invalid_chunks(db: sqlite3.Connection) -> list[str]:
     meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
     bad = _bad_chunk_articles(db, meta)
     for article_id in bad:
-        for table in ("chunks", "sentences", "statements"):
+        for table in ("chunks", "sentences", "sentence_vectors", "statements"):
             db.execute(f"DELETE FROM {table} WHERE article_id=?", (article_id,))
     if not bad:
         return []
-    return [f"Removed the incomplete chunks, sentences and statements of {len(bad)} article(s) "
+    return [f"Removed the incomplete chunks, sentences (and their vectors) and statements of {len(bad)} article(s) "
             f"({', '.join(bad[:_SHOWN])})."]
 
 

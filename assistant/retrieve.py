@@ -37,9 +37,9 @@ import dataclasses
 import logging
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence, TypeVar
 
 import numpy as np
 
@@ -53,6 +53,7 @@ from .records import Filters, Passage
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_CHUNKS_PER_ARTICLE = 2
 # BM25 (FTS5) scores every chunk holding any of the question's words, so its time grows with the
@@ -70,6 +71,11 @@ COUNTED_WORD_SHARE = 0.001
 PRUNE_FROM_CHUNKS = 10_000
 
 SECOND_CHUNK_RATIO = 0.9  # a second chunk this close to its article's best stays beside it
+
+# The candidates' records (article, chunk vector, sentence vectors) are read in this many parts at
+# once, each on its own connection. On a cold disk cache a read is mostly waiting for the disk, and
+# SQLite releases the GIL while it waits, so parts read in parallel keep several requests in flight.
+READ_PARTS = 4
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,7 @@ class Retriever:
         # bm25.py is Python and competes with the encoder. Long-lived threads keep their records
         # connection, and its page cache, from one question to the next.
         self._keyword_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="keyword-search")
+        self._read_threads = ThreadPoolExecutor(max_workers=READ_PARTS, thread_name_prefix="records-read")
 
     def retrieve(self, question: str, filters: Filters = Filters(), k: int = 10) -> Retrieval:
         hints = self.understand(question)
@@ -227,13 +234,15 @@ class Retriever:
             vectors = np.vstack([vectors, self.embedder.embed([q.text for q in queries[1:]])])
         dense = self.index.search_dense_many(vectors, self.tuning.pool, filters)
         bm25 = keyword_search.result()
-        meta = self.index.chunk_articles({r for ranking in dense + bm25 for r, _ in ranking})
-        cosines: tuple[Mapping[int, float], ...] = ()
-        sentence_cosines: tuple[Mapping[int, float], ...] = ()
-        if self.tuning.fusion == "score":
-            cosines = self._all_cosines(list(meta), vectors)
-            if self.tuning.sentence_match:
-                sentence_cosines = self._sentence_cosines(list(meta), vectors)
+        rowids = sorted({r for ranking in dense + bm25 for r, _ in ranking})
+        scored = self.tuning.fusion == "score"
+        meta_parts = self._read_in_parts(self.index.chunk_articles, rowids)
+        vector_parts = self._read_in_parts(self.index.chunk_vectors, rowids) if scored else []
+        sentence_parts = (self._read_in_parts(self.index.sentence_vectors_in_chunks, rowids)
+                          if scored and self.tuning.sentence_match else [])
+        meta = _joined(meta_parts)
+        cosines = _cosines(_joined(vector_parts), vectors) if scored else ()
+        sentence_cosines = _best_sentence_cosines(_joined(sentence_parts), vectors) if sentence_parts else ()
         return Gathered(
             queries=tuple(queries),
             vectors=vectors,
@@ -276,28 +285,10 @@ class Retriever:
                 self._counts = (generation, total, counts)
             return self._counts[1], self._counts[2]
 
-    def _all_cosines(self, rowids: list[int], vectors: np.ndarray) -> tuple[dict[int, float], ...]:
-        """Cosine of every candidate with every query (BM25 finds chunks dense search did not)."""
-        stored = self.index.chunk_vectors(rowids)
-        rows = [r for r in rowids if r in stored]
-        if not rows:
-            return tuple({} for _ in range(len(vectors)))
-        similarities = np.vstack([stored[r] for r in rows]) @ np.asarray(vectors, dtype=np.float32).T
-        return tuple(
-            {r: float(similarities[i, j]) for i, r in enumerate(rows)} for j in range(similarities.shape[1])
-        )
-
-    def _sentence_cosines(self, rowids: list[int], vectors: np.ndarray) -> tuple[dict[int, float], ...]:
-        """Per query, each candidate's best cosine with one of its sentences. A chunk of an article
-        stored without sentence vectors (before schema 3) is left out: its chunk cosine stands."""
-        stored = self.index.sentence_vectors_in_chunks(rowids)
-        rows = list(stored)
-        if not rows:
-            return tuple({} for _ in range(len(vectors)))
-        similarities = np.vstack([stored[r] for r in rows]) @ np.asarray(vectors, dtype=np.float32).T
-        first_rows = np.cumsum([0] + [len(stored[r]) for r in rows[:-1]])
-        best = np.maximum.reduceat(similarities, first_rows, axis=0)
-        return tuple({r: float(best[i, j]) for i, r in enumerate(rows)} for j in range(best.shape[1]))
+    def _read_in_parts(self, read: Callable[[list[int]], dict[int, T]], rowids: list[int]) -> list[Future[dict[int, T]]]:
+        """`read` of the (sorted) rowids in up to READ_PARTS runs of neighbours, started at once."""
+        size = -(-len(rowids) // READ_PARTS) or 1
+        return [self._read_threads.submit(read, rowids[i:i + size]) for i in range(0, len(rowids), size)]
 
     def _with_cosines(self, by_row: dict[int, float], chosen: Sequence[int], vector: np.ndarray) -> dict[int, float]:
         """Cosines with the question for the candidates and every returned passage."""
@@ -317,6 +308,35 @@ class Retriever:
 
 
 # ------------------------------------------------------------------------- queries
+
+
+def _joined(parts: Sequence[Future[dict[int, T]]]) -> dict[int, T]:
+    out: dict[int, T] = {}
+    for part in parts:
+        out.update(part.result())
+    return out
+
+
+def _cosines(stored: Mapping[int, np.ndarray], vectors: np.ndarray) -> tuple[dict[int, float], ...]:
+    """Cosine of every candidate with every query (BM25 finds chunks dense search did not)."""
+    rows = list(stored)
+    if not rows:
+        return tuple({} for _ in range(len(vectors)))
+    similarities = np.vstack([stored[r] for r in rows]) @ np.asarray(vectors, dtype=np.float32).T
+    return tuple({r: float(similarities[i, j]) for i, r in enumerate(rows)} for j in range(similarities.shape[1]))
+
+
+def _best_sentence_cosines(stored: Mapping[int, np.ndarray], vectors: np.ndarray) -> tuple[dict[int, float], ...]:
+    """Per query, each candidate's best cosine with one of its sentences (`stored`: rowid -> one
+    row per sentence). A chunk of an article stored without sentence vectors (before schema 3) is
+    not in `stored`: its chunk cosine stands."""
+    rows = list(stored)
+    if not rows:
+        return tuple({} for _ in range(len(vectors)))
+    similarities = np.vstack([stored[r] for r in rows]) @ np.asarray(vectors, dtype=np.float32).T
+    first_rows = np.cumsum([0] + [len(stored[r]) for r in rows[:-1]])
+    best = np.maximum.reduceat(similarities, first_rows, axis=0)
+    return tuple({r: float(best[i, j]) for i, r in enumerate(rows)} for j in range(best.shape[1]))
 
 
 def _queries_for(question: str, hints: QueryHints) -> list[_Query]:

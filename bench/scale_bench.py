@@ -8,8 +8,8 @@ Encoding a million chunks with MiniLM takes hours on 2 cores, so the indexes are
   full size). Chunks inside the pool get their real vector; every other chunk gets a generated
   vector: a mix of two pool vectors plus Gaussian noise, renormalised (so the vector space keeps
   the clusters of real embeddings, which is what approximate indexes are sensitive to);
-- sentence vectors (schema 3: one float16 vector per sentence, keyed by assistant.index.text_hash
-  of the sentence text, as ingest stores them): the same split. Every sentence of the pool's
+- sentence vectors (schema 3: one vector per sentence, int8 with a scale, keyed by
+  assistant.index.text_hash of the sentence text, as ingest stores them): the same split. Every sentence of the pool's
   articles is embedded with MiniLM (a second, sentence pool, cached beside the chunk pool: ~21
   sentences per article, 36.6k short texts at full size, embedded once in ~12 min on the shared
   2 cores); the sentences of every other article get generated vectors drawn the same way from
@@ -121,7 +121,7 @@ class PreparedArticle:
     sentence_spans: np.ndarray  # (n, 2) start, end
     chunk_spans: np.ndarray  # (m, 2) start, end
     vectors: np.ndarray | None = None  # (m, d)
-    sentence_vectors: np.ndarray | None = None  # (n, d), float16 as stored
+    sentence_vectors: np.ndarray | None = None  # (n, d), float16 (pickled between processes; stored int8)
 
 
 def prepare_article(number: int, seed: int, max_chars: int, overlap: int) -> PreparedArticle:
@@ -278,7 +278,7 @@ def _worker_batch(numbers: range) -> list[PreparedArticle]:
         # A separate random stream for sentences (seed + 1), so chunk vectors stay what they were.
         article.sentence_vectors = _pool_or_generated(_WORKER["sentence_pool"], _WORKER["sentence_offsets"], number,
                                                       len(article.sentence_spans), seed + 1, "sentence")
-        article.sentence_vectors = article.sentence_vectors.astype(np.float16)  # as stored; half the pickling
+        article.sentence_vectors = article.sentence_vectors.astype(np.float16)  # half the pickling; stored int8
         out.append(article)
     return out
 
@@ -301,7 +301,7 @@ def _batches_of_articles(start: int, size: int) -> Iterator[range]:
 
 def build_index(path: Path, chunks: int, pool_meta: dict[str, Any], config: ScaleConfig) -> dict[str, Any]:
     """Write an index of at least `chunks` chunks through Index.writer() (see _write_batches)."""
-    from assistant.index import Index
+    from assistant.index import SENTENCE_VECTOR_FORMAT, Index
 
     settings = bench_settings(path.parent)
     shutil.rmtree(path, ignore_errors=True)
@@ -335,6 +335,7 @@ def build_index(path: Path, chunks: int, pool_meta: dict[str, Any], config: Scal
         "real_sentence_vectors": min(counts["sentences"], sentence_pool["sentences"]),
         "generated_sentence_vectors": max(0, counts["sentences"] - sentence_pool["sentences"]),
         "sentence_pool_key": sentence_pool["key"],
+        "sentence_vector_format": SENTENCE_VECTOR_FORMAT,
         "statements": "not extracted (bulk build)",
         "disk_bytes": _disk_bytes(path),
         "build_peak_rss_mib": peak_rss_mib(),
@@ -380,7 +381,7 @@ def _write_batches(index, batches: Iterator[list[PreparedArticle]], chunks: int,
 
 def _insert_rows(writer, items: Sequence[PreparedArticle], next_rowid: int) -> int:
     """The rows put_article writes (articles, sentences + their vectors, chunks + vectors, FTS), in bulk."""
-    from assistant.index import fts_text, now_iso, text_hash
+    from assistant.index import encode_sentence_vector, fts_text, now_iso, text_hash
 
     stamp = now_iso()
     articles, sentences, sentence_vectors, chunk_rows, fts_rows = [], [], [], [], []
@@ -391,8 +392,8 @@ def _insert_rows(writer, items: Sequence[PreparedArticle], next_rowid: int) -> i
                          stamp, stamp))
         sentences.extend((f["id"], i, int(s), int(e)) for i, (s, e) in enumerate(item.sentence_spans))
         text = f["text"]
-        # As IndexWriter.put_sentence_vectors: float16, keyed by the hash of the sentence's text.
-        sentence_vectors.extend((f["id"], i, text_hash(text[s:e]), np.asarray(v, dtype=np.float16).tobytes())
+        # As IndexWriter.put_sentence_vectors: int8 + scale, keyed by the hash of the sentence's text.
+        sentence_vectors.extend((f["id"], i, text_hash(text[s:e]), encode_sentence_vector(v))
                                 for i, ((s, e), v) in enumerate(zip(item.sentence_spans, item.sentence_vectors)))
         for i, (start, end) in enumerate(item.chunk_spans):
             chunk_text = text[start:end]
@@ -574,6 +575,8 @@ def _retrieval_parts(retriever, questions: Sequence[str], k: int) -> dict[str, A
     bm25_fts5 searches the words the Retriever searches (the rarest within its postings budget);
     bm25_all_words every word of the question, as before that budget. outlets_dates is paid once
     per index generation by the product (cached), here on every question."""
+    from assistant.retrieve import _best_sentence_cosines
+
     index, embedder = retriever.index, retriever.embedder
     pool = max(50, k * 5)
     times: dict[str, list[float]] = {"embed_query": [], "faiss_dense": [], "bm25_fts5": [], "bm25_all_words": [],
@@ -603,7 +606,7 @@ def _retrieval_parts(retriever, questions: Sequence[str], k: int) -> dict[str, A
         # the candidates (the product's pool from each search) and take each one's best cosine.
         candidates = list(dict.fromkeys(r for r, _ in [*dense[: retriever.tuning.pool], *bm25[: retriever.tuning.pool]]))
         started = time.perf_counter()
-        retriever._sentence_cosines(candidates, vector.reshape(1, -1))
+        _best_sentence_cosines(index.sentence_vectors_in_chunks(candidates), vector.reshape(1, -1))
         times["sentence_vectors"].append(time.perf_counter() - started)
         sentence_rows.append(len(candidates))
     out = {name: latency_summary(values) for name, values in times.items()}
@@ -814,7 +817,7 @@ def run(size: str, workdir: Path | None = None, rebuild: bool = False, sizes: Se
         "vectors_note": (f"real MiniLM vectors for the first {pool_meta['chunks']:,} chunks and the "
                          f"{pool_meta['sentences']['sentences']:,} sentences of their articles; above that, generated "
                          f"vectors (mix of two real pool vectors + noise {GENERATED_NOISE}, renormalised; sentences "
-                         "from the sentence pool, stored float16) over real generated text (BM25 sees real text "
+                         "from the sentence pool, stored int8) over real generated text (BM25 sees real text "
                          "at every size)"),
         "sizes": [],
     }
@@ -878,11 +881,17 @@ def _run_size(chunks: int, config: ScaleConfig, workdir: Path, pool_meta: dict[s
 def _reusable(path: Path, info: dict[str, Any] | None, pool_meta: dict[str, Any], chunks: int) -> bool:
     """An earlier build of the same pools, large enough, that stores a vector for every sentence.
     An index from before sentence vectors (schema 2, or schema 3 after the upgrade on open, with
-    the table empty) would be measured without sentence matching: it is rebuilt instead."""
+    the table empty) would be measured without sentence matching, and one storing them float16
+    (before session 11) as it no longer stores them: both are rebuilt instead."""
     if info is None or info.get("pool_key") != pool_meta["key"] or info.get("chunks", 0) < chunks:
         return False
     if info.get("sentence_pool_key") != pool_meta["sentences"]["key"]:
         log.warning("rebuilding %s: built without the sentence pool %s", path, pool_meta["sentences"]["key"])
+        return False
+    from assistant.index import SENTENCE_VECTOR_FORMAT
+
+    if info.get("sentence_vector_format") != SENTENCE_VECTOR_FORMAT:
+        log.warning("rebuilding %s: its sentence vectors are not stored as %s", path, SENTENCE_VECTOR_FORMAT)
         return False
     missing = sentences_without_vectors(path)
     if missing:

@@ -107,7 +107,7 @@ def test_smoke_run_measures_every_step(tmp_path: Path, capsys: pytest.CaptureFix
 
     passes = first_pass.run(CONFIGS["smoke"].sizes[0], pairs=1, drop_caches=False, workdir=tmp_path / "work",
                             size="smoke")
-    assert set(passes["runs"]) == {"off, warm", "on, warm"}
+    assert set(passes["runs"]) == {"off, warm", "on, warm", "on, serial, warm"}
     assert all(r[0]["n"] == 6 and r[0]["p50_ms"] > 0 for r in passes["runs"].values())
 
 
@@ -116,7 +116,7 @@ def test_scale_index_stores_a_vector_per_sentence_and_one_without_them_is_rebuil
 
     import numpy as np
 
-    from assistant.index import text_hash
+    from assistant.index import decode_sentence_vectors, text_hash
     from bench import scale_bench
 
     first = scale_bench.run("smoke", tmp_path, in_process=True)["sizes"][0]
@@ -125,20 +125,28 @@ def test_scale_index_stores_a_vector_per_sentence_and_one_without_them_is_rebuil
     sentences = db.execute("SELECT COUNT(*) FROM sentences").fetchone()[0]
     assert sentences > first["build"]["chunks"] and first["build"]["sentence_vectors"] == sentences
     assert first["build"]["generated_sentence_vectors"] > 0 and first["build"]["real_sentence_vectors"] > 0
-    # Stored as ingest stores them: keyed by the hash of the sentence's text, float16.
+    # Stored as ingest stores them: keyed by the hash of the sentence's text, int8 with a scale.
     text, start, end, stored_hash, blob = db.execute(
         'SELECT a.text, s.start, s."end", v.text_hash, v.vector FROM sentences s JOIN articles a ON a.id = s.article_id '
         "JOIN sentence_vectors v ON v.article_id = s.article_id AND v.idx = s.idx ORDER BY s.article_id, s.idx LIMIT 1"
     ).fetchone()
     assert stored_hash == text_hash(text[start:end])
-    vector = np.frombuffer(blob, dtype=np.float16)
-    assert abs(float(np.linalg.norm(vector.astype(np.float32))) - 1.0) < 0.01
+    dimension = int(db.execute("SELECT value FROM meta WHERE key='dimension'").fetchone()[0])
+    assert len(blob) == dimension + 4
+    vector = decode_sentence_vectors([blob], dimension)[0]
+    assert abs(float(np.linalg.norm(vector)) - 1.0) < 0.01
     measured = first["measure"]
     assert measured["sentences_without_vectors"] == 0
     assert measured["retrieval_parts"]["sentence_vectors"]["n"] == 6
     assert measured["sentence_match_ab"]["on"]["n"] == measured["sentence_match_ab"]["off"]["n"] == 6
 
     assert scale_bench.run("smoke", tmp_path, in_process=True)["sizes"][0]["build"]["reused"] is True
+    # One recorded as storing float16 sentence vectors (as before session 11) is built again.
+    info_path = path / "bench-build.json"
+    info_path.write_text(json.dumps({**json.loads(info_path.read_text()), "sentence_vector_format": "float16"}))
+    assert scale_bench.run("smoke", tmp_path, in_process=True)["sizes"][0]["build"]["reused"] is False
+    db.close()
+    db = sqlite3.connect(str(path / "records.sqlite"))  # the rebuilt index
     # An index whose sentences lack vectors (as one built before schema 3) is not measured again.
     db.execute("DELETE FROM sentence_vectors WHERE idx = 0")
     db.commit()

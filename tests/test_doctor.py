@@ -247,6 +247,32 @@ def test_an_index_from_before_sentence_vectors_is_upgraded_and_ingesting_again_c
     assert Assistant(assistant.settings, path, embedder=assistant.embedder).ingest([source]).sentences_embedded == 0
 
 
+def test_a_sentence_vector_of_the_wrong_size_is_found_and_its_article_embedded_again(built):
+    """A damaged sentence vector would fail every search that reads it. Both stored sizes (int8 +
+    scale, and float16 as session 10 wrote them) are accepted; any other marks the article."""
+    assistant, source = built
+    path = assistant.index_path
+    db = sqlite3.connect(path / RECORDS)
+    dimension = int(db.execute("SELECT value FROM meta WHERE key='dimension'").fetchone()[0])
+    damaged, second = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id LIMIT 2")]
+    db.close()
+    change_records(path, f"UPDATE sentence_vectors SET vector=zeroblob({2 * dimension}) WHERE article_id='{second}'")
+    assert doctor.diagnose(path) == []
+    change_records(path, f"UPDATE sentence_vectors SET vector=zeroblob(7) WHERE article_id='{damaged}' AND idx=0")
+    (finding,) = doctor.diagnose(path)
+    assert finding.code == "chunks-invalid" and damaged in finding.problem and "wrong size" in finding.problem
+    assert any(damaged in action for action in doctor.repair(path))
+    index = open_index(assistant)
+    assert index.sentence_vectors(damaged) == {}
+    index.close()
+    again = Assistant(assistant.settings, path, embedder=assistant.embedder).ingest([source])
+    assert again.updated == (damaged,) and again.sentences_embedded > 0
+    assert doctor.diagnose(path) == []
+    index = open_index(assistant)
+    assert len(index.sentence_vectors(damaged)) == len(index.sentences(damaged)) > 0
+    index.close()
+
+
 def test_rows_without_an_article_are_found_and_deleted(built):
     assistant, _ = built
     path = assistant.index_path

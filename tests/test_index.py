@@ -10,7 +10,9 @@ import pytest
 from assistant import bm25, segment
 from assistant.errors import IndexCorrupt, IndexIncompatible, IndexLocked, IndexNotFound
 from assistant.db import SCHEMA_VERSION
-from assistant.index import MANIFEST, RECORDS, VECTORS, Index, _write_lock, rebuild_keywords
+from assistant.index import (
+    MANIFEST, RECORDS, VECTORS, Index, _write_lock, decode_sentence_vectors, encode_sentence_vector, rebuild_keywords,
+)
 from assistant.index import text_hash as index_text_hash
 from assistant.records import Article, Filters
 
@@ -178,12 +180,45 @@ def test_sentence_vectors_are_stored_found_by_chunk_and_text_and_removed_with_th
     assert sum(len(m) for m in in_chunks.values()) == len(sentences) == 3  # each sentence in its chunk
     stored = index.sentence_vectors(article.id)
     for sentence, vector in zip(sentences, by_sentence):
-        assert np.allclose(stored[(sentence.start, sentence.end)], vector, atol=1e-3)  # float16
+        # int8 with a scale: each component within half a step of the largest one / 127
+        assert np.allclose(stored[(sentence.start, sentence.end)], vector, atol=np.abs(vector).max() / 254 + 1e-6)
     # A later article holding the same sentence reuses its vector instead of embedding it again.
     assert set(index.vectors_by_text_hash([index_text_hash(sentences[1].text)])) == {index_text_hash(sentences[1].text)}
     with index.writer() as w:
         w.remove_article(article.id)
     assert index.sentence_vectors(article.id) == {} and index.sentence_vectors_in_chunks(rowids) == {}
+
+
+def test_sentence_vectors_are_int8_and_float16_rows_of_earlier_indexes_still_read(index, fake_embedder):
+    """Session 10's schema-3 indexes stored float16 (2 bytes a component); now int8 + a float32
+    scale. Both are read, in one call, each row as written; any other size is an error."""
+    vectors = np.asarray(fake_embedder.embed(["Ministry denies strike", "Prigozhin says camps were hit"]))
+    assert len(encode_sentence_vector(vectors[0])) == index.dimension + 4
+    old = vectors[1].astype(np.float16).tobytes()
+    decoded = decode_sentence_vectors([encode_sentence_vector(vectors[0]), old], index.dimension)
+    assert np.abs(decoded[0] - vectors[0]).max() <= np.abs(vectors[0]).max() / 254 + 1e-6
+    assert np.array_equal(decoded[1], vectors[1].astype(np.float16).astype(np.float32))
+    assert abs(float(decoded[0] @ vectors[0]) - 1.0) < 1e-3
+    with pytest.raises(ValueError, match="stored sentence vector of 7 bytes"):
+        decode_sentence_vectors([b"\0" * 7], index.dimension)
+
+    article = _article()
+    sentences = segment.split_sentences(article.id, article.text)
+    chunks = segment.make_chunks(article.id, article.text, sentences, 60, 0)
+    by_sentence = fake_embedder.embed([s.text for s in sentences])
+    with index.writer() as w:
+        w.put_article(article, "content", None, (), sentences, chunks, fake_embedder.embed([c.text for c in chunks]),
+                      [f"c{c.index}" for c in chunks], (), sentence_vectors=by_sentence)
+    db = sqlite3.connect(index.path / RECORDS)
+    db.execute("UPDATE sentence_vectors SET vector=? WHERE idx=0", (np.asarray(by_sentence[0], np.float16).tobytes(),))
+    db.commit()
+    db.close()
+    stored = index.sentence_vectors(article.id)
+    first, second = sentences[0], sentences[1]
+    assert np.allclose(stored[(first.start, first.end)], by_sentence[0], atol=1e-3)
+    assert np.allclose(stored[(second.start, second.end)], by_sentence[1], atol=np.abs(by_sentence[1]).max() / 254 + 1e-6)
+    rowids = [r for r, _ in index.search_dense(fake_embedder.embed(["strike"])[0], 10)]
+    assert sum(len(m) for m in index.sentence_vectors_in_chunks(rowids).values()) == 3
 
 
 def test_remove_article_removes_vectors_and_bm25(index, fake_embedder):
