@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from .normalize import NAME_PARTICLES
 from .records import Sentence, Statement
 
 log = logging.getLogger(__name__)
@@ -274,6 +275,17 @@ def _is_capitalised(token: _Token) -> bool:
     return token.capitalised
 
 
+def _is_particle_in_name(tokens: Sequence[_Token], index: int) -> bool:
+    """ "von", "der" in "Ursula von der Leyen": a lower-case particle with a name word after it
+    (past any further particles)."""
+    if tokens[index].lower not in NAME_PARTICLES:
+        return False
+    following = index + 1
+    while following < len(tokens) and tokens[following].lower in NAME_PARTICLES:
+        following += 1
+    return following < len(tokens) and _is_capitalised(tokens[following])
+
+
 def _is_possessive(token: _Token) -> bool:
     return token.possessive
 
@@ -354,7 +366,8 @@ class _Registry:
         key = _normal(full_name)
         surname = key.split()[-1]
         entity = self._find(lambda e: e.kind == "person" and (key in e.keys or (
-            len(key.split()) == 1 and surname in {k.split()[-1] for k in e.keys})))
+            len(key.split()) == 1 and surname in {k.split()[-1] for k in e.keys}) or (
+            key.split()[0] in NAME_PARTICLES and any(_is_word_suffix(key, k) for k in e.keys))))
         if entity is None:
             entity = _Entity(full_name, "person")
             self.entities.append(entity)
@@ -554,7 +567,8 @@ def _split_title(tokens: list[_Token]) -> tuple[list[_Token], list[str]]:
         has_tail = first < len(tokens)
         joins_names = token.lower == "of" and has_tail and index > 0 and _is_capitalised(tokens[index - 1])
         inner_possessive = _is_possessive(token) and has_tail  # "Riverside Dockworkers’ Union"
-        if (_is_capitalised(token) and (not _is_possessive(token) or inner_possessive)) or joins_names:
+        particle = has_tail and _is_particle_in_name(tokens, index)  # "Ursula von der Leyen"
+        if (_is_capitalised(token) and (not _is_possessive(token) or inner_possessive)) or joins_names or particle:
             first = index
         else:
             break
@@ -595,6 +609,11 @@ def _is_name_word(token: _Token) -> bool:
         token.lower not in _ORG_HEADS and token.lower not in _GROUP_HEADS)
 
 
+def _is_name(tokens: Sequence[_Token]) -> bool:
+    """Name words, with particles inside: "Antony Blinken", "Ursula von der Leyen"."""
+    return all(_is_name_word(t) or _is_particle_in_name(tokens, i) for i, t in enumerate(tokens))
+
+
 def _is_role_word(token: _Token) -> bool:
     """A title word that is not also a body ("Chief", not "Council" or "Union")."""
     return _is_title_word(token) and token.lower not in _ORG_HEADS
@@ -608,7 +627,7 @@ def _name_after_title_of(tail: list[_Token]) -> list[_Token] | None:
     for index in range(len(tail) - 3, 0, -1):
         if tail[index].lower == "of" and _is_role_word(tail[index - 1]):
             name = tail[index + 2 :]
-            return name if all(map(_is_name_word, name)) else None
+            return name if _is_name(name) else None
     return None
 
 
@@ -625,7 +644,7 @@ def _is_person_titled_by_body(tail: list[_Token]) -> bool:
     while titles < len(after) and _is_role_word(after[titles]):
         titles += 1
     name = after[titles:]
-    return titles > 0 and bool(name) and all(map(_is_name_word, name))
+    return titles > 0 and bool(name) and _is_name(name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -687,7 +706,9 @@ def _phrase_after(tokens: list[_Token], index: int) -> _Phrase | None:
     while position < len(tokens) and len(collected) < 8:
         token = tokens[position]
         lower = token.lower
-        if _is_capitalised(token) or lower in _NP_LOWER_WORDS or _is_possessive(token):
+        if _is_capitalised(token) or lower in _NP_LOWER_WORDS or _is_possessive(token) or (
+            collected and _is_particle_in_name(tokens, position)
+        ):
             collected.append(token)
         elif lower == "of" and collected and position + 1 < len(tokens) and _is_capitalised(
             tokens[position + 1]
@@ -864,6 +885,9 @@ def _register_names(context: _Context, tokens: list[_Token]) -> None:
     for index, token in enumerate(padded):
         continues = not _is_possessive(token) or (
             index + 1 < len(padded) and _is_capitalised(padded[index + 1]))
+        if run and _is_particle_in_name(padded, index):
+            run.append(token)  # "Ursula von der Leyen" is one name
+            continue
         if _is_capitalised(token) and continues and token.text[0].isalpha():
             if not run and index >= 2 and padded[index - 1].lower == "of" and _is_role_word(padded[index - 2]):
                 continue  # "State" in "Secretary of State Blinken" belongs to the title
@@ -882,7 +906,7 @@ def _register_run(context: _Context, run: list[_Token]) -> None:
     words = [t.text for t in name_tokens]
     if name_tokens[-1].lower in _ORG_HEADS:
         registry.organisation(words, "org", roles, name_tokens[0].start, salient=False)
-    elif 2 <= len(name_tokens) <= 3 and not any(t.lower in _ORG_HEADS for t in name_tokens):
+    elif 2 <= sum(_is_capitalised(t) for t in name_tokens) <= 3 and not any(t.lower in _ORG_HEADS for t in name_tokens):
         registry.person(" ".join(words), roles, name_tokens[0].start, salient=False)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Sequence
 
-from .normalize import is_readable_date
+from .normalize import NAME_PARTICLES, is_readable_date
 
 
 _MONTHS = (
@@ -34,14 +34,19 @@ _NOT_NAME_WORDS = frozenset(
      "week", "month", "day", "today", "tomorrow", "yesterday", "contrast", "comparison", "far",
      "all", "most", "some", "law", "default", "design", "hand", "chance", "order", "staff"}
 )
-_NAME_PARTICLES = frozenset(
-    {"de", "da", "del", "della", "der", "di", "du", "dos", "la", "le", "van", "von", "bin", "al", "ibn",
-     "ter", "ten", "y"}
-)
 _ROLE_WORDS = frozenset(
     {"writer", "reporter", "correspondent", "editor", "columnist", "contributor", "staff", "producer"}
 )
 _OUTLET_CONNECTIVES = frozenset({"of", "the", "and", "&", "on", "for", "de", "la", "le"})
+# News agencies that sign a story themselves: "By The Associated Press", "By Reuters". Only these
+# (not any capitalised words) make a by-line without a person: "By Design, Not Accident" is a
+# headline and "By Tuesday, the council ..." a sentence.
+_AGENCIES = frozenset(
+    {"the associated press", "associated press", "ap", "reuters", "afp", "agence france-presse", "bloomberg",
+     "bloomberg news", "dpa", "upi", "united press international", "pa media", "press association", "efe",
+     "ansa", "kyodo news", "xinhua", "tass", "the canadian press", "canadian press", "aap",
+     "australian associated press", "reuters staff", "ap staff", "cnn wire"}
+)
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:1[89]\d\d|2[01]\d\d)(?!\d)")
 _DATE_WORDS = frozenset({"at", "on", "of", "the", "am", "pm", "a.m", "p.m", "noon", "midnight"})
 _BY_LINE = re.compile(r"^by\s+(?P<rest>\S.*)$", re.IGNORECASE)
@@ -77,6 +82,18 @@ class _Byline:
     date_field: str | None = None
     date_rank: int = 99  # which date wins: "Published" 0, a byline's own date 1, "Updated" 2
     lines: list[str] = field(default_factory=list)
+    # "By Anna Kowalski, Mark Dunn": the last part reads as a name and as an outlet. It stays the
+    # outlet unless a line of its own below names one; then it is the second author.
+    outlet_may_be_author: bool = False
+
+    def set_outlet(self, outlet: str) -> bool:
+        """Take `outlet` unless one is known for sure; a name-like part taken before joins the authors."""
+        if self.outlet is not None and not self.outlet_may_be_author:
+            return False
+        if self.outlet is not None and self.author:
+            self.author = f"{self.author}, {self.outlet}"
+        self.outlet, self.outlet_may_be_author = outlet, False
+        return True
 
     def offer_date(self, text: str, field_name: str, rank: int) -> None:
         if rank < self.date_rank:
@@ -195,31 +212,40 @@ def _read_byline_part(line: str, byline: _Byline, after_by_line: bool) -> str | 
     if _is_date_line(line, lenient=byline.author is not None):
         byline.offer_date(line, "date line", 1)
         return "date"
-    if byline.outlet is None and _read_outlet_and_date(line, byline):
+    if _read_outlet_and_date(line, byline):
         return "outlet"
     if after_by_line and _is_role(line):
         return "role"  # "Staff Writer" under the name: the outlet may follow
-    if after_by_line and byline.outlet is None and _is_outlet_name(line):
-        byline.outlet = line
+    if after_by_line and _is_outlet_name(line) and byline.set_outlet(line):
         return "outlet"
     return None
 
 
 def _read_by_line(line: str, byline: _Byline) -> bool:
-    """"By NAME[, OUTLET][, DATE]" (or with "|" between the parts) into `byline`."""
+    """"By NAME[, NAME...][, OUTLET][, DATE]" (or with "|" between the parts) into `byline`; also
+    "By AGENCY[, DATE]" ("By The Associated Press")."""
     match = _BY_LINE.match(line)
     if not match:
         return False
     parts = [part for part in _BYLINE_SEPARATOR.split(match.group("rest")) if part]
-    if not parts or not _is_names(parts[0]):
+    if not parts:
         return False
     rest = [part for part in parts[1:] if not _is_role(part)]
     date_start = _date_suffix_start(rest)
-    outlets, date_parts = rest[:date_start], rest[date_start:]
-    if len(outlets) > 1 or not all(_is_outlet_name(outlet) for outlet in outlets):
+    named, date_parts = rest[:date_start], rest[date_start:]
+    if parts[0].lower() in _AGENCIES and not named:
+        byline.outlet = byline.outlet or parts[0]
+    elif _is_names(parts[0]):
+        authors = [parts[0]]
+        while len(named) > 1 and _is_names(named[0]):  # "By A, B, Outlet": the names before the outlet
+            authors.append(named.pop(0))
+        if len(named) > 1 or not all(_is_outlet_name(outlet) for outlet in named):
+            return False
+        byline.author = ", ".join(authors)
+        if named and byline.outlet is None:
+            byline.outlet, byline.outlet_may_be_author = named[0], _is_names(named[0])
+    else:
         return False
-    byline.author = parts[0]
-    byline.outlet = byline.outlet or (outlets[0] if outlets else None)
     if date_parts:
         byline.offer_date(", ".join(date_parts), "byline date", 1)
     return True
@@ -283,9 +309,8 @@ def _read_outlet_and_date(line: str, byline: _Byline) -> bool:
         return False
     label = _DATE_LABEL.match(written)
     date_text = label.group("date") if label else written
-    if not _is_date_line(date_text, lenient=False):
+    if not _is_date_line(date_text, lenient=False) or not byline.set_outlet(outlet):
         return False
-    byline.outlet = outlet
     byline.offer_date(date_text, "byline date", 1)
     return True
 
@@ -330,7 +355,7 @@ def _is_person_name(text: str) -> bool:
         if not re.fullmatch(r"[^\W\d_][\w'’.\-]*", word):
             return False  # digits or punctuation a name does not have
         is_edge = number in (0, len(words) - 1)
-        if word.lower() in _NAME_PARTICLES and not is_edge:
+        if word.lower() in NAME_PARTICLES and not is_edge:
             continue
         if not word[0].isupper():
             return False

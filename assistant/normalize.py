@@ -30,6 +30,15 @@ from dateutil.tz import tzoffset
 
 logger = logging.getLogger(__name__)
 
+# --------------------------------------------------------------------------------------- names
+
+# Lower-case words inside people's names: "Ursula von der Leyen", "Pieter van den Berg", "Ana de
+# la Cruz". A byline's name and a speaker's name may hold them (clipping.py, attribute.py).
+NAME_PARTICLES = frozenset(
+    {"de", "da", "del", "della", "der", "den", "di", "du", "dos", "das", "la", "le", "van", "von", "zu", "bin",
+     "al", "ibn", "ter", "ten", "y"}
+)
+
 # --------------------------------------------------------------------------------------- dates
 
 # Zone abbreviations dateutil does not know by itself but news feeds use.

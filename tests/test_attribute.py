@@ -61,6 +61,25 @@ def test_x_said_y() -> None:
     assert (s.quote_type, s.stance) == ("indirect", "assert")
 
 
+def test_names_with_particles_are_whole_and_their_short_forms_resolve_to_them() -> None:
+    statements = extract(
+        "European Commission President Ursula von der Leyen said the bloc would respond firmly. "
+        "\"We will not be intimidated,\" von der Leyen told reporters. "
+        "Dutch official Pieter van den Berg denied that the talks had collapsed. "
+        "Van den Berg said a deal was still possible. "
+        "The ferries ran late, according to Ana de la Cruz. "
+        "Officials at Charles de Gaulle Airport said flights resumed."
+    )
+    assert [(s.speaker, s.speaker_mention) for s in statements] == [
+        ("Ursula von der Leyen", "Ursula von der Leyen"),
+        ("Ursula von der Leyen", "von der Leyen"),
+        ("Pieter van den Berg", "Pieter van den Berg"),
+        ("Pieter van den Berg", "Van den Berg"),
+        ("Ana de la Cruz", "Ana de la Cruz"),
+        ("Charles de Gaulle Airport", "Charles de Gaulle Airport"),  # was "Gaulle Airport"
+    ]
+
+
 def test_x_said_that_y_and_adjuncts_before_that() -> None:
     s = only("The Kremlin said on Thursday that it had no plans to meet the delegation.")
     assert (s.speaker, s.speaker_mention) == ("Kremlin", "Kremlin")

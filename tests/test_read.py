@@ -93,6 +93,18 @@ def metadata(article: RawArticle) -> tuple:
         ("Published: yesterday", (None, None, "yesterday", "Published")),  # the ingest warns
         ("By Mara Quint, Harbor Ledger, March 40, 2024",
          ("Mara Quint", "Harbor Ledger", "March 40, 2024", "byline date")),  # the ingest warns
+        # Several authors: a name-like part is the outlet only while no line below names one.
+        ("By Anna Kowalski, Mark Dunn\nReuters\nJune 24, 2023",
+         ("Anna Kowalski, Mark Dunn", "Reuters", "June 24, 2023", "date line")),
+        ("By Anna Kowalski, Mark Dunn\nHarbor Ledger — June 24, 2023",
+         ("Anna Kowalski, Mark Dunn", "Harbor Ledger", "June 24, 2023", "byline date")),
+        ("By Anna Kowalski, Mark Dunn, Harbor Ledger, June 24, 2023",
+         ("Anna Kowalski, Mark Dunn", "Harbor Ledger", "June 24, 2023", "byline date")),
+        ("By Mara Quint, Harbor Ledger\nMarch 20, 2024", ("Mara Quint", "Harbor Ledger", "March 20, 2024", "date line")),
+        # An agency signs the story itself.
+        ("By The Associated Press", (None, "The Associated Press", None, None)),
+        ("By Reuters, March 20, 2024", (None, "Reuters", "March 20, 2024", "byline date")),
+        ("By AFP\nMarch 20, 2024", (None, "AFP", "March 20, 2024", "date line")),
     ],
 )
 def test_a_clipping_byline_becomes_metadata_and_leaves_the_body(tmp_path: Path, head: str, expected: tuple) -> None:
@@ -158,6 +170,8 @@ def test_a_markdown_clipping_byline_under_its_heading_is_read(tmp_path: Path) ->
         "By Mara Quint, who covers the port for the Harbor Ledger, the council was criticised.\n\nMore.",
         "Harbor Ledger — The council postponed its vote.\n\nMore followed.",
         "2024 was a hard year for the port.\n\nMore followed.",
+        "By Reuters standards, the vote was late.\n\nMore followed.",
+        "By Reuters\nand other agencies, the vote was reported late.\n\nMore followed.",
     ],
 )
 def test_a_first_paragraph_that_only_looks_like_a_byline_stays_text(tmp_path: Path, text: str) -> None:
