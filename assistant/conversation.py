@@ -215,7 +215,10 @@ def _swap_date(previous: str, target: str) -> str | None:
     date alone."""
     preposition = re.match(r"(on|in|during)\s+", target, flags=re.IGNORECASE)
     date = target[preposition.end():] if preposition else target
-    if date_spans(date) != [(0, len(date))]:
+    # Read with a preposition in front: "March" and "May" alone are dates only after one ("in
+    # March"), and a month is what "what about March?" asks for.
+    probe = target if preposition else f"in {target}"
+    if date_spans(probe) != [(len(probe) - len(date), len(probe))]:
         return None
     dates = date_spans(previous)
     if not dates:
@@ -229,6 +232,9 @@ def _swap_date(previous: str, target: str) -> str | None:
     before = previous[:start]
     if preposition:  # "and in March?" after "... on March 13?": its own preposition too
         before = re.sub(r"\b(?:on|in|during)\s+$", "", before, flags=re.IGNORECASE) + preposition.group(0)
+    else:  # "what about March?" after "... on March 13?": "in March", but "on March 14"
+        before = re.sub(r"\b(?:on|in)(\s+)$", ("on" if _DAY_NUMBER.search(date) else "in") + r"\1", before,
+                        flags=re.IGNORECASE)
     return before + date + previous[end:]
 
 

@@ -70,6 +70,14 @@ def test_what_about_an_outlet_by_its_short_form_swaps_the_outlet():
          "What did Whitcombe say about the river on March 14?"),
         ("and in April 2024?", "What did Whitcombe say about the river?",
          "What did Whitcombe say about the river in April 2024?"),
+        # a month alone, "March" and "May" too (words of their own elsewhere), with "in" before it
+        ("what about March?", "What happened on March 13?", "What happened in March?"),
+        ("and in March?", "What did Whitcombe say about the river on March 13?",
+         "What did Whitcombe say about the river in March?"),
+        ("what about May?", "What did Whitcombe say about the river?",
+         "What did Whitcombe say about the river in May?"),
+        ("and 2024?", "What happened on March 13?", "What happened in 2024?"),
+        ("what about March 14?", "What happened in March?", "What happened on March 14?"),
     ],
 )
 def test_what_about_a_date_swaps_the_date(follow_up, previous, expected):
