@@ -13,6 +13,7 @@ The rules prefer saying nothing to marking a contradiction that is not there.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from dataclasses import dataclass, field
@@ -26,8 +27,8 @@ from .answer_evidence import (
 )
 from .attribute import cue_class
 from .answer_modes import (
-    ScoredStatement, Turn, finish_answer, nothing_found, collect_evidence, credible_speaker, is_anaphoric, judge,
-    not_answered, prepare_statements, said_as, score_statements, stance_label,
+    ScoredStatement, Turn, finish_answer, filters_for_days, nothing_found, collect_evidence, credible_speaker,
+    is_anaphoric, judge, not_answered, prepare_statements, said_as, score_statements, stance_label,
 )
 from .query import bare_outlet_name
 from .records import Answer, ArticleInfo, Filters, Passage, Table
@@ -60,12 +61,21 @@ class Column:
 
 
 def answer_compare(turn: Turn) -> Answer:
+    asked = turn.retriever.understand(turn.question.text).only_dates
+    if asked is not None:
+        # "How did the coverage differ on March 14?" compares that day's coverage: the date is
+        # the topic, so every article of the day is relevant (a search for "how did the
+        # coverage differ" finds nothing in particular and would be refused).
+        days = filters_for_days(turn, asked)
+        if isinstance(days, Answer):
+            return days
+        turn = dataclasses.replace(turn, filters=days)
     retrieval = turn.retrieve(k=max(turn.top_k, 20))
     if not retrieval.passages:
         return not_answered(turn, retrieval, nothing_found(turn))
-    overall = collect_evidence(turn, retrieval)
+    overall = collect_evidence(turn, retrieval, extra_leads=asked is not None)
     verdict = judge(turn, overall)
-    if not verdict.answerable:
+    if not verdict.answerable and asked is None:
         return not_answered(turn, retrieval, verdict.reason)
     columns, by_date = _choose_columns(turn, retrieval)
     evidence = [overall]
@@ -78,7 +88,9 @@ def answer_compare(turn: Turn) -> Answer:
     items = prepare_statements(turn, [st for e in evidence for st in e.statements], infos)
     items = score_statements(turn, items, retrieval, embed_top=24)
     for column in columns:
-        column.candidates = sorted((c for c in candidates if column.holds(c.article)), key=lambda c: -c.score)
+        # A day's coverage is told by its leads (the question says nothing else to rank by).
+        order = (lambda c: (c.position, -c.score)) if asked is not None else (lambda c: -c.score)
+        column.candidates = sorted((c for c in candidates if column.holds(c.article)), key=order)
         column.statements = [i for i in items if column.holds(i.article)]
     columns = [c for c in columns if c.candidates]
     if not columns:

@@ -557,16 +557,10 @@ def _dates_coverage(turn: Turn, asked: DatesAsked) -> Answer:
     """What the coverage published on the days a question asks about ("What happened on March
     13?"): each article's first sentences, by outlet; a plain refusal naming the date when no
     article is dated then."""
-    held = turn.index.dates()
-    if not any(asked.since <= day <= asked.until for day in held):
-        return not_answered(turn, None, _nothing_dated(asked, held))
-    # A date filter the user set narrows the days asked about.
-    since = max(asked.since, (turn.filters.since or "")[:10])
-    until = min(asked.until, (turn.filters.until or "9999")[:10])
-    if since > until:
-        return not_answered(turn, None, nothing_found(turn))
-    retrieval, chosen, found = _article_leads(turn, replace(turn.filters, since=since, until=until),
-                                              MAX_DATE_ARTICLES)
+    days = filters_for_days(turn, asked)
+    if isinstance(days, Answer):
+        return days
+    retrieval, chosen, found = _article_leads(turn, days, MAX_DATE_ARTICLES)
     if not retrieval.passages:
         return not_answered(turn, retrieval, nothing_found(turn))
     shown = len({c.sentence.article_id for c in chosen})
@@ -578,6 +572,19 @@ def _dates_coverage(turn: Turn, asked: DatesAsked) -> Answer:
 
 
 MAX_DATE_ARTICLES = 6  # "What happened on March 13?" quotes the leads of at most this many articles
+
+
+def filters_for_days(turn: Turn, asked: DatesAsked) -> Filters | Answer:
+    """The turn's filters narrowed to the days a question asks about alone (a date filter the
+    user set narrows them further); or the refusal to give when no article is dated then."""
+    held = turn.index.dates()
+    if not any(asked.since <= day <= asked.until for day in held):
+        return not_answered(turn, None, _nothing_dated(asked, held))
+    since = max(asked.since, (turn.filters.since or "")[:10])
+    until = min(asked.until, (turn.filters.until or "9999")[:10])
+    if since > until:
+        return not_answered(turn, None, nothing_found(turn))
+    return replace(turn.filters, since=since, until=until)
 
 
 def _nothing_dated(asked: DatesAsked, held: Sequence[str]) -> str:

@@ -597,7 +597,12 @@ _DATE_ALONE_WORDS = frozenset(
     "what what's whats happened happen happening was were is are has have had been did do does the "
     "papers newspapers paper press media outlets coverage news say said write wrote written publish "
     "published report reported reports articles article stories story headlines on in during of "
-    "from between and to there any anything tell me us show".split()
+    "from between and to there any anything tell me us show "
+    # the words of a comparison, a summary or a who-said-what about a day: "What did each outlet
+    # report on March 13?", "How did the coverage differ on March 14?", "Who said what on March 13?"
+    "each every all outlet outlet's outlets' how differ differed different difference differences "
+    "compare comparison accounts account cover covered give a an sourced summary summarize summarise "
+    "timeline who whom statements main key claims events".split()
 )
 _PLAIN_WORD = re.compile(r"[a-z0-9][a-z0-9']*")
 

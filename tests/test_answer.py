@@ -166,6 +166,8 @@ DATE_ALONE_QUESTIONS = [  # (question, the day it asks about) in the sample cove
     ("What happened on March 13?", "2024-03-13"),
     ("What was reported on 14 March 2024?", "2024-03-14"),
     ("What did the papers say on March 15?", "2024-03-15"),
+    ("What did each outlet report on March 13?", "2024-03-13"),
+    ("How did the coverage differ on March 14?", "2024-03-14"),
 ]
 
 

@@ -78,6 +78,24 @@ def test_compare_of_a_story_one_outlet_covers_says_so_and_sets_its_speakers_side
     check_citations(assistant, answer)
 
 
+@pytest.mark.parametrize("question", ["How did the coverage differ on March 14?",
+                                      "What did each outlet report on March 14?"])
+def test_compare_of_a_day_sets_that_days_outlets_side_by_side_from_their_leads(assistant, question):
+    answer = assistant.ask(question, mode="compare")
+    assert answer.answerable, answer.text
+    day = articles_dated(assistant, "2024-03-14")
+    outlets = {a.outlet for a in assistant.index.list_articles() if a.id in day}
+    assert answer.table is not None and set(answer.table.columns[1:-1]) == outlets and len(outlets) == 2
+    assert {c.article.published_at[:10] for c in answer.citations} == {"2024-03-14"}
+    # "What each outlet reported" quotes each article's lead: the question says nothing else to go by.
+    reported = answer.text.split("**What each outlet reported**")[1].strip().splitlines()
+    leads = {assistant.index.sentences(a)[0].text for a in day}
+    assert len(reported) == 2 and all(any(lead in line for lead in leads) for line in reported)
+    check_citations(assistant, answer)
+    nothing = assistant.ask("How did the coverage differ on March 20?", mode="compare")
+    assert not nothing.answerable and "No article in the coverage was published on 2024-03-20" in nothing.text
+
+
 @pytest.mark.parametrize("mode", ["ask", "compare"])
 def test_how_the_outlets_reported_the_mayors_accusation_is_answered(assistant, mode):
     answer = assistant.ask("How did the outlets report the mayor's accusation?", mode=mode)

@@ -171,6 +171,11 @@ def test_a_day_without_a_year_takes_the_latest_year_the_index_holds_that_day_in(
          DatesAsked("2023-10-01", "2023-10-10", "between October 1 and October 10")),
         # a day the index holds no article of is still the day asked about
         ("What happened on November 20?", DatesAsked("2023-11-20", "2023-11-20", "November 20")),
+        # what the modes ask about a day: a comparison, who said what, a summary
+        ("How did the coverage differ on October 5?", DatesAsked("2023-10-05", "2023-10-05", "October 5")),
+        ("What did each outlet report on October 5?", DatesAsked("2023-10-05", "2023-10-05", "October 5")),
+        ("Who said what on October 5?", DatesAsked("2023-10-05", "2023-10-05", "October 5")),
+        ("Give me a sourced summary of October 5", DatesAsked("2023-10-05", "2023-10-05", "October 5")),
     ],
 )
 def test_a_question_about_a_date_alone_gives_the_days_it_asks_about(question, asked):
