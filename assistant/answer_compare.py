@@ -322,7 +322,7 @@ def _number_value(text: str) -> float | None:
 
 
 def relate(a: str, b: str, a_denies: bool, b_denies: bool, topic: frozenset[str] = frozenset(),
-           admits: bool = False, kinds: Mapping[str, set[str]] = {}) -> str:
+           admits: bool = False, kinds: Mapping[str, set[str]] = {}, paraphrase: bool = False) -> str:
     """CONTRADICTS, FIGURES_DIFFER, AGREES or "" for two statements.
 
     They are about the same thing when they share several words, or when the affirming one holds
@@ -332,7 +332,8 @@ def relate(a: str, b: str, a_denies: bool, b_denies: bool, topic: frozenset[str]
     nothing to marking a contradiction that is not there. `admits`: the affirming side is an
     admission or confirmation, which contradicts a denial sharing one topic word with it.
     `kinds` (place_kinds) lets a place's name stand for what it is: "reached the Ostra" is about
-    the river.
+    the river. `paraphrase`: the caller found the two sentences' vectors close (AGREE_COSINE), so
+    two statements of the same polarity about the same thing agree even when worded apart.
     """
     stems_a, stems_b = _with_kinds(content_stems(a), kinds), _with_kinds(content_stems(b), kinds)
     overlap = len(stems_a & stems_b)
@@ -351,7 +352,7 @@ def relate(a: str, b: str, a_denies: bool, b_denies: bool, topic: frozenset[str]
         if close or (len(shared) >= 2 and shared & topic) or (admits and shared & topic):
             return CONTRADICTS
         return ""
-    if jaccard(stems_a, stems_b) >= 0.45:
+    if jaccard(stems_a, stems_b) >= 0.45 or (paraphrase and close):
         return AGREES
     return ""
 
@@ -461,14 +462,14 @@ def _claim_rows(turn: Turn, columns: list[Column], book: CitationBook, kinds: Ma
         taken.update(c.key for c in cells if c is not None)
         rendered = [NOT_REPORTED if c is None else _cell(book, c.article, (c.sentence.start, c.sentence.end), c.text)
                     for c in cells]
-        note = _claim_note(cells, columns, frozenset(turn.question.stems), kinds)
+        note = _claim_note(turn, cells, columns, frozenset(turn.question.stems), kinds)
         rows.append((_claim_label(seed, turn.question), *rendered, note))
+        present = [c for c in cells if c is not None]
+        quoted = " — ".join(f"{source_label(c.article)}: {c.text}{book.cite_sentence(c)}" for c in present)
         if note.startswith("⚠"):
-            present = [c for c in cells if c is not None]
-            contradictions.append(
-                f"{note}: " + " — ".join(f"{source_label(c.article)}: {c.text}{book.cite_sentence(c)}"
-                                         for c in present)
-            )
+            contradictions.append(f"{note}: {quoted}")
+        elif note.startswith(AGREES):
+            agreements.append(f"{AGREES}: {quoted}")
     return rows, contradictions, agreements, []
 
 
@@ -491,9 +492,15 @@ def _most_similar(store: SentenceStore, seed: Candidate, candidates: Sequence[Ca
 
 
 CLAIM_MATCH = 0.6  # cosine (or twice the word overlap) for two sentences to report the same claim
+# Cosine from which two sentences of one polarity, about the same thing (`relate`: shared words)
+# and with no differing figures, say the same thing in other words. MiniLM: "Residents lined up
+# for bottled water on Thursday" / "On Thursday, people queued for bottled water" 0.74; different
+# claims about one story ("the valve had passed an inspection" / "workers had reported a dripping
+# valve") 0.57.
+AGREE_COSINE = 0.7
 
 
-def _claim_note(cells: Sequence[Candidate | None], columns: Sequence[Column], topic: frozenset[str],
+def _claim_note(turn: Turn, cells: Sequence[Candidate | None], columns: Sequence[Column], topic: frozenset[str],
                 kinds: Mapping[str, set[str]]) -> str:
     present = [(columns[i].label, c) for i, c in enumerate(cells) if c is not None]
     if len(present) < 2:
@@ -504,8 +511,10 @@ def _claim_note(cells: Sequence[Candidate | None], columns: Sequence[Column], to
             notes.append(_same_story_note(la, lb))
             continue
         a_denies = negative_claim(a.text)
+        va, vb = turn.store.sentence_vectors(turn.embedder, [a.sentence, b.sentence])
         relation = relate(a.text, b.text, a_denies, negative_claim(b.text), topic,
-                          admits=bool(_ADMISSION.search(b.text if a_denies else a.text)), kinds=kinds)
+                          admits=bool(_ADMISSION.search(b.text if a_denies else a.text)), kinds=kinds,
+                          paraphrase=float(np.dot(va, vb)) >= AGREE_COSINE)
         if relation and relation != AGREES:
             notes.append(f"{relation}: {la} vs {lb}")
         elif relation == AGREES:

@@ -340,6 +340,16 @@ def test_relate_marks_denial_against_assertion_and_differing_figures():
     assert quantities("3,000 liters and forty thousand liters at 10:40 p.m.") == {"liter": {3000.0, 40000.0}}
 
 
+def test_relate_takes_close_vectors_as_agreement_only_for_one_polarity_and_shared_words():
+    a, b = "Residents lined up for bottled water on Thursday.", "On Thursday, people queued for bottled water."
+    assert relate(a, b, False, False) == ""  # 3 of 7 words shared: not enough by words alone
+    assert relate(a, b, False, False, paraphrase=True) == "✓ agrees"
+    assert relate(a, "Schools stayed open on Thursday.", False, False, paraphrase=True) == ""  # nothing shared
+    assert relate("No bottled water reached residents on Thursday.", b, True, False, paraphrase=True) != "✓ agrees"
+    assert relate("Residents were given 3,000 liters of bottled water.", "Residents were given 900 liters of "
+                  "bottled water.", False, False, paraphrase=True) == "⚠ figures differ"
+
+
 def test_claims_about_opposite_places_do_not_contradict():
     upstream = "The old depot sits upstream of the terminal, where the agency's samples showed no toluene at all"
     downstream = "Water samples taken downstream of the Kessler Terminals site contain toluene at fourteen times the limit"

@@ -397,3 +397,23 @@ def test_the_sentinel_is_the_daily_sentinel(assistant):
     assert answer.text.startswith("**The Daily Sentinel (fictional)** (2024-03-15): Kessler Terminals acknowledged")
     assert {c.article.outlet for c in answer.citations} == {"The Daily Sentinel (fictional)"}
     check_citations(assistant, answer)
+
+
+def test_compare_marks_two_outlets_saying_one_thing_in_other_words_as_agreeing(tmp_path, settings, real_embedder):
+    """Claim rows agree by shared words, or (here: 3 of 7 words shared) by close sentence vectors."""
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "ledger.md").write_text(
+        "---\ntitle: Water handed out in Lower Quay\noutlet: Harbor Ledger\ndate: 2024-03-14\n---\n"
+        "Residents lined up for bottled water on Thursday. The tanks were refilled twice.\n")
+    (tmp_path / "news" / "post.md").write_text(
+        "---\ntitle: Queues for water\noutlet: River Post\ndate: 2024-03-14\n---\n"
+        "On Thursday, people queued for bottled water. Schools stayed open.\n")
+    assistant = Assistant(settings, tmp_path / "index", embedder=real_embedder)
+    assert assistant.ingest([tmp_path / "news"]).ok
+    answer = assistant.ask("What did Harbor Ledger and River Post report about the bottled water?", mode="compare")
+    assert answer.answerable, answer.text
+    row = next(r for r in answer.table.rows if "bottled water" in r[1] and "bottled water" in r[2])
+    assert row[-1] == "✓ agrees (Harbor Ledger, River Post)"
+    assert "**Where the accounts agree**" in answer.text
+    check_citations(assistant, answer)
+    assistant.index.close()
