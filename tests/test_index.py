@@ -167,7 +167,8 @@ def test_a_second_writer_gets_a_clear_message(index):
         holder.join(10)
 
 
-def test_sentence_vectors_are_stored_found_by_chunk_and_text_and_removed_with_the_article(index, fake_embedder):
+def _put_with_sentence_vectors(index, fake_embedder):
+    """The test article, one sentence a chunk, stored with its sentences' vectors."""
     article = _article()
     sentences = segment.split_sentences(article.id, article.text)
     chunks = segment.make_chunks(article.id, article.text, sentences, 60, 0)
@@ -175,6 +176,11 @@ def test_sentence_vectors_are_stored_found_by_chunk_and_text_and_removed_with_th
     with index.writer() as w:
         w.put_article(article, "content", None, (), sentences, chunks, fake_embedder.embed([c.text for c in chunks]),
                       [f"c{c.index}" for c in chunks], (), sentence_vectors=by_sentence)
+    return article, sentences, by_sentence
+
+
+def test_sentence_vectors_are_stored_found_by_chunk_and_text_and_removed_with_the_article(index, fake_embedder):
+    article, sentences, by_sentence = _put_with_sentence_vectors(index, fake_embedder)
     rowids = [r for r, _ in index.search_dense(fake_embedder.embed(["strike"])[0], 10)]
     in_chunks = index.sentence_vectors_in_chunks(rowids)
     assert sum(len(m) for m in in_chunks.values()) == len(sentences) == 3  # each sentence in its chunk
@@ -202,13 +208,7 @@ def test_sentence_vectors_are_int8_and_float16_rows_of_earlier_indexes_still_rea
     with pytest.raises(ValueError, match="stored sentence vector of 7 bytes"):
         decode_sentence_vectors([b"\0" * 7], index.dimension)
 
-    article = _article()
-    sentences = segment.split_sentences(article.id, article.text)
-    chunks = segment.make_chunks(article.id, article.text, sentences, 60, 0)
-    by_sentence = fake_embedder.embed([s.text for s in sentences])
-    with index.writer() as w:
-        w.put_article(article, "content", None, (), sentences, chunks, fake_embedder.embed([c.text for c in chunks]),
-                      [f"c{c.index}" for c in chunks], (), sentence_vectors=by_sentence)
+    article, sentences, by_sentence = _put_with_sentence_vectors(index, fake_embedder)
     db = sqlite3.connect(index.path / RECORDS)
     db.execute("UPDATE sentence_vectors SET vector=? WHERE idx=0", (np.asarray(by_sentence[0], np.float16).tobytes(),))
     db.commit()
