@@ -307,7 +307,7 @@ class Retriever:
         )
 
 
-# ------------------------------------------------------------------------- queries
+# ------------------------------------------------------------------------- candidates' records
 
 
 def _joined(parts: Sequence[Future[dict[int, T]]]) -> dict[int, T]:
@@ -337,6 +337,9 @@ def _best_sentence_cosines(stored: Mapping[int, np.ndarray], vectors: np.ndarray
     first_rows = np.cumsum([0] + [len(stored[r]) for r in rows[:-1]])
     best = np.maximum.reduceat(similarities, first_rows, axis=0)
     return tuple({r: float(best[i, j]) for i, r in enumerate(rows)} for j in range(best.shape[1]))
+
+
+# ------------------------------------------------------------------------- queries
 
 
 def _queries_for(question: str, hints: QueryHints) -> list[_Query]:
