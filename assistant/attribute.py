@@ -136,6 +136,57 @@ _TITLE_WORDS = frozenset(
     """.split())
 
 
+# What the text says of a person's gender, used only to keep "he" or "she" from a person it cannot
+# be: a courtesy title or gendered role word before the name ("Ms. Amsel", "spokeswoman Lena
+# Haas"), else a common first name that is not used for both. Unknown fits either pronoun.
+_FEMALE_WORDS = frozenset(
+    "ms ms. mrs mrs. miss madam dame lady queen princess duchess chairwoman spokeswoman councilwoman "
+    "congresswoman businesswoman fisherwoman policewoman sister mother daughter wife widow actress".split()
+)
+_MALE_WORDS = frozenset(
+    "mr mr. sir lord king prince duke chairman spokesman councilman congressman businessman fisherman "
+    "policeman alderman brother father son husband widower actor".split()
+)
+_FEMALE_FIRST_NAMES = frozenset("""
+    mary patricia jennifer linda elizabeth barbara susan jessica sarah karen nancy lisa betty margaret
+    sandra ashley kimberly emily donna michelle dorothy carol amanda melissa deborah stephanie rebecca
+    sharon laura cynthia kathleen amy angela shirley anna brenda pamela emma nicole helen samantha
+    katherine christine debra rachel carolyn janet catherine maria heather diane ruth julie olivia joyce
+    virginia victoria lauren christina joan evelyn judith megan cheryl hannah jacqueline martha gloria
+    teresa ann anne sara madison frances kathryn janice abigail alice judy sophia grace denise amber
+    doris marilyn danielle beverly isabella theresa diana natalie brittany charlotte marie kayla lori
+    elena carla ingrid ursula kamala hillary giorgia marine annalena sanna jacinda liz kristalina nikki
+    marjorie alexandria ilhan olena yulia svetlana olga natalia tatiana irina anastasia ana sofia lucia
+    carmen isabel fatima aisha leila priya sunita mei yuki lena eva marta helena ines agnieszka katarzyna
+    claudia francesca giulia beatriz camila valentina ngozi amina greta annika astrid sigrid birgit
+""".split())
+_MALE_FIRST_NAMES = frozenset("""
+    james robert john michael david william richard joseph thomas charles christopher daniel matthew
+    anthony mark donald steven paul andrew joshua kenneth kevin brian george timothy ronald edward
+    jason jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin scott brandon benjamin
+    samuel gregory alexander frank patrick raymond jack dennis jerry tyler aaron jose adam nathan henry
+    douglas zachary peter kyle noah ethan jeremy walter keith roger austin sean gerald carl harold
+    dylan arthur lawrence jesse bryan billy bruce gabriel joe logan alan juan albert willie elijah
+    wayne randy vincent mason roy ralph bobby russell bradley philip eugene vladimir dmitry sergei
+    sergey yevgeny alexei volodymyr emmanuel olaf boris rishi keir barack narendra recep mohammed
+    muhammad ahmed ali hassan omar pierre jacques francois hans klaus friedrich giuseppe marco carlos
+    luis pedro javier miguel elon jeff tim satya sundar bill jensen adrian tomas piotr marcus jonas
+    ramon antony mikhail ivan viktor oleksandr andriy yuri igor anatoly nikolai lars sven erik
+""".split())
+
+
+def _gender_of(name: str, roles: Sequence[str]) -> str:
+    """ "f", "m" or "" (not said) for a person named `name` after the role words `roles`."""
+    words = {r.lower() for r in roles}
+    if words & _FEMALE_WORDS:
+        return "f"
+    if words & _MALE_WORDS:
+        return "m"
+    parts = name.split()
+    first = parts[0].lower() if len(parts) > 1 else ""
+    return "f" if first in _FEMALE_FIRST_NAMES else "m" if first in _MALE_FIRST_NAMES else ""
+
+
 def is_title_word(word: str) -> bool:
     """ "mayor", "director", "Chief": a word of a title or role written before a name."""
     return word.lower() in _TITLE_WORDS
@@ -304,6 +355,7 @@ class _Entity:
     # person named with that role takes it over.
     pending_role: str = ""
     merged_into: "_Entity | None" = None
+    gender: str = ""  # "f", "m" or "" (_gender_of): which of "she" and "he" it can be
 
     def canonical(self) -> "_Entity":
         entity = self
@@ -375,6 +427,7 @@ class _Registry:
             entity.name = full_name  # "Prigozhin" seen before "Yevgeny Prigozhin"
         entity.keys.add(key)
         entity.words.update(w.lower() for w in roles)
+        entity.gender = entity.gender or _gender_of(full_name, roles)
         self._take_over_pending_role(entity, roles)
         self._note(position, entity, salient)
         return entity
@@ -382,7 +435,7 @@ class _Registry:
     def role(self, words: list[str], position: int, salient: bool) -> _Entity:
         """A person known only by a role so far: "its chief executive", "a ministry official"."""
         entity = _Entity(" ".join(words).replace("’", "'"), "person",
-                         pending_role=words[-1].lower())
+                         pending_role=words[-1].lower(), gender=_gender_of("", words))
         entity.words.add(words[-1].lower())
         self.entities.append(entity)
         self._note(position, entity, salient)
@@ -441,9 +494,10 @@ class _Registry:
     def pronoun(self, pronoun: str, position: int) -> _Entity | None:
         kind = _PRONOUNS[pronoun.lower()]
         fitting = {"person": ("person",), "group": ("group", "org"), "org": ("org",)}[kind]
+        unfit_gender = {"he": "f", "she": "m"}.get(pronoun.lower(), "-")
         for preference in fitting:
             for offset, entity in reversed(self.salient):
-                if offset < position and entity.kind == preference:
+                if offset < position and entity.kind == preference and entity.canonical().gender != unfit_gender:
                     self._note(position, entity, salient=True)
                     return entity
         return None

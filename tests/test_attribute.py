@@ -80,6 +80,22 @@ def test_names_with_particles_are_whole_and_their_short_forms_resolve_to_them() 
     ]
 
 
+def test_he_and_she_skip_a_person_the_text_says_is_of_the_other_gender() -> None:
+    statements = extract(
+        "Mayor Elena Varga said the city had been kept in the dark. Kessler spokesman Adrian Falk said "
+        "the company called within 40 minutes. She said that was not true. "
+        "Ms. Amsel warned residents. Mr. Nowak disagreed. She said boiling does not help. "
+        "Its spokeswoman said the plant was safe. Mr. Quint said it was not. She said the data were clear."
+    )
+    assert [(s.speaker, s.speaker_mention) for s in statements if s.speaker_mention == "She"] == [
+        ("Elena Varga", "She"),  # a first name; "spokesman" makes Falk a man
+        ("Amsel", "She"),  # courtesy titles
+        ("spokeswoman", "She"),  # a gendered role word
+    ]
+    # A first name that says nothing (or none at all) still takes either pronoun.
+    assert only("Dale Quint arrived. He said the plant was safe.").speaker == "Dale Quint"
+
+
 def test_x_said_that_y_and_adjuncts_before_that() -> None:
     s = only("The Kremlin said on Thursday that it had no plans to meet the delegation.")
     assert (s.speaker, s.speaker_mention) == ("Kremlin", "Kremlin")
