@@ -433,6 +433,10 @@ def answer_ask(turn: Turn) -> Answer:
         # and nothing else: all of them, as who-said-what lists them ("She said ..." sentences
         # hardly resemble the question).
         return answer_who(turn)
+    if not q.speakers and not q.wants_more and _describes_a_speaker_alone(q):
+        # "What did the union say?" asks for what the union, and the people the articles tie to
+        # it, said; who-said-what finds them (a search for "the union" finds sentences about it).
+        return answer_who(turn)
     if named and not turn.filters.outlets and _asks_for_a_slice(turn, hints):
         # "What did Harbor Ledger report (on March 12)?": that outlet's leads (that day's).
         return _outlet_coverage(turn, named, *hints.days_named)
@@ -812,6 +816,13 @@ def _described_speakers(turn: Turn, question: str, items: list[ScoredStatement])
     role = match.group("role").lower().split()[-1]
     found = [i.speaker for i in items if role in _words_of(i.speaker) or role in _words_around_mention(turn, i)]
     return tuple(dict.fromkeys(found)), role
+
+
+def _describes_a_speaker_alone(q: QuestionInfo) -> bool:
+    """ "What did the union say?", "What has the mayor claimed?": a speaker described by a role
+    or kind, and no topic besides."""
+    match = _WHAT_DID_THE_ROLE_SAY.search(q.text.lower())
+    return bool(match) and set(q.stems) <= set(content_stems(match.group("role")))
 
 
 def _words_around_mention(turn: Turn, item: ScoredStatement) -> set[str]:

@@ -291,12 +291,13 @@ def test_a_wire_story_in_two_outlets_is_not_counted_as_agreement(assistant):
     assert shared_rows >= 1  # Northbank Daily ran Riverline Wire's story: its row says so
 
 
+@pytest.mark.parametrize("mode", ["who", "ask"])  # ask mode hands such a question to who-said-what
 @pytest.mark.parametrize("question, speakers", [
     ("What did the mayor say?", {"Elena Varga"}),  # "Mayor Elena Varga": all 9, "she said" ones too
     ("What did the union say?", {"Tomas Reyes", "Riverside Dockworkers' Union"}),  # "a steward for the ... Union"
 ])
-def test_who_mode_keeps_to_the_speakers_the_question_describes(assistant, question, speakers):
-    answer = assistant.ask(question, mode="who")
+def test_who_mode_keeps_to_the_speakers_the_question_describes(assistant, question, speakers, mode):
+    answer = assistant.ask(question, mode=mode)
     assert answer.answerable and answer.table.rows
     assert {row[0] for row in answer.table.rows} == speakers, answer.text
     named = assistant.ask(f"What did {' and '.join(sorted(speakers))} say?", mode="who")
