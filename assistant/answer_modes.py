@@ -455,6 +455,11 @@ def answer_ask(turn: Turn) -> Answer:
     if unquoted:
         # Passages about the story (or about the person) are no answer to what they said.
         return not_answered(turn, retrieval, unquoted)
+    on_days = _on_days_named(evidence.candidates, *hints.days_named)
+    if on_days:
+        # "What did Kessler say on March 13?": what was published then. The named date only
+        # boosted the search (it may have been misread), so other days stay when none is of it.
+        evidence.candidates = on_days
     if q.wants_more and turn.previous_answer:
         # "what else ...?": leave out what the last answer already quoted.
         shown = " ".join(turn.previous_answer.split())
@@ -489,6 +494,14 @@ def answer_ask(turn: Turn) -> Answer:
         for c in chosen:
             lines.append(f"- {source_label(c.article)}: {c.text}{book.cite_sentence(c)}")
     return finish_answer(turn, retrieval, book, "\n".join(lines), statements=statements_used)
+
+
+def _on_days_named(candidates: Sequence[Candidate], since: str | None, until: str | None) -> list[Candidate]:
+    """The candidates published within the days a question names (none when it names none)."""
+    if not (since or until):
+        return []
+    days = Filters(since=since, until=until)
+    return [c for c in candidates if passes_filters(c.article, days)]
 
 
 def _unquoted_speaker(turn: Turn) -> str:

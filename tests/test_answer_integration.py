@@ -384,6 +384,18 @@ def test_a_date_and_a_topic_is_still_a_search_for_the_topic(assistant):
     check_citations(assistant, answer)
 
 
+@pytest.mark.parametrize("question, days", [
+    ("What did Kessler say on March 13?", {"2024-03-13"}),
+    ("What did Kessler say before March 14?", {"2024-03-12", "2024-03-13", "2024-03-14"}),  # the day itself too
+])
+def test_an_answer_keeps_to_the_days_the_question_names(assistant, question, days):
+    answer = assistant.ask(question)
+    assert answer.answerable, answer.text
+    assert len(answer.citations) >= 2
+    assert {c.article.published_at[:10] for c in answer.citations} <= days, answer.text
+    check_citations(assistant, answer)
+
+
 def test_a_follow_up_for_another_day_lists_that_days_coverage(assistant):
     first = assistant.ask("What happened on March 13?")
     follow = assistant.ask("and on March 14?", history=[("What happened on March 13?", first.text)])
