@@ -455,10 +455,14 @@ def answer_ask(turn: Turn) -> Answer:
     if unquoted:
         # Passages about the story (or about the person) are no answer to what they said.
         return not_answered(turn, retrieval, unquoted)
-    on_days = _on_days_named(evidence.candidates, *hints.days_named)
+    on_days = [] if hints.parts else _on_days_named(evidence.candidates, *hints.days_named)
     if on_days:
         # "What did Kessler say on March 13?": what was published then. The named date only
         # boosted the search (it may have been misread), so other days stay when none is of it.
+        # A question of several clauses, each with its own date ("Between the report of October 1
+        # and the one of October 10, ..."), keeps its evidence: the days span the clauses, not
+        # what each asks for (on MultiHop-RAG, narrowing those cited 0.657 of the evidence
+        # against 0.673).
         evidence.candidates = on_days
     if q.wants_more and turn.previous_answer:
         # "what else ...?": leave out what the last answer already quoted.
