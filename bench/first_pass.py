@@ -1,4 +1,5 @@
-"""Retrieval on a cold and a warm disk cache, with sentence matching on and off.
+"""Retrieval on a cold and a warm disk cache: sentence matching off, on, and on with the records
+read serially (as before retrieve.READ_PARTS).
 
 Each measurement is one fresh process answering the scale benchmark's questions once (a "first
 pass"), timing `Retriever.retrieve`. With --drop-caches (root only), the OS page cache is dropped
@@ -9,8 +10,8 @@ Variants alternate, so load drifts hit both:
     .venv/bin/python -m bench.first_pass --chunks 100000 [--pairs 2] [--drop-caches]
 
 Uses an index built by bench/scale_bench.py ($NEWSDESK_BENCH_DIR/scale/index-<chunks>) and its
-questions (questions-<size>.json). Prints p50/p95 per variant and cache state, and the ratios of
-sentence matching on to off.
+questions (questions-<size>.json). Prints p50/p95 per variant and cache state, and per cache
+state the ratios of the mean p50 and p95 of "on" to "off" and to "on, serial".
 """
 
 from __future__ import annotations
@@ -89,10 +90,30 @@ def summary_rows(report: dict) -> list[list[str]]:
     return rows
 
 
+RATIOS = (("on", "off"), ("on", "on, serial"))  # (variant, its baseline)
+
+
+def ratio_rows(report: dict) -> list[list[str]]:
+    """Per cache state: mean p50 and p95 of a variant over its processes, divided by its baseline's."""
+    rows = []
+    caches = dict.fromkeys(key.rsplit(", ", 1)[1] for key in report["runs"])
+    for cache in caches:
+        for variant, baseline in RATIOS:
+            mine, theirs = report["runs"].get(f"{variant}, {cache}"), report["runs"].get(f"{baseline}, {cache}")
+            if mine and theirs:
+                rows.append([f"{variant} / {baseline}, {cache}"] + [
+                    f"{_mean(mine, key) / _mean(theirs, key):.2f}" for key in ("p50_ms", "p95_ms")])
+    return rows
+
+
+def _mean(runs: list[dict], key: str) -> float:
+    return sum(r[key] for r in runs) / len(runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chunks", type=int, default=100_000)
-    parser.add_argument("--pairs", type=int, default=2, help="rounds of (off, on)")
+    parser.add_argument("--pairs", type=int, default=2, help="rounds of every variant")
     parser.add_argument("--drop-caches", action="store_true", help="drop the OS page cache before each cold pass (root)")
     parser.add_argument("--size", default="full", choices=sorted(CONFIGS))
     parser.add_argument("--workdir", type=Path, default=None)
@@ -108,6 +129,7 @@ def main() -> None:
     report = run(args.chunks, args.pairs, args.drop_caches, args.workdir, args.size)
     print(table(["variant, disk cache", "p50 ms (each process)", "p95 ms (each process)"],
                 summary_rows(report)))
+    print(table(["ratio, disk cache", "p50", "p95"], ratio_rows(report)))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
 

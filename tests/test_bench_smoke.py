@@ -109,6 +109,9 @@ def test_smoke_run_measures_every_step(tmp_path: Path, capsys: pytest.CaptureFix
                             size="smoke")
     assert set(passes["runs"]) == {"off, warm", "on, warm", "on, serial, warm"}
     assert all(r[0]["n"] == 6 and r[0]["p50_ms"] > 0 for r in passes["runs"].values())
+    ratios = first_pass.ratio_rows(passes)
+    assert [row[0] for row in ratios] == ["on / off, warm", "on / on, serial, warm"]
+    assert all(float(value) > 0 for row in ratios for value in row[1:])
 
 
 def test_scale_index_stores_a_vector_per_sentence_and_one_without_them_is_rebuilt(tmp_path: Path) -> None:
