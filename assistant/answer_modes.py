@@ -428,14 +428,15 @@ def answer_ask(turn: Turn) -> Answer:
     q = turn.question
     hints = turn.retriever.understand(q.text)  # rules only: no search yet
     named = hints.outlets
-    if q.speakers and _no_topic_besides(q, named) and not q.wants_more:
-        # "What did Whitcombe say (according to Harbor Ledger)?" asks for a person's statements
-        # and nothing else: all of them, as who-said-what lists them ("She said ..." sentences
-        # hardly resemble the question).
+    if q.speakers and _no_topic_besides(q, named, _date_stems(q.text)) and not q.wants_more:
+        # "What did Whitcombe say (according to Harbor Ledger) (on March 12)?" asks for a person's
+        # statements and nothing else: all of them (of those days), as who-said-what lists them
+        # ("She said ..." sentences hardly resemble the question).
         return answer_who(turn)
-    if not q.speakers and not q.wants_more and _describes_a_speaker_alone(q):
-        # "What did the union say?" asks for what the union, and the people the articles tie to
-        # it, said; who-said-what finds them (a search for "the union" finds sentences about it).
+    if not q.speakers and not q.wants_more and _describes_a_known_speaker(turn):
+        # "What did the union say (about the valve)?" asks for what the union, and the people the
+        # articles tie to it, said; who-said-what finds them (a search for "the union" finds
+        # sentences about it, and the topic alone finds anyone's).
         return answer_who(turn)
     if named and not turn.filters.outlets and _asks_for_a_slice(turn, hints):
         # "What did Harbor Ledger report (on March 12)?": that outlet's leads (that day's).
@@ -762,11 +763,15 @@ def answer_who(turn: Turn) -> Answer:
         # "What did Peskov say according to The Daily Sentinel?": that outlet's statements.
         items = [i for i in items if set(named) & {i.article.outlet, *i.article.also_published_by}]
     notice = ""
+    if q.speakers and any(retrieval.recognised.days_named):
+        # "What did Obi say on March 13?": the days are no topic to rank by, they pick statements.
+        items, notice = _said_on_days_named(turn, items, *retrieval.recognised.days_named)
+        q = turn.question = replace(q, stems=tuple(s for s in q.stems if s not in _date_stems(q.text)))
     if q.stances:
         matching = [i for i in items if wanted_stance(i, q)]
         if not matching and q.speakers:
-            notice = (f"No statement by {_names(q.speakers)} is recorded as {_stances(q.stances)}; "
-                      "all their statements are shown.")
+            notice = _also(notice, f"No statement by {_names(q.speakers)} is recorded as {_stances(q.stances)}; "
+                                   "all their statements are shown.")
         elif not q.speakers and _stance_misses_topic(turn, items, retrieval):
             notice = (f"No statement about it is recorded as {_stances(q.stances)}; "
                       "the statements about it are shown.")
@@ -808,6 +813,31 @@ def answer_who(turn: Turn) -> Answer:
     return _who_answer(turn, retrieval, chosen, notice)
 
 
+def _said_on_days_named(turn: Turn, items: list[ScoredStatement], since: str | None,
+                        until: str | None) -> tuple[list[ScoredStatement], str]:
+    """The statements published within the days a question names (a wire copy's date counts),
+    with no notice; when none is, all of them and a notice saying so. A date filter the user set
+    has already chosen the statements: the question's days leave them as they are."""
+    if turn.filters.since or turn.filters.until:
+        return items, ""
+    on_days = [i for i in items if passes_filters(i.article, Filters(since=since, until=until))]
+    if on_days:
+        return on_days, ""
+    return items, (f"No statement by {_names(turn.question.speakers)} was published {_days_described(since, until)}; "
+                   "all their statements are shown.")
+
+
+def _days_described(since: str | None, until: str | None) -> str:
+    """ "on 2024-03-13", "from 2024-03-12 to 2024-03-14", "on or before 2024-03-14", "on or after ..."."""
+    if since and until:
+        return f"on {since}" if since == until else f"from {since} to {until}"
+    return f"on or before {until}" if until else f"on or after {since}"
+
+
+def _also(notice: str, more: str) -> str:
+    return f"{notice} {more}" if notice else more
+
+
 def _stance_misses_topic(turn: Turn, items: list[ScoredStatement], retrieval: Retrieval) -> bool:
     """ "Who blamed the old depot?": the statements of the stance asked for are about other things,
     while a statement of another stance is about it ("the readings may reflect historic
@@ -835,11 +865,18 @@ def _described_speakers(turn: Turn, question: str, items: list[ScoredStatement])
     return tuple(dict.fromkeys(found)), role
 
 
-def _describes_a_speaker_alone(q: QuestionInfo) -> bool:
-    """ "What did the union say?", "What has the mayor claimed?": a speaker described by a role
-    or kind, and no topic besides."""
-    match = _WHAT_DID_THE_ROLE_SAY.search(q.text.lower())
-    return bool(match) and set(q.stems) <= set(content_stems(match.group("role")))
+def _describes_a_known_speaker(turn: Turn) -> bool:
+    """ "What did the union say?", "What has the mayor claimed about the call?": a speaker
+    described by a role or kind, whom the articles about it name (a described speaker with no
+    topic besides is looked for in the whole coverage, as who-said-what does)."""
+    match = _WHAT_DID_THE_ROLE_SAY.search(turn.question.text.lower())
+    if not match:
+        return False
+    retrieval = turn.retrieve(k=max(turn.top_k, 20))
+    statements = turn.index.statements(list({p.article.id for p in retrieval.passages}))
+    items = prepare_statements(turn, list(statements), {p.article.id: p.article for p in retrieval.passages})
+    described, _ = _described_speakers(turn, turn.question.text, [i for i in items if credible_speaker(i.speaker)])
+    return bool(described)
 
 
 def _words_around_mention(turn: Turn, item: ScoredStatement) -> set[str]:

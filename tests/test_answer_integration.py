@@ -304,6 +304,35 @@ def test_who_mode_keeps_to_the_speakers_the_question_describes(assistant, questi
     assert len(answer.table.rows) == len(named.table.rows)  # every statement of theirs, as when named
 
 
+def test_a_described_speaker_and_a_topic_gets_that_speakers_statements_on_it(assistant):
+    # Ask mode once led with the company's spokesman "asked about the union's claim".
+    answer = assistant.ask("What did the union say about the valve?")
+    assert answer.answerable and answer.table is not None
+    assert {row[0] for row in answer.table.rows} == {"Tomas Reyes"}, answer.text
+    assert all("valve" in row[2] for row in answer.table.rows)
+    check_citations(assistant, answer)
+
+
+@pytest.mark.parametrize("mode", ["who", "ask"])
+@pytest.mark.parametrize("question, speakers", [
+    ("What did Obi say on March 13?", {"Marcus Obi"}),
+    ("What did the agency say on March 13?", {"Marcus Obi", "Ostra Valley Environmental Agency"}),
+])
+def test_a_speaker_and_a_day_gets_the_statements_published_that_day(assistant, question, speakers, mode):
+    answer = assistant.ask(question, mode=mode)
+    assert answer.answerable and {row[0] for row in answer.table.rows} == speakers, answer.text
+    assert {c.article.published_at[:10] for c in answer.citations} == {"2024-03-13"}
+    every_day = assistant.ask(f"What did {' and '.join(sorted(speakers))} say?", mode="who")
+    assert len(answer.table.rows) < len(every_day.table.rows)
+
+
+def test_a_speaker_and_a_day_without_statements_shows_them_all_and_says_so(assistant):
+    answer = assistant.ask("What did Obi say on March 16?", mode="who")
+    assert answer.notice == ("No statement by Marcus Obi was published on 2024-03-16; "
+                             "all their statements are shown.")
+    assert len(answer.table.rows) == len(assistant.ask("What did Obi say?", mode="who").table.rows)
+
+
 def test_compare_sets_the_agency_director_against_the_company_on_the_river(assistant):
     answer = assistant.ask("Did the solvent reach the river?", mode="compare")
     differ = answer.text.split("**What each")[0]
