@@ -174,7 +174,9 @@ class QuestionInfo:
     wants_all: bool  # "list every / all statements": no relevance cut-off
     timeline: bool  # "timeline" / "chronological": order by date
     over_time: bool  # "over time" / "change": compare dates rather than outlets
-    expects: str = ""  # "quantity" (how much/many), "time" (when) or "" : what a direct answer holds
+    # what a direct answer holds: "amount" (how much), "duration" (how long), "quantity" (how
+    # many, how far, what share), "time" (when) or "" (nothing in particular)
+    expects: str = ""
     wants_more: bool = False  # "what did he say next / what else": not what the last answer showed
     asks_speech: bool = True  # asks what someone said ("say", "claim", a stance verb), not what they did
 
@@ -236,14 +238,17 @@ _WANTS_ALL = re.compile(r"\b(?:every|all)\b.*\bstatements?\b|\blist\b|\ball\b.*\
 _TIMELINE = re.compile(r"\btime ?line\b|\bchronolog|\bin order\b|\bday by day\b|\bsequence of events\b")
 _OVER_TIME = re.compile(r"\bover time\b|\bchang(?:e|ed|es|ing)\b|\bday by day\b|\bevolv|\bfrom day\b|\bshift")
 _WANTS_MORE = re.compile(r"\b(?:next|else|after that|afterwards|other statements?|anything more|more statements?)\b")
-_HOW_MUCH = re.compile(r"\bhow (?:much|many|large|big|long|far|high|often)\b"
+_HOW_MUCH = re.compile(r"\bhow (?P<kind>much|many|large|big|long|far|high|often)\b"
                        r"|\bwhat (?:amount|number|share|percentage)\b")
 _WHEN = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat time\b|\bwhat date\b|\bwhich day\b")
 
 
 def _expected_answer(lowered: str) -> str:
-    if _HOW_MUCH.search(lowered):
-        return "quantity"
+    kind = _HOW_MUCH.search(lowered)
+    if kind:
+        # "How much leaked?" wants an amount (liters, dollars), "how long" a duration; "how
+        # many", "how far", "what share" any number of something.
+        return {"much": "amount", "long": "duration"}.get(kind.group("kind") or "", "quantity")
     if _WHEN.search(lowered):
         return "time"
     return ""
@@ -261,17 +266,34 @@ _TIME = re.compile(r"\b\d{1,2}(?::\d{2})?\s*[ap]\.?m\b|\b(?:monday|tuesday|wedne
                    re.IGNORECASE)
 
 
+# What an amount ("how much") and a duration ("how long") are counted in.
+_AMOUNT_UNITS = frozenset(
+    "liter liters litre litres gallon gallons barrel barrels ton tons tonne tonnes kilogram kilograms kg "
+    "gram grams pound pounds ounce ounces cubic dollar dollars euro euros "
+    "rouble roubles ruble rubles yen yuan percent per cent".split()
+)
+_DURATION_UNITS = frozenset("second seconds minute minutes hour hours day days week weeks month months year "
+                            "years decade decades".split())
+_MONEY = re.compile(r"[$€£]\s?\d|\d\s?%")
+
+
 def holds_expected(text: str, expects: str) -> bool:
-    if expects == "quantity":
-        for match in _QUANTITY.finditer(text):
-            before = text[: match.start()].split()
-            if before and before[-1][:1].isupper() and before[-1].isalpha():
-                continue  # "Pier 4", "Tank 7": a name, not an amount
-            if match.group(2).lower() not in _NOT_A_UNIT:
-                return True
-        return False
+    """Whether a sentence holds what the question asks for: an amount, a duration, a number of
+    something, or a time."""
     if expects == "time":
         return bool(_TIME.search(text))
+    if expects == "amount" and _MONEY.search(text):
+        return True
+    units = {"amount": _AMOUNT_UNITS, "duration": _DURATION_UNITS}.get(expects)
+    if expects not in ("amount", "duration", "quantity"):
+        return False
+    for match in _QUANTITY.finditer(text):
+        before = text[: match.start()].split()
+        if before and before[-1][:1].isupper() and before[-1].isalpha():
+            continue  # "Pier 4", "Tank 7": a name, not an amount
+        unit = match.group(2).lower()
+        if unit not in _NOT_A_UNIT and (units is None or unit in units):
+            return True
     return False
 
 
@@ -546,6 +568,7 @@ def lexical_score(stems: frozenset[str], weights: Mapping[str, float]) -> float:
 # Score weights: the sentence's own similarity to the question matters most; the chunk's
 # retrieval rank and word overlap keep it honest when the sentence is short or generic.
 W_DENSE, W_LEXICAL, W_RETRIEVAL, W_CHUNK = 0.45, 0.30, 0.10, 0.15
+LACKS_EXPECTED = 0.85  # a sentence without the amount (time) a "how much" ("when") question asks for
 EMBED_TOP = 16  # sentences embedded per question at most: MiniLM does ~230/s on 2 cores (~70 ms)
 EMBED_MIN = 6  # ... and at least (when there are as many)
 
@@ -568,11 +591,13 @@ def score_candidates(
     # The topic words decide relevance: "denied" alone matches any denial, "summary" nothing.
     focus = (*question.stems, *sorted(question.speaker_words)) or question.all_stems
     weights = term_weights(focus, [c.stems for c in candidates])
+    answers_kind: set[int] = set()  # the candidates holding what the question asks for (an amount, a time)
     for c in candidates:
         c.lexical = lexical_score(c.stems, weights)
         c.statement_boost = _statement_boost(c, question) * min(1.0, c.lexical / 0.3)
-        if holds_expected(c.text, question.expects):
+        if question.expects and holds_expected(c.text, question.expects):
             c.statement_boost += 0.12 * min(1.0, c.lexical / 0.3)  # "how much": the amount answers it
+            answers_kind.add(id(c))
         c.score = 0.55 * c.lexical + 0.20 * c.retrieval + 0.25 * max(c.chunk_dense, 0.0) + c.statement_boost
     candidates.sort(key=lambda c: c.score, reverse=True)
     vector = np.asarray(query_vector, dtype=np.float32)
@@ -589,6 +614,8 @@ def score_candidates(
                    + W_CHUNK * max(c.chunk_dense, 0.0) + c.statement_boost)
         if len(c.text.split()) < 6:
             c.score *= 0.6  # "Kessler denied that." says little on its own
+        if question.expects and id(c) not in answers_kind:
+            c.score *= LACKS_EXPECTED  # "When did Kessler tell the city?" is not answered by its denial
     candidates.sort(key=lambda c: c.score, reverse=True)
     return candidates
 

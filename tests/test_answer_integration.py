@@ -326,6 +326,19 @@ def test_a_speaker_and_a_day_gets_the_statements_published_that_day(assistant, q
     assert len(answer.table.rows) < len(every_day.table.rows)
 
 
+@pytest.mark.parametrize("question, lead_holds", [
+    # Once led with "Kessler Terminals denied that its leak was the source." (no time in it).
+    ("When did Kessler tell the city about the leak?", "11:20 p.m."),
+    # Once led with "fourteen times the state's safe limit" (a ratio, not an amount).
+    ("How much solvent leaked?", "liters"),
+])
+def test_when_and_how_much_lead_with_a_time_or_an_amount(assistant, question, lead_holds):
+    answer = assistant.ask(question)
+    lead = answer.text.split("\n")[0]
+    assert answer.answerable and lead_holds in lead, answer.text
+    check_citations(assistant, answer)
+
+
 def test_a_speaker_and_a_day_without_statements_shows_them_all_and_says_so(assistant):
     answer = assistant.ask("What did Obi say on March 16?", mode="who")
     assert answer.notice == ("No statement by Marcus Obi was published on 2024-03-16; "
