@@ -594,12 +594,14 @@ class Index:
         """rowid -> the chunk's keyword text (fts_text: title, line break, chunk text)."""
         return _keyword_texts_of(self._db(), rowids)
 
-    def chunk_articles(self, rowids: Sequence[int]) -> dict[int, tuple[str, str, tuple[str, ...], str | None]]:
-        """rowid -> (chunk id, article id, outlets, published_at), reading no text: what ranking needs.
+    def chunk_articles(self, rowids: Sequence[int]) -> dict[int, tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
+        """rowid -> (chunk id, article id, outlets, publication dates), reading no text: what
+        ranking needs.
 
-        The outlets are the article's own and those of its recorded wire copies (coverage too).
+        The outlets and dates are the article's own and those of its recorded wire copies (a copy
+        run a day later is coverage of that day too).
         """
-        out: dict[int, tuple[str, str, tuple[str, ...], str | None]] = {}
+        out: dict[int, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {}
         db = self._db()
         for part in _batches(sorted({int(r) for r in rowids}), 500):
             marks = ",".join("?" * len(part))
@@ -609,17 +611,20 @@ class Index:
                 part,
             ).fetchall()
             article_ids = sorted({r[2] for r in rows})
-            copies: dict[str, list[str]] = {}
+            copies: dict[str, list[tuple[str | None, str | None]]] = {}
             if article_ids:
                 amarks = ",".join("?" * len(article_ids))
-                for original, outlet in db.execute(
-                    f"SELECT duplicate_of, outlet FROM articles WHERE duplicate_of IN ({amarks}) AND outlet IS NOT NULL",
+                for original, outlet, published in db.execute(
+                    f"SELECT duplicate_of, outlet, published_at FROM articles WHERE duplicate_of IN ({amarks}) "
+                    f"AND (outlet IS NOT NULL OR published_at IS NOT NULL)",
                     article_ids,
                 ):
-                    copies.setdefault(original, []).append(outlet)
+                    copies.setdefault(original, []).append((outlet, published))
             for rowid, chunk_id, article_id, outlet, published in rows:
-                outlets = tuple(dict.fromkeys(([outlet] if outlet else []) + copies.get(article_id, [])))
-                out[int(rowid)] = (chunk_id, article_id, outlets, published)
+                publications = [(outlet, published), *copies.get(article_id, [])]
+                outlets = tuple(dict.fromkeys(o for o, _ in publications if o))
+                dates = tuple(dict.fromkeys(d for _, d in publications if d))
+                out[int(rowid)] = (chunk_id, article_id, outlets, dates)
         return out
 
     def search_bm25(self, query: str, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:

@@ -124,7 +124,7 @@ class _Candidate:
     chunk_id: str
     article_id: str
     outlets: tuple[str, ...]  # the article's and its wire copies'
-    published: str | None
+    published: tuple[str, ...]  # the article's date and its wire copies' (those recorded)
 
 
 @dataclass(frozen=True)
@@ -453,11 +453,9 @@ def _boosted(
     return out
 
 
-def _within(published: str | None, since: str | None, until: str | None) -> bool:
-    if not published:
-        return False
-    day = published[:10]
-    return (since is None or day >= since[:10]) and (until is None or day <= until[:10])
+def _within(published: Sequence[str], since: str | None, until: str | None) -> bool:
+    """Whether one of the dates (the article's, its copies') is within since..until (inclusive)."""
+    return any((since is None or d[:10] >= since[:10]) and (until is None or d[:10] <= until[:10]) for d in published)
 
 
 def _best_of_queries(per_query: Sequence[Mapping[int, float]], part_weight: float) -> dict[int, float]:

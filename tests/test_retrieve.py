@@ -195,6 +195,22 @@ def test_an_outlet_of_a_wire_copy_counts_for_its_original(tmp_path, fake_embedde
     assert result.passages[0].article.also_published_by == ("The Age",)
 
 
+def test_a_date_of_a_wire_copy_counts_for_its_original(tmp_path, fake_embedder, settings):
+    # The Age ran Fortune's Nov 2 dock strike story on Nov 5 (no other article is of that day).
+    index = make_index(tmp_path / "wire-date", fake_embedder, NEWS + [
+        {"id": "age-copy", "title": "Dock strike", "outlet": "The Age", "date": "2023-11-05",
+         "duplicate_of": "fortune-strike", "text": NEWS[2]["text"]},
+    ])
+    retriever = Retriever(index, fake_embedder, settings)
+
+    def scores(question: str) -> dict[str, float]:
+        return {p.article.id: p.score for p in retriever.retrieve(question).passages}
+
+    plain, dated = scores("Who asked for higher wages?"), scores("Who asked for higher wages on November 5?")
+    assert dated["fortune-strike"] >= plain["fortune-strike"] + Tuning().date_boost  # (plus a hundredth)
+    assert dated["verge-strike"] == pytest.approx(plain["verge-strike"])  # Nov 3, no copy
+
+
 def test_outlets_added_after_the_first_question_are_recognised(news, fake_embedder, settings):
     retriever = Retriever(news, fake_embedder, settings)
     assert retriever.retrieve("What did Wired say about the strike?").recognised.outlets == ()
@@ -305,14 +321,16 @@ def test_bm25_searches_the_rarest_words_within_a_postings_budget_in_a_big_index(
 
 def test_index_lookups_for_retrieval(tmp_path, fake_embedder):
     index = make_index(tmp_path / "lookups", fake_embedder, NEWS + [
-        {"id": "age-copy", "outlet": "The Age", "duplicate_of": "fortune-strike", "text": NEWS[2]["text"]}])
+        {"id": "age-copy", "outlet": "The Age", "date": "2023-11-04", "duplicate_of": "fortune-strike",
+         "text": NEWS[2]["text"]}])
     vectors = fake_embedder.embed(["Apple iPhone", "dock strike"])
     many = index.search_dense_many(vectors, 3)
     assert many == [index.search_dense(vectors[0], 3), index.search_dense(vectors[1], 3)]
     assert index.search_dense_many(vectors, 3, Filters(outlets=("Nowhere",))) == [[], []]
     meta = index.chunk_articles([rowid for rowid, _ in many[1]])
     by_article = {article: (chunk_id, outlets, date) for chunk_id, article, outlets, date in meta.values()}
-    assert by_article["fortune-strike"] == ("fortune-strike:0", ("Fortune", "The Age"), "2023-11-02")
+    # a wire copy's outlet and date are the original's coverage too
+    assert by_article["fortune-strike"] == ("fortune-strike:0", ("Fortune", "The Age"), ("2023-11-02", "2023-11-04"))
     total, counts = index.bm25_term_counts(0.5)
     assert total == 5 and counts["strike"] == 3 and counts["wage"] == 3 and "berlin" not in counts
 
