@@ -275,6 +275,10 @@ _AMOUNT_UNITS = frozenset(
 _DURATION_UNITS = frozenset("second seconds minute minutes hour hours day days week weeks month months year "
                             "years decade decades".split())
 _MONEY = re.compile(r"[$€£]\s?\d|\d\s?%")
+# News often gives a count only vaguely ("killed a “huge amount” of his troops", "dozens were
+# hurt"): that still answers "how many" (and "how much") better than a sentence with none.
+_VAGUE_QUANTITY = re.compile(r"\b(?:huge|large|small|vast|big|significant|unknown)\s+(?:amount|number|quantit)\w*"
+                             r"|\b(?:dozens|hundreds|thousands|millions|scores)\s+of\b", re.IGNORECASE)
 
 
 def holds_expected(text: str, expects: str) -> bool:
@@ -283,6 +287,8 @@ def holds_expected(text: str, expects: str) -> bool:
     if expects == "time":
         return bool(_TIME.search(text))
     if expects == "amount" and _MONEY.search(text):
+        return True
+    if expects in ("amount", "quantity") and _VAGUE_QUANTITY.search(text):
         return True
     units = {"amount": _AMOUNT_UNITS, "duration": _DURATION_UNITS}.get(expects)
     if expects not in ("amount", "duration", "quantity"):

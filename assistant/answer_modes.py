@@ -19,7 +19,7 @@ from . import refusal
 from .answer_evidence import (
     STOPWORDS, STANCE_LABELS, Candidate, CitationBook, QuestionInfo, SentenceStore,
     attach_statements, content_stems, copies_label, date_of, gather_candidates, jaccard, negative_claim,
-    lexical_score, outlet_name, passes_filters, remove_near_duplicates, score_candidates,
+    holds_expected, lexical_score, outlet_name, passes_filters, remove_near_duplicates, score_candidates,
     sentence_span_around, source_label, term_weights,
 )
 from .attribute import cue_class
@@ -493,12 +493,27 @@ def answer_ask(turn: Turn) -> Answer:
         chosen = [c for c in chosen if c not in lead_paragraph]
         lead_paragraph.sort(key=lambda c: c.position)
         lines.append(" ".join(f"{c.text}{book.cite_sentence(c)}" for c in lead_paragraph))
+    shown = [lead_statement.text] if lead_statement is not None else []
+    shown += [c.text for c in chosen] + [line for line in lines]
     if chosen:
         lines.append("")
         lines.append("Also in the coverage:")
         for c in chosen:
             lines.append(f"- {source_label(c.article)}: {c.text}{book.cite_sentence(c)}")
-    return finish_answer(turn, retrieval, book, "\n".join(lines), statements=statements_used)
+    return finish_answer(turn, retrieval, book, "\n".join(lines), statements=statements_used,
+                         notice=_lacks_expected(q, shown))
+
+
+# What "how much", "how long", "how many" and "when" ask for, as a notice names it.
+_EXPECTED_NAMES = {"amount": "an amount", "duration": "how long", "quantity": "a number", "time": "a time or date"}
+
+
+def _lacks_expected(q: QuestionInfo, shown: Sequence[str]) -> str:
+    """ "When did Prigozhin post the video?" answered by passages with no time in them: a notice
+    saying so (the passages are still the closest to the question); "" otherwise."""
+    if not q.expects or any(holds_expected(text, q.expects) for text in shown):
+        return ""
+    return f"None of these passages gives {_EXPECTED_NAMES[q.expects]}; they are the closest to the question."
 
 
 def _on_days_named(candidates: Sequence[Candidate], since: str | None, until: str | None) -> list[Candidate]:

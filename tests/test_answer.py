@@ -12,7 +12,7 @@ import pytest
 
 from assistant.answer import AnswerEngine
 from assistant.answer_evidence import (
-    Candidate, CitationBook, content_stems, match_speakers, passes_filters, read_question,
+    Candidate, CitationBook, content_stems, holds_expected, match_speakers, passes_filters, read_question,
     remove_near_duplicates, source_label, speaker_keys, stem,
 )
 from assistant.answer_compare import place_kinds, quantities, relate
@@ -415,6 +415,22 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     assert read_question("Why did Kessler blame low oxygen?", speakers).asks_speech
     assert not read_question("Did Kessler change its story?", speakers).asks_speech
     assert speaker_keys("the company") == []  # not a name a question can point at
+
+
+@pytest.mark.parametrize("text, expects, holds", [
+    ("as much as 40,000 liters may have escaped", "amount", True),
+    ("toluene at fourteen times the state's safe limit", "amount", False),  # a ratio, no amount
+    ("fined $2 million", "amount", True),
+    ("which he said killed a “huge amount” of his troops", "quantity", True),  # vague, still a count
+    ("dozens of workers were hurt", "quantity", True),
+    ("the company said nothing to this city", "quantity", False),
+    ("for more than six hours", "duration", True),
+    ("a few hundred meters from people's homes", "duration", False),
+    ("at 11:20 p.m. on Monday", "time", True),
+    ("Kessler Terminals denied that its leak was the source.", "time", False),
+])
+def test_a_sentence_holds_what_how_much_how_long_how_many_and_when_ask_for(text, expects, holds):
+    assert holds_expected(text, expects) is holds
 
 
 def test_a_title_written_before_a_speakers_name_is_no_topic_of_the_question():

@@ -336,6 +336,21 @@ def test_when_and_how_much_lead_with_a_time_or_an_amount(assistant, question, le
     answer = assistant.ask(question)
     lead = answer.text.split("\n")[0]
     assert answer.answerable and lead_holds in lead, answer.text
+    assert answer.notice == ""
+    check_citations(assistant, answer)
+
+
+def test_how_many_leads_with_a_vague_count_when_the_coverage_gives_no_number(assistant):
+    # Once led with the ministry's denial; "a huge amount" is all Fox News says.
+    answer = assistant.ask("How many Wagner fighters were killed?")
+    assert "“huge amount”" in answer.text.split("\n")[0], answer.text
+    assert answer.notice == ""
+
+
+def test_a_when_question_no_passage_dates_says_so(assistant):
+    answer = assistant.ask("When did Prigozhin post the video?")  # the Fox News story gives no time
+    assert answer.notice == "None of these passages gives a time or date; they are the closest to the question."
+    assert answer.citations
     check_citations(assistant, answer)
 
 
