@@ -182,6 +182,10 @@ def _swap_into(previous: str, target: str, speakers: Sequence[str], outlets: Seq
         # even one the coverage never quotes (the answer then says so).
         target_speakers = [target]
     about = _ABOUT.search(previous)
+    if about and _is_date_alone(about.group(2)):
+        # "What did Obi say on March 12?": the day is no topic, so "what about the mayor?" asks
+        # what the mayor said that day.
+        about = None
     if (named and not target_speakers and target[:1].isupper() and not is_person(target)
             and not (about and _unknown_speaker_name(target))):
         # An outlet the index may not hold ("what about Reuters?"): still swap it in, so the
@@ -236,6 +240,12 @@ def _swap_date(previous: str, target: str) -> str | None:
         before = re.sub(r"\b(?:on|in)(\s+)$", ("on" if _DAY_NUMBER.search(date) else "in") + r"\1", before,
                         flags=re.IGNORECASE)
     return before + date + previous[end:]
+
+
+def _is_date_alone(text: str) -> bool:
+    """ "March 12", "2024-03-12", "between March 12 and March 14": a date and nothing else."""
+    text = text.strip(" ?.")
+    return bool(text) and date_spans(f"on {text}") == [(3, 3 + len(text))]
 
 
 _DAY_NUMBER = re.compile(r"(?<!\d)\d{1,2}(?!\d)")  # "on March 14", "on 2024-03-14"; but "in April 2024"

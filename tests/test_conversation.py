@@ -117,6 +117,14 @@ def test_what_about_after_a_who_question_or_an_outlet_question_asks_for_that_nam
         == "What did Whitcombe say according to Harbor Ledger?"
 
 
+def test_what_about_a_description_after_a_speaker_and_a_day_keeps_the_day():
+    # once "What did Peskov say on the mayor?": the day was taken for the topic
+    assert ask("what about the mayor?", ("What did Peskov say on March 12?", "...")) \
+        == "What did the mayor say on March 12?"
+    assert ask("what about Whitcombe?", ("What did Peskov say on 2024-03-12?", "...")) \
+        == "What did Dana Whitcombe say on 2024-03-12?"
+
+
 def test_what_about_a_topic_swaps_the_topic():
     assert ask("what about the valve?", ("What did Whitcombe say about the river?", "...")) \
         == "What did Whitcombe say about the valve?"
