@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 from . import conversation
 from .answer_evidence import SentenceStore, read_question
 from .answer_compare import answer_compare
-from .answer_modes import Turn, answer_ask, answer_summarize, answer_who, collect_evidence, judge
+from .answer_modes import Turn, answer_ask, answer_summarize, answer_who, asks_each_outlet, collect_evidence, judge
 from .refusal import Answerability
 from .embed import Embedder
 from .errors import NewsdeskError
@@ -39,6 +39,12 @@ MODES: dict[str, Callable[[Turn], Answer]] = {
     "compare": answer_compare,
     "summarize": answer_summarize,
 }
+
+
+def _mode_for(turn: Turn, mode: str) -> str:
+    """The mode that answers the question: as asked, except that an ask-mode question for what
+    each of several outlets reported is answered as a comparison (and says so: Answer.mode)."""
+    return "compare" if mode == "ask" and asks_each_outlet(turn) else mode
 
 
 class AnswerEngine:
@@ -72,7 +78,8 @@ class AnswerEngine:
         resolved = conversation.resolve(asked, history, speakers, outlets)
         turn = self._turn(resolved.question, mode, filters)
         turn.previous_answer = history[-1][1] if history else ""
-        answer = MODES[mode](turn)
+        turn.mode = _mode_for(turn, mode)
+        answer = MODES[turn.mode](turn)
         notices = [answer.notice]
         if resolved.rewritten:
             notices.append(f"Answered as: “{resolved.question}”")

@@ -516,6 +516,24 @@ def _lacks_expected(q: QuestionInfo, shown: Sequence[str]) -> str:
     return f"None of these passages gives {_EXPECTED_NAMES[q.expects]}; they are the closest to the question."
 
 
+# "What did A and B each report ...?", "How did each outlet cover ...?": outlet by outlet.
+_EACH_REPORTED = re.compile(r"\beach\s+(?:report|reported|say|said|write|wrote|cover|covered|describe|described)\b"
+                            r"|\beach\s+(?:outlet|paper|newspaper|publication|source)\b", re.IGNORECASE)
+_EACH_OUTLET = re.compile(r"\beach\s+(?:outlet|paper|newspaper|publication|source)\b", re.IGNORECASE)
+
+
+def asks_each_outlet(turn: Turn) -> bool:
+    """ "What did Harbor Ledger and The Daily Sentinel each report about the leak?" asks for a
+    comparison, outlet by outlet, as compare mode gives it (ask mode would give the best
+    sentences of any outlet)."""
+    if not _EACH_REPORTED.search(turn.question.text):
+        return False
+    hints = turn.retriever.understand(turn.question.text)  # rules only: no search
+    if hints.only_dates is not None or _asks_for_a_slice(turn, hints):
+        return False  # "What did each outlet report on March 13?": their leads, as ask mode gives them
+    return len(hints.outlets) >= 2 or bool(_EACH_OUTLET.search(turn.question.text))
+
+
 def _on_days_named(candidates: Sequence[Candidate], since: str | None, until: str | None) -> list[Candidate]:
     """The candidates published within the days a question names (none when it names none)."""
     if not (since or until):

@@ -361,6 +361,18 @@ def test_a_speaker_and_a_day_without_statements_shows_them_all_and_says_so(assis
     assert len(answer.table.rows) == len(assistant.ask("What did Obi say?", mode="who").table.rows)
 
 
+def test_what_several_outlets_each_reported_is_answered_as_a_comparison(assistant):
+    # Ask mode once gave the best sentences of any outlet, two of the four from neither.
+    answer = assistant.ask("What did Harbor Ledger and The Daily Sentinel each report about the leak?")
+    assert answer.mode == "compare"
+    assert answer.table.columns == ("Speaker or claim", "Harbor Ledger (fictional)",
+                                    "The Daily Sentinel (fictional)", "Notes")
+    assert {c.article.outlet for c in answer.citations} == {"Harbor Ledger (fictional)",
+                                                            "The Daily Sentinel (fictional)"}
+    check_citations(assistant, answer)
+    assert assistant.ask("What did Harbor Ledger report about the leak?").mode == "ask"  # one outlet: no comparison
+
+
 def test_compare_sets_the_agency_director_against_the_company_on_the_river(assistant):
     answer = assistant.ask("Did the solvent reach the river?", mode="compare")
     differ = answer.text.split("**What each")[0]
