@@ -187,6 +187,11 @@ def _gender_of(name: str, roles: Sequence[str]) -> str:
     return "f" if first in _FEMALE_FIRST_NAMES else "m" if first in _MALE_FIRST_NAMES else ""
 
 
+def gender_of(name: str) -> str:
+    """ "f", "m" or "" (not known) for a person's name, from its first name alone."""
+    return _gender_of(name, ())
+
+
 def is_title_word(word: str) -> bool:
     """ "mayor", "director", "Chief": a word of a title or role written before a name."""
     return word.lower() in _TITLE_WORDS

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .answer_evidence import _ORG_WORDS, speaker_keys
+from .attribute import gender_of
 from .query import bare_outlet_name, date_spans, short_forms
 from .refusal import MEDIA_WORDS
 
@@ -83,9 +84,14 @@ def _resolve_one(question: str, previous: Sequence[str], history: Sequence[tuple
         if target and not _PERSON_PRONOUN.fullmatch(target):
             return _swap_into(previous[-1], target, speakers, outlets)
     text = _LEADING_FILLER.sub("", question) if _refers_back(question) else question
-    person = _last_named(history, previous, speakers, want_person=True)
-    if person:
-        text = _PERSON_PRONOUN.sub(lambda m: _pronoun_to_name(m.group(1), person), text)
+    people = {pronoun: _last_named(history, previous, speakers, want_person=True, unfit=unfit)
+              for pronoun, unfit in _UNFIT_GENDER.items()}
+
+    def name_for(match: re.Match) -> str:
+        person = people[match.group(1).lower()]
+        return _pronoun_to_name(match.group(1), person) if person else match.group(0)
+
+    text = _PERSON_PRONOUN.sub(name_for, text)
     group = _last_named(history, previous, speakers, want_person=False)
     if group:
         text = _GROUP_PRONOUN.sub(lambda m: _pronoun_to_name(m.group(0), group), text)
@@ -137,19 +143,24 @@ def named_in(text: str, speakers: Sequence[str]) -> list[str]:
     return names
 
 
+# The gender a pronoun cannot refer to: "she" is not Marcus Obi. A name of unknown gender fits both.
+_UNFIT_GENDER = {"he": "f", "him": "f", "his": "f", "she": "m", "her": "m", "hers": "m"}
+
+
 def _last_named(history: Sequence[tuple[str, str]], previous: Sequence[str], speakers: Sequence[str],
-                want_person: bool) -> str | None:
+                want_person: bool, unfit: str = "") -> str | None:
     """The most recent person (or organisation) named: latest turn first, its question before
-    its answer (what the user asked about outranks what the answer mentioned)."""
+    its answer (what the user asked about outranks what the answer mentioned); a person whose
+    first name says the `unfit` gender is passed over."""
     for turn in range(len(history) - 1, -1, -1):
         user = previous[turn] if turn < len(previous) else history[turn][0]
         for text in (user, history[turn][1]):
             for name in named_in(text, speakers):
-                if is_person(name) == want_person:
+                if is_person(name) == want_person and not (unfit and gender_of(name) == unfit):
                     return name
             if want_person and text is user:
                 fallback = _capitalised_person(user)
-                if fallback:
+                if fallback and not (unfit and gender_of(fallback) == unfit):
                     return fallback
     return None
 

@@ -125,6 +125,15 @@ def test_what_about_a_description_after_a_speaker_and_a_day_keeps_the_day():
         == "What did Dana Whitcombe say on 2024-03-12?"
 
 
+def test_he_and_she_skip_the_last_person_of_the_other_gender():
+    history = [("What did Elena Varga say?", "..."), ("What did Peskov say?", "...")]
+    assert ask("what did she say next?", *history) == "what did Elena Varga say next?"
+    assert ask("what did he say next?", *history) == "what did Dmitry Peskov say next?"
+    # a first name that says nothing (Dana) fits either pronoun
+    assert ask("what did he say next?", ("What did Varga say?", "..."), ("What did Whitcombe say?", "...")) \
+        == "what did Dana Whitcombe say next?"
+
+
 def test_what_about_a_topic_swaps_the_topic():
     assert ask("what about the valve?", ("What did Whitcombe say about the river?", "...")) \
         == "What did Whitcombe say about the valve?"
