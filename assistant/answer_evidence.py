@@ -290,9 +290,9 @@ def holds_expected(text: str, expects: str) -> bool:
         return True
     if expects in ("amount", "quantity") and _VAGUE_QUANTITY.search(text):
         return True
-    units = {"amount": _AMOUNT_UNITS, "duration": _DURATION_UNITS}.get(expects)
     if expects not in ("amount", "duration", "quantity"):
         return False
+    units = {"amount": _AMOUNT_UNITS, "duration": _DURATION_UNITS}.get(expects)  # None: any counted thing
     for match in _QUANTITY.finditer(text):
         before = text[: match.start()].split()
         if before and before[-1][:1].isupper() and before[-1].isalpha():

@@ -47,9 +47,15 @@ class Turn:
     top_k: int = 10
     previous_answer: str = ""  # the last answer's text, for "what did he say next?"
     bridges: list[str] = field(default_factory=list)  # names the retrievals also searched for (bridge.py)
+    # Searches already made for this question (a routing check and the mode it hands over to
+    # may ask the same): (text, filters, k) -> the retrieval.
+    searched: dict[tuple[str, Filters, int], Retrieval] = field(default_factory=dict)
 
     def retrieve(self, k: int | None = None, filters: Filters | None = None, text: str | None = None) -> Retrieval:
-        result = self.retriever.retrieve(text or self.question.text, filters or self.filters, k=k or self.top_k)
+        key = (text or self.question.text, filters or self.filters, k or self.top_k)
+        if key not in self.searched:
+            self.searched[key] = self.retriever.retrieve(*key[:2], k=key[2])
+        result = self.searched[key]
         for name in (result.recognised.bridge, result.recognised.runner_up):
             if name and name not in self.bridges:
                 self.bridges.append(name)
@@ -493,8 +499,7 @@ def answer_ask(turn: Turn) -> Answer:
         chosen = [c for c in chosen if c not in lead_paragraph]
         lead_paragraph.sort(key=lambda c: c.position)
         lines.append(" ".join(f"{c.text}{book.cite_sentence(c)}" for c in lead_paragraph))
-    shown = [lead_statement.text] if lead_statement is not None else []
-    shown += [c.text for c in chosen] + [line for line in lines]
+    shown = [*lines, *(c.text for c in chosen)]  # the lead (statement or paragraph) and the rest
     if chosen:
         lines.append("")
         lines.append("Also in the coverage:")
