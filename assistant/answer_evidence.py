@@ -34,7 +34,7 @@ STOPWORDS = frozenset(
     about after before both each other how any all can could should may might must shall also just
     more most some such not no nor only own same too very s t now here out up down over under again
     further once am me my myself we us ours yourself itself themselves what's who's one two
-    whether while though although because since
+    whether while though although because since anyone anybody someone somebody everyone everybody
     """.split()
 )
 # Words that frame the question rather than name its topic.

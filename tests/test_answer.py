@@ -405,6 +405,7 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     assert read_question("What did WHITCOMBE say?", speakers).speakers == ("Dana Whitcombe",)
     assert read_question("Why did Kessler blame low oxygen?", speakers).speakers == ("Kessler Terminals",)
     assert read_question("Give me a timeline of the spill", speakers).timeline
+    assert read_question("Did anyone dispute the agency's estimate?", speakers).stems == ("agency", "estimat")
     assert read_question("How much leaked?", speakers).expects == "amount"
     assert read_question("How long was the city kept in the dark?", speakers).expects == "duration"
     assert read_question("How many workers reported the valve?", speakers).expects == "quantity"
