@@ -344,6 +344,10 @@ def speaker_keys(name: str) -> list[str]:
     return list(dict.fromkeys(k for k in keys if k and k not in STOPWORDS))
 
 
+_SPEECH_OWNED = re.compile(r"'s (account|accounts|story|statement|statements|position|claim|claims|comment|comments|"
+                           r"words|response|explanation|version|stance|denial|denials|admission|line|narrative)\b")
+
+
 def match_speakers(question: str, speakers: Sequence[str]) -> tuple[tuple[str, ...], set[str]]:
     """Index speakers named in the question (case-insensitive, surname or partial name).
 
@@ -351,12 +355,14 @@ def match_speakers(question: str, speakers: Sequence[str]) -> tuple[tuple[str, .
     Ministry" named in full beats "Ukraine's Defense Ministry" matched only by "defense ministry").
     """
     lowered = " " + re.sub(r"[^\w']+", " ", question.lower().replace("’", "'")) + " "
+    # "Kessler's account" names Kessler as the one who gave it ("Kessler's chief executive" does not)
+    owned = _SPEECH_OWNED.sub(r" \1", lowered)
     best: dict[str, int] = {}
     words_used: set[str] = set()
     for name in speakers:
         for key in speaker_keys(name):
             pattern = " " + re.sub(r"[^\w']+", " ", key).strip() + " "
-            if pattern.strip() and pattern in lowered:
+            if pattern.strip() and (pattern in lowered or pattern in owned):
                 best[name] = max(best.get(name, 0), len(pattern))
                 words_used.update(stem(w) for w in words(key))
                 break

@@ -434,10 +434,13 @@ def answer_ask(turn: Turn) -> Answer:
     q = turn.question
     hints = turn.retriever.understand(q.text)  # rules only: no search yet
     named = hints.outlets
-    if q.speakers and _no_topic_besides(q, named, _date_stems(q.text)) and not q.wants_more:
+    # "How did Kessler's account change?" asks for its statements in order; "Did Kessler change
+    # its story?" asks what it did, which others' words answer ("changed its story twice").
+    beside_topic = _date_stems(q.text) | (_CHANGE_STEMS if q.asks_speech else frozenset())
+    if q.speakers and _no_topic_besides(q, named, beside_topic) and not q.wants_more:
         # "What did Whitcombe say (according to Harbor Ledger) (on March 12)?" asks for a person's
-        # statements and nothing else: all of them (of those days), as who-said-what lists them
-        # ("She said ..." sentences hardly resemble the question).
+        # statements and nothing else: all of them (of those days), in the order made, as
+        # who-said-what lists them ("She said ..." sentences hardly resemble the question).
         return answer_who(turn)
     if not q.speakers and not q.wants_more and _describes_a_known_speaker(turn):
         # "What did the union say (about the valve)?" asks for what the union, and the people the
@@ -776,8 +779,16 @@ def credible_speaker(name: str) -> bool:
 MAX_WHO_ROWS = 15
 
 
+# "How did Kessler's account change over time?": words asking for a speaker's statements in
+# order, not a topic to rank them by.
+_CHANGE_STEMS = frozenset(content_stems("change changed changes changing over time evolve evolved evolving shift "
+                                        "shifted shifting"))
+
+
 def answer_who(turn: Turn) -> Answer:
     q = turn.question
+    if q.speakers and q.stems and set(q.stems) <= _CHANGE_STEMS:
+        q = turn.question = replace(q, stems=())  # all their statements, in the order made
     named = _asks_for_a_slice(turn) if not q.speakers else None
     if named is not None:
         # "Who said what on March 13?": every statement of that slice, in the order made.

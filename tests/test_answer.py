@@ -406,6 +406,9 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     assert read_question("Why did Kessler blame low oxygen?", speakers).speakers == ("Kessler Terminals",)
     assert read_question("Give me a timeline of the spill", speakers).timeline
     assert read_question("Did anyone dispute the agency's estimate?", speakers).stems == ("agency", "estimat")
+    # a possessive before what was said names the speaker; before a role it does not
+    assert read_question("How did Kessler's account change?", speakers).speakers == ("Kessler Terminals",)
+    assert read_question("What did Kessler's chief executive say?", speakers).speakers == ()
     assert read_question("How much leaked?", speakers).expects == "amount"
     assert read_question("How long was the city kept in the dark?", speakers).expects == "duration"
     assert read_question("How many workers reported the valve?", speakers).expects == "quantity"

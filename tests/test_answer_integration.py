@@ -354,6 +354,15 @@ def test_a_when_question_no_passage_dates_says_so(assistant):
     check_citations(assistant, answer)
 
 
+def test_how_a_speakers_account_changed_lists_its_statements_in_date_order(assistant):
+    # Once a search for "change" (no speaker matched "Kessler's"): the ministry, the inquiry, the mayor.
+    answer = assistant.ask("How did Kessler's account change over time?")
+    assert answer.table is not None and {row[0] for row in answer.table.rows} == {"Kessler Terminals"}, answer.text
+    dates = [row[4] for row in answer.table.rows]
+    assert dates == sorted(dates) and dates[0] == "2024-03-12" and dates[-1] == "2024-03-15"
+    check_citations(assistant, answer)
+
+
 def test_a_speaker_and_a_day_without_statements_shows_them_all_and_says_so(assistant):
     answer = assistant.ask("What did Obi say on March 16?", mode="who")
     assert answer.notice == ("No statement by Marcus Obi was published on 2024-03-16; "
