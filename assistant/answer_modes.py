@@ -22,7 +22,7 @@ from .answer_evidence import (
     holds_expected, lexical_score, outlet_name, passes_filters, remove_near_duplicates, score_candidates,
     sentence_span_around, source_label, term_weights,
 )
-from .attribute import cue_class
+from .attribute import cue_class, is_title_word
 from .index import Index
 from .query import DatesAsked, QueryHints, date_spans
 from .records import Answer, ArticleInfo, Filters, Sentence, Statement, Table
@@ -929,14 +929,29 @@ def _describes_a_known_speaker(turn: Turn) -> bool:
 
 
 def _words_around_mention(turn: Turn, item: ScoredStatement) -> set[str]:
-    """The words of the mention and the few on either side of it in its sentence."""
+    """The words of the mention and those of the few on either side of it in its sentence that
+    may describe the speaker."""
     start, end = item.statement.speaker_span
     for sentence in turn.store.sentences(item.statement.article_id):
         if sentence.start <= start < sentence.end:
             before = sentence.text[: start - sentence.start].split()[-ROLE_WORDS:]
-            after = sentence.text[end - sentence.start:].split()[:ROLE_WORDS]
-            return _words_of(" ".join([*before, item.statement.speaker_mention, *after]))
+            after = sentence.text[end - sentence.start:].split()[:ROLE_WORDS + 1]  # + the word that follows
+            return _words_of(" ".join([*_describing(before, "<mention>"), item.statement.speaker_mention,
+                                       *_describing(after[:ROLE_WORDS], " ".join(after[ROLE_WORDS:]))]))
     return _words_of(item.statement.speaker_mention)
+
+
+def _describing(tokens: Sequence[str], then: str) -> list[str]:
+    """The tokens that may say what a speaker is: those ending a phrase (before the name, a comma,
+    the end of the sentence: "Mayor Elena Varga", "a steward for the union,") or followed by a
+    role ("the agency's director"); not one that modifies another word ("in the state assembly",
+    "the state's safe limit"). `then`: what follows the last token ("" at the sentence's end)."""
+    kept = []
+    for token, following in zip(tokens, [*tokens[1:], then]):
+        ends_phrase = following in ("", "<mention>") or not token[-1:].isalnum() or following[:1] in ",;:)"
+        if ends_phrase or is_title_word(following.strip(",.;:)")):
+            kept.append(token)
+    return kept
 
 
 ROLE_WORDS = 4  # words either side of a mention that may say what the speaker is

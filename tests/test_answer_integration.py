@@ -295,6 +295,8 @@ def test_a_wire_story_in_two_outlets_is_not_counted_as_agreement(assistant):
 @pytest.mark.parametrize("question, speakers", [
     ("What did the mayor say?", {"Elena Varga"}),  # "Mayor Elena Varga": all 9, "she said" ones too
     ("What did the union say?", {"Tomas Reyes", "Riverside Dockworkers' Union"}),  # "a steward for the ... Union"
+    # not Carla Brandt ("said in the state assembly") nor the agency ("the state's safe limit")
+    ("What did the state say?", {"State Ministry of Environment"}),
 ])
 def test_who_mode_keeps_to_the_speakers_the_question_describes(assistant, question, speakers, mode):
     answer = assistant.ask(question, mode=mode)
