@@ -795,12 +795,8 @@ def answer_who(turn: Turn) -> Answer:
         turn.filters = _named_slice(turn, named.outlets, *named.days_named)
         q = turn.question = replace(q, stems=())
     retrieval = turn.retrieve(k=max(turn.top_k, 20))
-    if q.speakers:
-        statements = [st for name in q.speakers for st in turn.index.statements(speaker=name)]
-    else:
-        statements = list(turn.index.statements(list({p.article.id for p in retrieval.passages})))
-    items = prepare_statements(turn, statements, {p.article.id: p.article for p in retrieval.passages})
-    items = [i for i in items if credible_speaker(i.speaker)]  # "she said" with no name is no answer
+    by_speaker = [st for name in q.speakers for st in turn.index.statements(speaker=name)] if q.speakers else None
+    items = _named_statements(turn, retrieval, by_speaker)
     if not q.speakers:
         described, role = _described_speakers(turn, q.text, items)
         if described:
@@ -921,11 +917,19 @@ def _describes_a_known_speaker(turn: Turn) -> bool:
     match = _WHAT_DID_THE_ROLE_SAY.search(turn.question.text.lower())
     if not match:
         return False
-    retrieval = turn.retrieve(k=max(turn.top_k, 20))
-    statements = turn.index.statements(list({p.article.id for p in retrieval.passages}))
-    items = prepare_statements(turn, list(statements), {p.article.id: p.article for p in retrieval.passages})
-    described, _ = _described_speakers(turn, turn.question.text, [i for i in items if credible_speaker(i.speaker)])
+    retrieval = turn.retrieve(k=max(turn.top_k, 20))  # the search answer_who then makes (Turn keeps it)
+    described, _ = _described_speakers(turn, turn.question.text, _named_statements(turn, retrieval))
     return bool(described)
+
+
+def _named_statements(turn: Turn, retrieval: Retrieval,
+                      statements: list[Statement] | None = None) -> list[ScoredStatement]:
+    """`statements` (by default those of the retrieved articles) ready to score, those whose
+    speaker has a name only ("she said" with no name is no answer)."""
+    if statements is None:
+        statements = list(turn.index.statements(list({p.article.id for p in retrieval.passages})))
+    items = prepare_statements(turn, statements, {p.article.id: p.article for p in retrieval.passages})
+    return [i for i in items if credible_speaker(i.speaker)]
 
 
 def _words_around_mention(turn: Turn, item: ScoredStatement) -> set[str]:
