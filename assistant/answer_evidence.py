@@ -35,6 +35,7 @@ STOPWORDS = frozenset(
     more most some such not no nor only own same too very s t now here out up down over under again
     further once am me my myself we us ours yourself itself themselves what's who's one two
     whether while though although because since anyone anybody someone somebody everyone everybody
+    anything something everything
     """.split()
 )
 # Words that frame the question rather than name its topic.
@@ -56,7 +57,8 @@ STANCE_WORDS: Mapping[str, str] = {
                     "dismissed dismisses dispute disputed disputes refute refuted rebut rebutted "
                     "contradict contradicted".split(), "deny"),
     **dict.fromkeys("accuse accused accuses accusing accusation accusations blame blamed blames "
-                    "blaming".split(), "accuse"),
+                    "blaming criticize criticized criticizes criticizing criticise criticised criticises "
+                    "criticism criticisms condemn condemned condemns".split(), "accuse"),
     **dict.fromkeys("promise promised promises vow vowed vows pledge pledged pledges".split(), "promise"),
     **dict.fromkeys("warn warned warns warning warnings threaten threatened threatens".split(), "warn"),
     **dict.fromkeys("admit admitted admits admission acknowledge acknowledged acknowledges concede "
@@ -66,7 +68,7 @@ STANCE_WORDS: Mapping[str, str] = {
 }
 # Stances a question cannot tell apart: "What did Kessler admit?" asks for "acknowledged" too,
 # which the extractor counts as a confirmation.
-_ALIKE: Mapping[str, tuple[str, ...]] = {
+STANCE_ALIKE: Mapping[str, tuple[str, ...]] = {
     **{s: (s,) for s in set(STANCE_WORDS.values())}, "admit": ("admit", "confirm"), "confirm": ("confirm", "admit"),
 }
 STANCE_LABELS: Mapping[str, str] = {
@@ -175,7 +177,8 @@ class QuestionInfo:
     timeline: bool  # "timeline" / "chronological": order by date
     over_time: bool  # "over time" / "change": compare dates rather than outlets
     # what a direct answer holds: "amount" (how much), "duration" (how long), "quantity" (how
-    # many, how far, what share), "time" (when) or "" (nothing in particular)
+    # many, how far, what share), "time" (when), "cause" (why, what caused), "place" (where) or ""
+    # (nothing in particular)
     expects: str = ""
     wants_more: bool = False  # "what did he say next / what else": not what the last answer showed
     asks_speech: bool = True  # asks what someone said ("say", "claim", a stance verb), not what they did
@@ -189,9 +192,10 @@ def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
         matched, speaker_words = (), set()
     speaker_words |= _titles_before(lowered, matched)  # "Mayor" in "Mayor Elena Varga" is no topic
     token_list = words(text)
-    stances = tuple(dict.fromkeys(s for w in token_list if w in STANCE_WORDS for s in _ALIKE[STANCE_WORDS[w]]))
+    stances = tuple(dict.fromkeys(s for w in token_list if w in STANCE_WORDS for s in STANCE_ALIKE[STANCE_WORDS[w]]))
     all_stems = tuple(content_stems(text))
-    framing = {stem(w) for w in QUESTION_WORDS | set(STANCE_WORDS)}
+    expects = _expected_answer(lowered)
+    framing = {stem(w) for w in QUESTION_WORDS | set(STANCE_WORDS) | _FRAMING_OF.get(expects, set())}
     topic = tuple(s for s in all_stems if s not in framing and s not in speaker_words)
     return QuestionInfo(
         text=text,
@@ -204,7 +208,7 @@ def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
         wants_all=bool(_WANTS_ALL.search(lowered)),
         timeline=bool(_TIMELINE.search(lowered)),
         over_time=bool(_OVER_TIME.search(lowered)),
-        expects=_expected_answer(lowered),
+        expects=expects,
         wants_more=bool(_WANTS_MORE.search(lowered)),
         asks_speech=bool(stances) or bool(_SPEECH.search(lowered)),
     )
@@ -241,6 +245,12 @@ _WANTS_MORE = re.compile(r"\b(?:next|else|after that|afterwards|other statements
 _HOW_MUCH = re.compile(r"\bhow (?P<kind>much|many|large|big|long|far|high|often)\b"
                        r"|\bwhat (?:amount|number|share|percentage)\b")
 _WHEN = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat time\b|\bwhat date\b|\bwhich day\b")
+_WHY = re.compile(r"^\s*(?:and\s+|so\s+)?why\b|\bwhat (?:caused|causes|cause|led to|triggered)\b"
+                  r"|\bwhat (?:was|is|were) the (?:cause|reason)s?\b")
+_WHERE = re.compile(r"^\s*(?:and\s+|so\s+)?where\b")
+# Words that frame what is asked rather than name the topic: "What caused the leak?" is about the
+# leak ("can cause headaches" is no answer).
+_FRAMING_OF = {"cause": {"cause", "caused", "causes", "reason", "reasons", "led", "triggered"}}
 
 
 def _expected_answer(lowered: str) -> str:
@@ -251,6 +261,10 @@ def _expected_answer(lowered: str) -> str:
         return {"much": "amount", "long": "duration"}.get(kind.group("kind") or "", "quantity")
     if _WHEN.search(lowered):
         return "time"
+    if _WHY.search(lowered):
+        return "cause"
+    if _WHERE.search(lowered):
+        return "place"
     return ""
 
 
@@ -274,6 +288,20 @@ _AMOUNT_UNITS = frozenset(
 )
 _DURATION_UNITS = frozenset("second seconds minute minutes hour hours day days week weeks month months year "
                             "years decade decades".split())
+# A cause as news gives it ("because", "due to", "blamed ... on", "a valve ... failed"): what
+# "why" and "what caused" ask for.
+_CAUSE = re.compile(r"\b(?:because|caus(?:e|ed|es|ing)|due to|owing to|result(?:ed|s)? (?:of|from)|as a result|"
+                    r"led to|blam\w*|attribut\w*|reasons?|fail(?:ed|s|ure|ures|ing)?|crack(?:ed|s)?|faulty|"
+                    r"broke|broken|malfunction\w*|explo(?:ded|sion)|sparked|triggered|stemm?(?:ed|ing|s)? from)\b",
+                    re.IGNORECASE)
+# A place: a preposition of place before a name ("on Pier 4", "at the Kessler Terminals site",
+# "near the Castor Bridge"); "on Monday", "in March" are times.
+_PLACE = re.compile(r"\b(?:[Aa]t|[Ii]n|[Oo]n|[Nn]ear|[Ff]rom|[Ii]nto|[Aa]long|[Oo]utside|[Ii]nside|[Aa]cross|"
+                    r"[Bb]eside|(?:up|down)stream of|(?:north|south|east|west) of)\s+(?:the\s+)?(?P<name>[A-Z][\w'’-]*)")
+_NOT_A_PLACE = frozenset(
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
+    "August September October November December I A An The".split()
+)
 _MONEY = re.compile(r"[$€£]\s?\d|\d\s?%")
 # News often gives a count only vaguely ("killed a “huge amount” of his troops", "dozens were
 # hurt"): that still answers "how many" (and "how much") better than a sentence with none.
@@ -283,9 +311,13 @@ _VAGUE_QUANTITY = re.compile(r"\b(?:huge|large|small|vast|big|significant|unknow
 
 def holds_expected(text: str, expects: str) -> bool:
     """Whether a sentence holds what the question asks for: an amount, a duration, a number of
-    something, or a time."""
+    something, a time, a cause or a place."""
     if expects == "time":
         return bool(_TIME.search(text))
+    if expects == "cause":
+        return bool(_CAUSE.search(text))
+    if expects == "place":
+        return any(m.group("name") not in _NOT_A_PLACE for m in _PLACE.finditer(text))
     if expects == "amount" and _MONEY.search(text):
         return True
     if expects in ("amount", "quantity") and _VAGUE_QUANTITY.search(text):

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import refusal
 from .answer_evidence import (
-    STOPWORDS, STANCE_LABELS, Candidate, CitationBook, QuestionInfo, SentenceStore,
+    STANCE_ALIKE, STOPWORDS, STANCE_LABELS, STANCE_WORDS, Candidate, CitationBook, QuestionInfo, SentenceStore,
     attach_statements, content_stems, copies_label, date_of, gather_candidates, jaccard, negative_claim,
     holds_expected, lexical_score, outlet_name, passes_filters, remove_near_duplicates, score_candidates,
     sentence_span_around, source_label, term_weights,
@@ -409,7 +409,14 @@ def said_as(statement: Statement) -> str:
     verb = _neutral_verb(statement.cue)
     if participle and verb:
         return f"{verb}, {participle}"
+    if _is_past_verb_of(statement.cue, statement.stance):
+        return statement.cue.lower()  # "disputed", "rejected", "blamed": the reporter's own verb
     return stance_label(statement.stance)
+
+
+def _is_past_verb_of(cue: str, stance: str) -> bool:
+    word = cue.lower()
+    return word.endswith("ed") and word in STANCE_WORDS and stance in STANCE_ALIKE[STANCE_WORDS[word]]
 
 
 def _neutral_verb(cue: str) -> str | None:
@@ -486,7 +493,10 @@ def answer_ask(turn: Turn) -> Answer:
     if lead_statement is not None:
         st = lead_statement.statement
         marker = book.cite(lead_statement.article, *lead_statement.span)
-        lines.append(f"**{st.speaker}** {said_as(st)}: {lead_statement.text}{marker}")
+        # "Who apologized?" is answered by the sentence; a stance label ("disputed") would put
+        # another verb in the answer's mouth. Questions about speech keep it.
+        label = f" {said_as(st)}" if q.asks_speech else ""
+        lines.append(f"**{st.speaker}**{label}: {lead_statement.text}{marker}")
         statements_used.append(st)
         used.update(c.key for c in evidence.candidates
                     if c.sentence.article_id == st.article_id
@@ -513,13 +523,15 @@ def answer_ask(turn: Turn) -> Answer:
 
 
 # What "how much", "how long", "how many" and "when" ask for, as a notice names it.
+# A cause or a place is often told without the words that show one ("Prigozhin accused the
+# ministry of an attack on his forces"), so no notice claims that none is given.
 _EXPECTED_NAMES = {"amount": "an amount", "duration": "how long", "quantity": "a number", "time": "a time or date"}
 
 
 def _lacks_expected(q: QuestionInfo, shown: Sequence[str]) -> str:
     """ "When did Prigozhin post the video?" answered by passages with no time in them: a notice
     saying so (the passages are still the closest to the question); "" otherwise."""
-    if not q.expects or any(holds_expected(text, q.expects) for text in shown):
+    if q.expects not in _EXPECTED_NAMES or any(holds_expected(text, q.expects) for text in shown):
         return ""
     return f"None of these passages gives {_EXPECTED_NAMES[q.expects]}; they are the closest to the question."
 
@@ -842,6 +854,11 @@ def answer_who(turn: Turn) -> Answer:
             return not_answered(turn, retrieval, verdict.reason)
     items = score_statements(turn, items, retrieval)
     items = remove_repeated_statements(items)
+    if q.speakers and q.stems and not q.wants_all and not any(set(q.stems) & i.stems for i in items):
+        # "What did the mayor say about the fish?": she said nothing of it; her statements closest
+        # to it are no answer unless the reader is told so.
+        notice = _also(notice, f"No statement by {_names(q.speakers)} mentions {_topic_words(q)}; "
+                               "the closest are shown.")
     if q.wants_more and turn.previous_answer:
         fresh = [i for i in items if not _already_shown(i, turn.previous_answer)]
         if not fresh:
@@ -856,6 +873,13 @@ def answer_who(turn: Turn) -> Answer:
         if not q.speakers and items[0].dense is not None and items[0].dense < 0.2 and best < 0.3:
             return not_answered(turn, retrieval, f"{refusal.NOT_ANSWERED} No statement in the coverage is about it.")
     return _who_answer(turn, retrieval, chosen, notice)
+
+
+def _topic_words(q: QuestionInfo) -> str:
+    """The question's topic as written: “fish”, “bottled” or “water”."""
+    wanted = set(q.stems)
+    found = [w for w in re.findall(r"[\w'’-]+", q.text) if wanted & set(content_stems(w))]
+    return " or ".join(f"“{w}”" for w in dict.fromkeys(found)) or "the topic asked about"
 
 
 def _said_on_days_named(turn: Turn, items: list[ScoredStatement], since: str | None,
@@ -902,7 +926,7 @@ def _described_speakers(turn: Turn, question: str, items: list[ScoredStatement])
     mention, "Mayor Elena Varga", "Obi, the agency's director", or in the name, "Riverside
     Dockworkers' Union"), with the role word; () when the question describes no one or no
     speaker matches."""
-    match = _WHAT_DID_THE_ROLE_SAY.search(question)
+    match = _WHAT_DID_THE_ROLE_SAY.search(question.lower())  # "Did the company admit ...?" too
     if not match:
         return (), ""
     role = match.group("role").lower().split()[-1]

@@ -39,7 +39,7 @@ import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence, TypeVar
+from typing import AbstractSet, Callable, Mapping, Sequence, TypeVar
 
 import numpy as np
 
@@ -55,7 +55,7 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-MAX_CHUNKS_PER_ARTICLE = 2
+MAX_CHUNKS_PER_ARTICLE = 3
 # BM25 (FTS5) scores every chunk holding any of the question's words, so its time grows with the
 # chunks those words are in ("postings"). In an index of at least PRUNE_FROM_CHUNKS chunks the
 # question's words go in rarest first while their postings add up to at most BM25_POSTINGS_BUDGET
@@ -171,7 +171,8 @@ class Retriever:
             article_order, overall = rank(gathered, hints, self.tuning)
             if hints.runner_up:
                 article_order = self._runner_up_order(article_order, gathered, hints)
-        chosen = _passage_order(article_order, overall, gathered.candidates, k)
+        keyword_found = {rowid for ranking in gathered.bm25 for rowid, _ in ranking}
+        chosen = _passage_order(article_order, overall, gathered.candidates, k, keyword_found)
         # The scores that describe the question as asked (the answer's sentence picking and the
         # refusal read them) come from the first search, without the bridging name.
         candidates = {**gathered.candidates, **asked.candidates}
@@ -516,11 +517,13 @@ def _article_order(
 
 
 def _passage_order(
-    article_order: Sequence[str], overall: Mapping[int, float], candidates: Mapping[int, _Candidate], k: int
+    article_order: Sequence[str], overall: Mapping[int, float], candidates: Mapping[int, _Candidate], k: int,
+    keyword_found: AbstractSet[int] = frozenset(),
 ) -> list[int]:
     """Chunk rowids: each article's best chunk in article order. An article's next chunk follows
     its best at once when it scores nearly as well (the story goes on there); other extra chunks
-    come after every article's best one, up to MAX_CHUNKS_PER_ARTICLE per article."""
+    come after every article's best one (or ahead of weak matches, below), up to
+    MAX_CHUNKS_PER_ARTICLE per article."""
     chunks_of: dict[str, list[int]] = {}
     for rowid in sorted(overall, key=lambda r: overall[r], reverse=True):
         candidate = candidates.get(rowid)
@@ -533,9 +536,27 @@ def _passage_order(
         if best is None:
             continue
         chosen.append(best)
-        for rowid in rest:
-            (chosen if overall[rowid] >= SECOND_CHUNK_RATIO * overall[best] else later).append(rowid)
-    return (chosen + later)[:k]
+        for nth, rowid in enumerate(rest):
+            beside = nth == 0 and overall[rowid] >= SECOND_CHUNK_RATIO * overall[best]
+            (chosen if beside else later).append(rowid)
+    return _extras_ahead_of_vector_only(chosen, later, overall, keyword_found)[:k]
+
+
+def _extras_ahead_of_vector_only(chosen: list[int], later: list[int], overall: Mapping[int, float],
+                                 keyword_found: AbstractSet[int]) -> list[int]:
+    """`chosen` then `later`, except that a later chunk (an article's 2nd or 3rd) moves ahead of
+    the chosen chunks that the keyword search did not find and that score below it: a match by
+    vectors alone from another story (the Wagner articles, for a question about the spill) should not keep
+    out the rest of the best article ("Whitcombe ... disputed the agency's figures", in its 3rd
+    chunk). Each list keeps its own order."""
+    merged = list(chosen)
+    floor = 0  # a later chunk never goes ahead of the one before it
+    for rowid in later:
+        weak = next((i for i in range(floor, len(merged))
+                     if merged[i] not in keyword_found and overall[merged[i]] < overall[rowid]), len(merged))
+        merged.insert(weak, rowid)
+        floor = weak + 1
+    return merged
 
 
 def _plus(ranking: Sequence[tuple[int, float]], extra: Mapping[int, float]) -> tuple[tuple[int, float], ...]:

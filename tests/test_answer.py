@@ -412,6 +412,17 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     assert read_question("How much leaked?", speakers).expects == "amount"
     assert read_question("How long was the city kept in the dark?", speakers).expects == "duration"
     assert read_question("How many workers reported the valve?", speakers).expects == "quantity"
+    assert read_question("Why did the agency warn residents?", speakers).expects == "cause"
+    # "caused" frames the question: "can cause headaches" is no answer to what caused the leak
+    assert read_question("What caused the leak?", speakers).stems == ("leak",)
+    assert read_question("What caused the leak?", speakers).expects == "cause"
+    assert read_question("Where did the leak happen?", speakers).expects == "place"
+    # "where" inside a clause asks for no place
+    assert read_question("What did the minister say in the assembly where she spoke?", speakers).expects == ""
+    # "anything" is no topic: "Did the company admit anything?" is about the company's admissions
+    assert read_question("Did the company admit anything?", speakers).stems == ("company",)
+    # criticism is an accusation to the extractor ("criticized", "condemned")
+    assert read_question("Who criticized Kessler?", speakers).stances == ("accuse",)
     # "acknowledged" is extracted as a confirmation: a question for admissions asks for it too
     assert read_question("What did Kessler admit?", speakers).stances == ("admit", "confirm")
     # what someone said, or what they did
@@ -432,8 +443,14 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     ("a few hundred meters from people's homes", "duration", False),
     ("at 11:20 p.m. on Monday", "time", True),
     ("Kessler Terminals denied that its leak was the source.", "time", False),
+    ("Kessler Terminals said a valve on its Tank 7 failed at about 10:40 p.m.", "cause", True),
+    ("Kessler has said the fish died from low oxygen levels, which it blamed on the weather", "cause", True),
+    ("Mayor Elena Varga said the city was not told about the leak", "cause", False),
+    ("A storage tank at the Kessler Terminals site on Pier 4 leaked toluene", "place", True),
+    ("Residents lined up for bottled water on Thursday", "place", False),  # a day, no place
+    ("the ministry said the caller described a minor leak", "place", False),
 ])
-def test_a_sentence_holds_what_how_much_how_long_how_many_and_when_ask_for(text, expects, holds):
+def test_a_sentence_holds_what_how_much_how_long_how_many_when_why_and_where_ask_for(text, expects, holds):
     assert holds_expected(text, expects) is holds
 
 

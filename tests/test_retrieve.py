@@ -294,6 +294,21 @@ def test_one_long_article_cannot_fill_the_result(tmp_path, fake_embedder, settin
     assert len(index.chunks_of("long")) == 8
 
 
+def test_an_articles_third_chunk_goes_ahead_of_matches_by_vectors_alone():
+    # rowids 1-3: the best article's chunks; 4: another article the keyword search found;
+    # 5: a third article found by vectors alone, scoring below the best article's 3rd chunk.
+    overall = {1: 2.0, 2: 1.5, 3: 1.4, 4: 1.3, 5: 0.6}
+    candidates = {r: retrieve._Candidate(r, f"c{r}", a, (), ()) for r, a in
+                  [(1, "best"), (2, "best"), (3, "best"), (4, "other"), (5, "far")]}
+    order = ["best", "other", "far"]
+    assert retrieve._passage_order(order, overall, candidates, 5, keyword_found={1, 2, 3, 4}) == [1, 4, 2, 3, 5]
+    # Found by keywords, the other articles keep their place ahead of the extra chunks.
+    assert retrieve._passage_order(order, overall, candidates, 5, keyword_found={1, 2, 3, 4, 5}) == [1, 4, 5, 2, 3]
+    # Only the next chunk stays beside its article's best when it scores nearly as well.
+    close = {**overall, 2: 1.95, 3: 1.9}
+    assert retrieve._passage_order(order, close, candidates, 5, keyword_found={1, 2, 3, 4, 5}) == [1, 2, 4, 5, 3]
+
+
 # ------------------------------------------------------------------------- BM25 word pruning
 
 
