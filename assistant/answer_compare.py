@@ -77,7 +77,8 @@ def answer_compare(turn: Turn) -> Answer:
     verdict = judge(turn, overall)
     if not verdict.answerable and asked is None:
         return not_answered(turn, retrieval, verdict.reason)
-    columns, by_date = _choose_columns(turn, retrieval)
+    columns, chosen_by = _choose_columns(turn, retrieval)
+    by_date = chosen_by == "dates"
     evidence = [overall]
     for column in columns:
         if not any(column.holds(p.article) for p in retrieval.passages):
@@ -107,11 +108,25 @@ def answer_compare(turn: Turn) -> Answer:
     header = ("Speaker or claim", *[c.label for c in columns], "Notes")
     text = _compare_text(turn, columns, contradictions, agreements, book, by_date)
     table = Table(columns=header, rows=tuple(rows), notes=tuple(contradictions + agreements))
-    return finish_answer(turn, retrieval, book, text, table=table, statements=used)
+    notice = _outlets_left_out(retrieval, columns) if chosen_by == "relevance" else ""
+    return finish_answer(turn, retrieval, book, text, table=table, statements=used, notice=notice)
 
 
-def _choose_columns(turn: Turn, retrieval: Retrieval) -> tuple[list[Column], bool]:
-    """One column per outlet the question names, else per outlet (or date) of the evidence."""
+def _outlets_left_out(retrieval: Retrieval, columns: Sequence[Column]) -> str:
+    """A table has room for MAX_COLUMNS outlets: name the others that reported on the question,
+    so the reader knows the comparison is not the whole coverage."""
+    shown = {c.label for c in columns}
+    others = sorted({p.article.outlet for p in _on_question(retrieval) if p.article.outlet} - shown)
+    if not others:
+        return ""
+    names = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
+    return (f"The table sets side by side the {len(columns)} outlets closest to the question; {names} "
+            f"also reported on it (name outlets in the question to compare those).")
+
+
+def _choose_columns(turn: Turn, retrieval: Retrieval) -> tuple[list[Column], str]:
+    """One column per outlet the question names, else per outlet (or date) of the evidence; with
+    how they were chosen: "named", "dates" or "relevance"."""
     q = turn.question
     f = turn.filters
     named = list(retrieval.recognised.outlets) or _outlets_in_question(q.text, turn.known_outlets())
@@ -119,7 +134,7 @@ def _choose_columns(turn: Turn, retrieval: Retrieval) -> tuple[list[Column], boo
         named = list(f.outlets)
     if len(named) >= 2:
         return [Column(o, Filters(outlets=(o,), since=f.since, until=f.until, article_ids=f.article_ids))
-                for o in named[:MAX_COLUMNS + 1]], False
+                for o in named[:MAX_COLUMNS + 1]], "named"
     outlets = _relevant_outlets(turn, retrieval)
     if len(named) == 1:
         outlets = [named[0]]
@@ -130,9 +145,9 @@ def _choose_columns(turn: Turn, retrieval: Retrieval) -> tuple[list[Column], boo
             base = named[0] if named else None
             outlets_of_column = (base,) if base else f.outlets
             return [Column(d, Filters(outlets=outlets_of_column, since=d, until=d, article_ids=f.article_ids))
-                    for d in dates[:MAX_COLUMNS]], True
+                    for d in dates[:MAX_COLUMNS]], "dates"
     return [Column(o, Filters(outlets=(o,), since=f.since, until=f.until, article_ids=f.article_ids))
-            for o in outlets[:MAX_COLUMNS]] or [Column("Coverage", f)], False
+            for o in outlets[:MAX_COLUMNS]] or [Column("Coverage", f)], ("named" if named else "relevance")
 
 
 def _relevant_outlets(turn: Turn, retrieval: Retrieval) -> list[str]:

@@ -99,6 +99,18 @@ def test_compare_of_a_story_one_outlet_covers_says_so_and_sets_its_speakers_side
     check_citations(assistant, answer)
 
 
+def test_compare_names_the_outlets_the_table_has_no_room_for(assistant):
+    answer = assistant.ask("How do the outlets' accounts of the leak differ?", mode="compare")
+    shown = set(answer.table.columns[1:-1])
+    assert len(shown) == 4  # the table's room; the sample's six outlets all covered the leak
+    left_out = answer.notice.split("; ")[1].split(" also reported")[0] if "; " in answer.notice else ""
+    assert answer.notice.startswith("The table sets side by side the 4 outlets closest to the question; "), answer.notice
+    named = {o for o in (a.outlet for a in assistant.index.list_articles()) if o and o in left_out}
+    assert named and not named & shown
+    two = assistant.ask("How do Harbor Ledger and The Daily Sentinel differ on the leak?", mode="compare")
+    assert two.notice == "" and len(two.table.columns) == 4
+
+
 @pytest.mark.parametrize("question", ["How did the coverage differ on March 14?",
                                       "What did each outlet report on March 14?"])
 def test_compare_of_a_day_sets_that_days_outlets_side_by_side_from_their_leads(assistant, question):
