@@ -195,7 +195,8 @@ def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
     stances = tuple(dict.fromkeys(s for w in token_list if w in STANCE_WORDS for s in STANCE_ALIKE[STANCE_WORDS[w]]))
     all_stems = tuple(content_stems(text))
     expects = _expected_answer(lowered)
-    framing = {stem(w) for w in QUESTION_WORDS | set(STANCE_WORDS) | _FRAMING_OF.get(expects, set())}
+    framing = {stem(w) for w in QUESTION_WORDS | set(STANCE_WORDS) | _FRAMING_OF.get(expects, set())
+               | _REPLY_WORDS}
     topic = tuple(s for s in all_stems if s not in framing and s not in speaker_words)
     return QuestionInfo(
         text=text,
@@ -242,15 +243,26 @@ _WANTS_ALL = re.compile(r"\b(?:every|all)\b.*\bstatements?\b|\blist\b|\ball\b.*\
 _TIMELINE = re.compile(r"\btime ?line\b|\bchronolog|\bin order\b|\bday by day\b|\bsequence of events\b")
 _OVER_TIME = re.compile(r"\bover time\b|\bchang(?:e|ed|es|ing)\b|\bday by day\b|\bevolv|\bfrom day\b|\bshift")
 _WANTS_MORE = re.compile(r"\b(?:next|else|after that|afterwards|other statements?|anything more|more statements?)\b")
+# "What did the union say?", "Did the company admit ...?": a speaker described by a role or kind.
+ASKED_WHAT = r"\b(?:what|did|has|have|does|do)\s+(?:did\s+|has\s+|have\s+|does\s+)?"
+SPEECH_VERBS = ("say|said|tell|told|claim|claimed|state|stated|announce|announced|deny|denied|admit|admitted|"
+                 "promise|promised|warn|warned")
+WHAT_DID_THE_ROLE_SAY = re.compile(
+    ASKED_WHAT + r"the\s+(?P<role>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+(?:ever\s+)?(?:" + SPEECH_VERBS + r")\b"
+)
 _HOW_MUCH = re.compile(r"\bhow (?P<kind>much|many|large|big|long|far|high|often)\b"
                        r"|\bwhat (?:amount|number|share|percentage)\b")
-_WHEN = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat time\b|\bwhat date\b|\bwhich day\b")
+_WHEN = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat time\b|\bwhat date\b|\bwhich day\b|,\s*and\s+when\s*\??\s*$")
+# (", and why?" ends a follow-up the conversation rewrote: "Why?" after "Who disputed the figures?")
 _WHY = re.compile(r"^\s*(?:and\s+|so\s+)?why\b|\bwhat (?:caused|causes|cause|led to|triggered)\b"
-                  r"|\bwhat (?:was|is|were) the (?:cause|reason)s?\b")
-_WHERE = re.compile(r"^\s*(?:and\s+|so\s+)?where\b")
+                  r"|\bwhat (?:was|is|were) the (?:cause|reason)s?\b|,\s*and\s+why\s*\??\s*$")
+_WHERE = re.compile(r"^\s*(?:and\s+|so\s+)?where\b|,\s*and\s+where\s*\??\s*$")
 # Words that frame what is asked rather than name the topic: "What caused the leak?" is about the
 # leak ("can cause headaches" is no answer).
 _FRAMING_OF = {"cause": {"cause", "caused", "causes", "reason", "reasons", "led", "triggered"}}
+# "What did the agency say in response?": how it was said, not what about.
+_REPLY_WORDS = frozenset("respond responded responds response responses reply replied replies react reacted "
+                         "reaction reactions".split())
 
 
 def _expected_answer(lowered: str) -> str:

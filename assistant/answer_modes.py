@@ -17,10 +17,11 @@ import numpy as np
 
 from . import refusal
 from .answer_evidence import (
-    STANCE_ALIKE, STOPWORDS, STANCE_LABELS, STANCE_WORDS, Candidate, CitationBook, QuestionInfo, SentenceStore,
-    attach_statements, content_stems, copies_label, date_of, gather_candidates, jaccard, negative_claim,
-    holds_expected, lexical_score, outlet_name, passes_filters, remove_near_duplicates, score_candidates,
-    sentence_span_around, source_label, term_weights,
+    ASKED_WHAT, SPEECH_VERBS, STANCE_ALIKE, STANCE_LABELS, STANCE_WORDS, STOPWORDS, WHAT_DID_THE_ROLE_SAY,
+    Candidate, CitationBook, QuestionInfo, SentenceStore, attach_statements, content_stems, copies_label, date_of,
+    gather_candidates, jaccard, negative_claim, holds_expected, lexical_score, outlet_name, passes_filters,
+    remove_near_duplicates, score_candidates, sentence_span_around, source_label, statement_end, statement_start,
+    term_weights,
 )
 from .attribute import cue_class, is_title_word
 from .index import Index
@@ -496,11 +497,20 @@ def answer_ask(turn: Turn) -> Answer:
         # "Who apologized?" is answered by the sentence; a stance label ("disputed") would put
         # another verb in the answer's mouth. Questions about speech keep it.
         label = f" {said_as(st)}" if q.asks_speech else ""
-        lines.append(f"**{st.speaker}**{label}: {lead_statement.text}{marker}")
-        statements_used.append(st)
+        line = f"**{st.speaker}**{label}: {lead_statement.text}{marker}"
+        span = lead_statement.span
+        follow = _own_words_next(turn, lead_statement, evidence.statements)
+        if follow is not None:
+            # "Whitcombe ... disputed the agency's figures." goes on with her own words, which say why.
+            sentence, said = follow
+            line += f" {sentence.text}{book.cite(lead_statement.article, sentence.start, sentence.end)}"
+            statements_used.append(said)
+            span = (span[0], sentence.end)
+        lines.append(line)
+        statements_used.insert(0, st)
         used.update(c.key for c in evidence.candidates
                     if c.sentence.article_id == st.article_id
-                    and c.sentence.start < lead_statement.span[1] and c.sentence.end > lead_statement.span[0])
+                    and c.sentence.start < span[1] and c.sentence.end > span[0])
     chosen = select_sentences(
         [c for c in evidence.candidates if c.key not in used],
         limit=MAX_ASK_SENTENCES - len(lines),
@@ -742,6 +752,22 @@ def select_sentences(candidates: Sequence[Candidate], limit: int, must_cover: Se
     return chosen[:max(limit, len(must_cover))]
 
 
+def _own_words_next(turn: Turn, lead: ScoredStatement,
+                    statements: Sequence[Statement]) -> tuple[Sentence, Statement] | None:
+    """The sentence right after a lead statement when it holds a quote of the same speaker (a
+    report of what someone did, then their words: "X disputed the figures. “That number has no
+    basis,” she said."), with that statement; None otherwise."""
+    if lead.statement.quote_type == "direct":
+        return None  # the lead is their words already
+    after = next((s for s in turn.store.sentences(lead.statement.article_id) if s.start >= lead.span[1]), None)
+    if after is None:
+        return None
+    said = next((st for st in statements if st.article_id == lead.statement.article_id
+                 and st.speaker == lead.speaker and st.quote_type == "direct"
+                 and statement_start(st) >= after.start and statement_end(st) <= after.end), None)
+    return (after, said) if said is not None else None
+
+
 def _lead_statement(turn: Turn, evidence: Evidence) -> ScoredStatement | None:
     """For "who denied ..." / "what did X say about ...": the statement that answers it best."""
     q = turn.question
@@ -926,7 +952,7 @@ def _described_speakers(turn: Turn, question: str, items: list[ScoredStatement])
     mention, "Mayor Elena Varga", "Obi, the agency's director", or in the name, "Riverside
     Dockworkers' Union"), with the role word; () when the question describes no one or no
     speaker matches."""
-    match = _WHAT_DID_THE_ROLE_SAY.search(question.lower())  # "Did the company admit ...?" too
+    match = WHAT_DID_THE_ROLE_SAY.search(question.lower())  # "Did the company admit ...?" too
     if not match:
         return (), ""
     role = match.group("role").lower().split()[-1]
@@ -938,7 +964,7 @@ def _describes_a_known_speaker(turn: Turn) -> bool:
     """ "What did the union say?", "What has the mayor claimed about the call?": a speaker
     described by a role or kind, whom the articles about it name (a described speaker with no
     topic besides is looked for in the whole coverage, as who-said-what does)."""
-    match = _WHAT_DID_THE_ROLE_SAY.search(turn.question.text.lower())
+    match = WHAT_DID_THE_ROLE_SAY.search(turn.question.text.lower())
     if not match:
         return False
     retrieval = turn.retrieve(k=max(turn.top_k, 20))  # the search answer_who then makes (Turn keeps it)
@@ -990,14 +1016,6 @@ def _words_of(name: str) -> set[str]:
 
 
 # "What did X say", "Has X ever denied": the question's opening and its speech verbs.
-_ASKED_WHAT = r"\b(?:what|did|has|have|does|do)\s+(?:did\s+|has\s+|have\s+|does\s+)?"
-_SPEECH_VERBS = ("say|said|tell|told|claim|claimed|state|stated|announce|announced|deny|denied|admit|admitted|"
-                 "promise|promised|warn|warned")
-_WHAT_DID_THE_ROLE_SAY = re.compile(
-    _ASKED_WHAT + r"the\s+(?P<role>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+(?:ever\s+)?(?:" + _SPEECH_VERBS + r")\b"
-)
-
-
 def _already_shown(item: ScoredStatement, previous_answer: str) -> bool:
     shown = " ".join(item.shown.split()).strip("“”\"")
     return bool(shown) and shown in " ".join(previous_answer.split())
@@ -1032,7 +1050,7 @@ def _who_heading(q: QuestionInfo, chosen: Sequence[ScoredStatement]) -> str:
 
 
 _WHAT_DID_X_SAY = re.compile(
-    _ASKED_WHAT + r"(?P<who>(?:[A-Z][\w'’.-]*\s+){1,4}?)(?:ever\s+)?(?:" + _SPEECH_VERBS + r"|accuse|accused)\b"
+    ASKED_WHAT + r"(?P<who>(?:[A-Z][\w'’.-]*\s+){1,4}?)(?:ever\s+)?(?:" + SPEECH_VERBS + r"|accuse|accused)\b"
 )
 
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .answer_evidence import _ORG_WORDS, speaker_keys
+from .answer_evidence import _ORG_WORDS, WHAT_DID_THE_ROLE_SAY, speaker_keys
 from .attribute import gender_of
 from .query import bare_outlet_name, date_spans, short_forms
 from .refusal import MEDIA_WORDS
@@ -42,6 +42,9 @@ _WHAT_ABOUT = re.compile(
     r"can|could|will|would|should|then|now)\b)(?P<y>[^?\s]+(?:\s+[^?\s]+){0,4})\s*\?\s*$",
     re.IGNORECASE,
 )
+# A wh-word alone asks the previous question's why, when or where: "Why?", "and when was that?"
+_BARE_WH = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?(?P<wh>why|when|where)(?:\s+(?:is|was|did|does)\s+"
+                      r"(?:that|this|it))?(?:\s+so)?\s*[?.!]*\s*$", re.IGNORECASE)
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers)\b", re.IGNORECASE)
 _GROUP_PRONOUN = re.compile(
     r"\b(it|they|them|its|their)\b(?=(?:\s+\w+){0,2}?\s+(?:say|said|says|deny|denied|denies|claim|claimed|"
@@ -78,6 +81,10 @@ def _resolve_one(question: str, previous: Sequence[str], history: Sequence[tuple
                  speakers: Sequence[str], outlets: Sequence[str]) -> str:
     if not previous:
         return question
+    bare = _BARE_WH.match(question)
+    if bare:
+        # "Why?" after "Who disputed the agency's figures?"
+        return f"{previous[-1].rstrip(' ?.')}, and {bare.group('wh').lower()}?"
     match = _WHAT_ABOUT.match(question)
     if match:
         target = (match.group("x") or match.group("y") or "").strip(" ?.")
@@ -203,6 +210,11 @@ def _swap_into(previous: str, target: str, speakers: Sequence[str], outlets: Seq
         # answer can say there is no coverage from it.
         return _replace_phrase(previous, named[0][1], target, drop_article=True)
     description = bool(_DESCRIPTION.match(target))  # "the union", "the mayor"
+    described = WHAT_DID_THE_ROLE_SAY.search(previous.lower())
+    if description and described:
+        # "What did the agency say in response?" then "and the mayor?": the one described swapped.
+        start, end = described.span("role")
+        return previous[: start - len("the ")] + target + previous[end:]
     if target_speakers or is_person(target) or description:
         replacement = target_speakers[0] if target_speakers else target
         for name in named_in(previous, speakers):

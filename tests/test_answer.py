@@ -417,6 +417,11 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     assert read_question("What caused the leak?", speakers).stems == ("leak",)
     assert read_question("What caused the leak?", speakers).expects == "cause"
     assert read_question("Where did the leak happen?", speakers).expects == "place"
+    # a wh-word the conversation put at the end ("Why?" after a question)
+    assert read_question("Who disputed the agency's figures, and why?", speakers).expects == "cause"
+    assert read_question("Who disputed the agency's figures, and when?", speakers).expects == "time"
+    # how it was said is no topic: "in response"
+    assert read_question("What did the agency say in response?", speakers).stems == ("agency",)
     # "where" inside a clause asks for no place
     assert read_question("What did the minister say in the assembly where she spoke?", speakers).expects == ""
     # "anything" is no topic: "Did the company admit anything?" is about the company's admissions

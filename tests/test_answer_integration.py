@@ -42,6 +42,16 @@ def test_did_anyone_dispute_leads_with_the_dispute_in_the_reporters_own_verb(ass
     check_citations(assistant, answer)
 
 
+def test_a_lead_statement_goes_on_with_the_speakers_own_words(assistant):
+    # What someone did, then their words saying why: "... disputed the agency's figures." then
+    # "“... That number has no basis,” she said."
+    answer = assistant.ask("Who disputed the agency's figures?")
+    lead = answer.text.splitlines()[0]
+    assert lead.startswith("**Dana Whitcombe** disputed: ") and "That number has no basis" in lead, answer.text
+    assert {st.speaker for st in answer.statements} == {"Dana Whitcombe"}
+    check_citations(assistant, answer)
+
+
 def test_who_did_an_act_names_the_actor_without_another_verb(assistant):
     # Whitcombe's statement there is a dispute; "**Dana Whitcombe** disputed:" does not answer
     # "who apologized?", the sentence does.

@@ -139,6 +139,22 @@ def test_what_about_a_topic_swaps_the_topic():
         == "What did Whitcombe say about the valve?"
 
 
+def test_what_about_a_description_after_a_description_swaps_it():
+    # once "What did the agency say in response — the mayor?"
+    assert ask("and the mayor?", ("What did the agency say in response?", "...")) == "What did the mayor say in response?"
+    assert ask("what about the union?", ("Did the company admit anything?", "...")) == "Did the union admit anything?"
+
+
+@pytest.mark.parametrize("follow_up, expected", [
+    ("Why?", "Who disputed the agency's figures, and why?"),
+    ("and when was that?", "Who disputed the agency's figures, and when?"),
+    ("where?", "Who disputed the agency's figures, and where?"),
+])
+def test_a_wh_word_alone_asks_it_of_the_previous_question(follow_up, expected):
+    assert ask(follow_up, ("Who disputed the agency's figures?", "...")) == expected
+    assert resolve(follow_up, [], SPEAKERS, OUTLETS).rewritten is False  # nothing to lean on
+
+
 def test_follow_ups_chain():
     history = [("What did Peskov say about the strikes?", "..."), ("what about Prigozhin?", "...")]
     assert ask("what about the mutiny?", *history) == "What did Yevgeny Prigozhin say about the mutiny?"
