@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 from typing import Callable, Sequence
 
@@ -42,9 +43,19 @@ MODES: dict[str, Callable[[Turn], Answer]] = {
 
 
 def _mode_for(turn: Turn, mode: str) -> str:
-    """The mode that answers the question: as asked, except that an ask-mode question for what
-    each of several outlets reported is answered as a comparison (and says so: Answer.mode)."""
-    return "compare" if mode == "ask" and asks_each_outlet(turn) else mode
+    """The mode that answers the question: as asked, except in ask mode a question for what each
+    of several outlets reported is answered as a comparison, and "Who said (denied) what about
+    ...?" as who-said-what (and the answer says so: Answer.mode)."""
+    if mode != "ask":
+        return mode
+    if asks_each_outlet(turn):
+        return "compare"
+    if _WHO_SAID_WHAT.match(turn.question.text):
+        return "who"
+    return mode
+
+
+_WHO_SAID_WHAT = re.compile(r"^\s*(?:and\s+|so\s+)?who\s+(?:has\s+|have\s+)?[a-z]+\s+what\b", re.IGNORECASE)
 
 
 class AnswerEngine:

@@ -52,6 +52,14 @@ def test_a_lead_statement_goes_on_with_the_speakers_own_words(assistant):
     check_citations(assistant, answer)
 
 
+def test_who_said_what_asked_in_ask_mode_is_answered_as_who_said_what(assistant):
+    answer = assistant.ask("Who said what about the valve?")
+    assert answer.mode == "who" and answer.table is not None
+    speakers = {row[0] for row in answer.table.rows}
+    assert {"Tomas Reyes", "Adrian Falk", "Kessler Terminals"} <= speakers, answer.text
+    check_citations(assistant, answer)
+
+
 def test_who_did_an_act_names_the_actor_without_another_verb(assistant):
     # Whitcombe's statement there is a dispute; "**Dana Whitcombe** disputed:" does not answer
     # "who apologized?", the sentence does.
