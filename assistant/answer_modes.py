@@ -778,7 +778,8 @@ def _lead_statement(turn: Turn, evidence: Evidence) -> ScoredStatement | None:
     items = score_statements(turn, items, evidence.retrieval, embed_top=8)
     # Lead with a statement only when its sentence is among the best answers anyway: the right
     # verb ("who ...") does not make an off-topic statement an answer.
-    top = evidence.candidates[:LEAD_STATEMENT_WITHIN]
+    best = evidence.candidates[0].score if evidence.candidates else 0.0
+    top = [c for c in evidence.candidates[:LEAD_STATEMENT_WITHIN] if c.score >= LEAD_STATEMENT_SHARE * best]
     for item in items[:5]:
         if not credible_speaker(item.speaker) or _is_outlet(turn, item.speaker):
             continue
@@ -789,6 +790,9 @@ def _lead_statement(turn: Turn, evidence: Evidence) -> ScoredStatement | None:
 
 
 LEAD_STATEMENT_WITHIN = 3  # the lead statement's sentence must rank among the best this many
+# ... and score this share of the best: "Who is paying for the bottled water?" is answered by
+# "Kessler Terminals is paying for the water.", not by the minister's "it will pay the maximum fine".
+LEAD_STATEMENT_SHARE = 0.8
 
 
 def _is_outlet(turn: Turn, name: str) -> bool:

@@ -60,6 +60,14 @@ def test_who_said_what_asked_in_ask_mode_is_answered_as_who_said_what(assistant)
     check_citations(assistant, answer)
 
 
+def test_who_did_an_act_told_outside_any_statement_leads_with_that_sentence(assistant):
+    # Once led with the minister's "it will pay the maximum fine" (a statement, third best).
+    answer = assistant.ask("Who is paying for the bottled water?")
+    lead = answer.text.splitlines()[0]
+    assert "Kessler Terminals is paying for the water." in lead and "**" not in lead, answer.text
+    check_citations(assistant, answer)
+
+
 def test_who_did_an_act_names_the_actor_without_another_verb(assistant):
     # Whitcombe's statement there is a dispute; "**Dana Whitcombe** disputed:" does not answer
     # "who apologized?", the sentence does.
