@@ -22,7 +22,7 @@ from typing import Sequence
 
 from .answer_evidence import _ORG_WORDS, WHAT_DID_THE_ROLE_SAY, speaker_keys
 from .attribute import gender_of
-from .query import bare_outlet_name, date_spans, short_forms
+from .query import bare_outlet_name, date_spans, masthead_forms, short_forms
 from .refusal import MEDIA_WORDS
 
 log = logging.getLogger(__name__)
@@ -299,6 +299,7 @@ def _outlets_named(text: str, outlets: Sequence[str]) -> list[tuple[str, str]]:
     outlet's short form ("the Sentinel") counts when capitalised and it names one outlet."""
     lowered = text.lower()
     short = {outlet: form for form, named in short_forms(outlets).items() for outlet in named}
+    masthead = {outlet: noun for noun, named in masthead_forms(outlets).items() for outlet in named}
     found = []
     for outlet in sorted(outlets, key=len, reverse=True):
         bare = bare_outlet_name(outlet)
@@ -309,8 +310,8 @@ def _outlets_named(text: str, outlets: Sequence[str]) -> list[tuple[str, str]]:
             if match:
                 found.append((outlet, text[match.start(): match.end()]))
                 break
-        else:  # no form of its full name: its short form, if it has one
-            phrase = _short_form_in(text, short.get(outlet, ""))
+        else:  # no form of its full name: its short form or masthead noun, if it has one
+            phrase = _short_form_in(text, short.get(outlet, "")) or _masthead_in(text, masthead.get(outlet, ""))
             if phrase:
                 found.append((outlet, phrase))
     return found
@@ -321,6 +322,12 @@ def _short_form_in(text: str, form: str) -> str:
     when absent (or written as an ordinary word: "a sentinel")."""
     match = re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", text, re.IGNORECASE) if form else None
     return match.group(0) if match and match.group(0)[:1].isupper() else ""
+
+
+def _masthead_in(text: str, noun: str) -> str:
+    """ "the Courier" as `text` writes it (not "the Courier of Lyon"); "" when absent."""
+    match = re.search(r"(?<!\w)the\s+" + re.escape(noun) + r"(?!\w)(?!\s+of\b)", text, re.IGNORECASE) if noun else None
+    return match.group(0) if match and match.group(0)[-len(noun):][:1].isupper() else ""
 
 
 def _phrase_for(text: str, speaker: str) -> str | None:

@@ -228,6 +228,10 @@ class OutletMatcher:
             if len(key) >= 3:
                 by_alias[key] = set(named)
                 strict.add(key)  # a reader's short form, so only as a name: "the Sentinel"
+        self._masthead = set(masthead_forms(outlets))
+        for key, named in masthead_forms(outlets).items():
+            by_alias[key] = set(named)
+            strict.add(key)
         self._outlets = {a: tuple(sorted(o)) for a, o in by_alias.items()}
         self._strict = strict
         # Longest aliases first, so "FOX News - Health" wins over "FOX News".
@@ -251,9 +255,16 @@ class OutletMatcher:
             key = alias.lower()
             if key in self._strict and not alias[:1].isupper():
                 continue
+            if key in self._masthead and not _reads_as_the_masthead(text, match):
+                continue
             for outlet in self._outlets.get(key, ()):
                 mentions.append(OutletMention(outlet, match.start(), match.end()))
         return _with_section(text, mentions)
+
+
+def _reads_as_the_masthead(text: str, match: re.Match) -> bool:
+    """ "the Courier" names the paper; "the Times of India" or "Hindustan Times" names another."""
+    return match.group(0).lower().startswith("the") and not re.match(r"\s+of\b", text[match.end():], re.IGNORECASE)
 
 
 _SECTION_SEPARATOR = re.compile(r"\s+[-|–—:]\s+")
@@ -314,6 +325,33 @@ def _short_form(outlet: str) -> str:
     if all(w.lower() in _GENERIC_OUTLET_WORDS for w in words):
         return ""
     return " ".join(words)
+
+
+# Nouns newspapers are named by, which readers shorten them to: "the Courier" for "Ostra Valley
+# Courier", "the Ledger" for "Harbor Ledger". Not those that name well-known papers on their own
+# ("the Times", "the Post", "the Guardian"): "The Times" may be another paper than the one indexed.
+_MASTHEAD_NOUNS = frozenset(
+    "courier ledger sentinel gazette chronicle dispatch bulletin register examiner inquirer journal wire "
+    "monitor".split()
+)
+
+
+def masthead_forms(outlets: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Lower-cased masthead noun -> the outlets it names ("courier" -> "Ostra Valley Courier
+    (fictional)"), for nouns that end one outlet's name (with its sections) and are in no other
+    outlet's name, and are no outlet's name, alias or short form. A question names the outlet by it only as "the Courier" (OutletMatcher)."""
+    outlets = [o for o in outlets if o and o.strip()]
+    taken = {alias.lower() for outlet in outlets for alias, _ in _aliases(outlet)} | set(short_forms(outlets))
+    by_noun: dict[str, set[str]] = {}
+    for outlet in outlets:
+        words = _base_name(outlet).split()
+        if len(words) > 1 and words[-1].lower() in _MASTHEAD_NOUNS:
+            by_noun.setdefault(words[-1].lower(), set()).add(_base_name(outlet).lower())
+    words_of = {_base_name(o).lower(): set(_base_name(o).lower().split()) for o in outlets}
+    return {noun: tuple(sorted(o for o in outlets if _base_name(o).lower() in bases))
+            for noun, bases in by_noun.items()
+            if len(bases) == 1 and noun not in taken
+            and not any(noun in words for base, words in words_of.items() if base not in bases)}
 
 
 def short_forms(outlets: Sequence[str]) -> dict[str, tuple[str, ...]]:

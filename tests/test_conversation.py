@@ -55,6 +55,9 @@ def test_what_about_an_outlet_by_its_short_form_swaps_the_outlet():
     assert ask("what about the Sentinel?", ("What did Harbor Ledger report?", "...")) == "What did the Sentinel report?"
     assert ask("what about Harbor Ledger?", ("What did the Sentinel report about the leak?", "...")) \
         == "What did Harbor Ledger report about the leak?"
+    # by the noun its masthead ends in: "the Ledger"
+    assert ask("what about the Ledger?", ("What did the Sentinel report about the leak?", "...")) \
+        == "What did the Ledger report about the leak?"
 
 
 @pytest.mark.parametrize(

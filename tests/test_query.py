@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.query import DatesAsked, bare_outlet_name, outlets_called, short_forms, understand
+from assistant.query import DatesAsked, bare_outlet_name, masthead_forms, outlets_called, short_forms, understand
 
 OUTLETS = [
     "The Verge", "TechCrunch", "FOX News - Health", "FOX News - Lifestyle", "Fortune", "The Age",
@@ -96,6 +96,28 @@ def test_a_short_form_two_outlets_share_or_another_outlet_is_called_names_no_gue
     # the sections of one outlet share its short form: all of them are meant
     assert hints("What did the Sentinel report?", ["The Daily Sentinel - Opinion", "The Daily Sentinel - Local"]
                  ).outlets == ("The Daily Sentinel - Local", "The Daily Sentinel - Opinion")
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("What did the Courier report about the fish?", ("Ostra Valley Courier (fictional)",)),
+        ("What did Valley Public Radio and the Ledger each report?",
+         ("Valley Public Radio (fictional)", "Harbor Ledger (fictional)")),
+        ("What did the courier say?", ()),  # a masthead noun counts only written as a name
+        ("What did Courier staff say?", ()),  # and only as "the Courier"
+        ("What did the Courier of Lyon report?", ()),  # another paper
+    ],
+)
+def test_an_outlet_is_recognised_by_the_noun_its_masthead_ends_in(question, expected):
+    assert hints(question, [*SAMPLE_OUTLETS, "Ostra Valley Courier (fictional)"]).outlets == expected
+
+
+def test_a_masthead_noun_of_two_outlets_or_of_a_famous_paper_names_no_outlet():
+    assert masthead_forms(["Ostra Valley Courier", "Evening Courier", "Harbor Ledger"]) == {"ledger": ("Harbor Ledger",)}
+    # "the Times" may be another paper than the one indexed ("The Times", "Times of India")
+    assert masthead_forms(["The New York Times", "The Washington Post"]) == {}
+    assert hints("What did the Times of India report?", ["Ostra Valley Courier", "The New York Times"]).outlets == ()
 
 
 def test_short_forms_made_only_of_generic_words_name_no_outlet():
