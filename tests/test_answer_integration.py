@@ -125,6 +125,14 @@ def test_compare_of_a_story_one_outlet_covers_says_so_and_sets_its_speakers_side
     check_citations(assistant, answer)
 
 
+def test_each_outlet_named_by_its_masthead_noun_gets_a_column(assistant):
+    answer = assistant.ask("What did Valley Public Radio and the Courier each report about the fish?")
+    assert answer.mode == "compare" and answer.table is not None
+    assert answer.table.columns[1:-1] == ("Valley Public Radio (fictional)", "Ostra Valley Courier (fictional)")
+    assert answer.notice == ""
+    check_citations(assistant, answer)
+
+
 def test_compare_names_the_outlets_the_table_has_no_room_for(assistant):
     answer = assistant.ask("How do the outlets' accounts of the leak differ?", mode="compare")
     shown = set(answer.table.columns[1:-1])
