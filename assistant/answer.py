@@ -23,7 +23,9 @@ from typing import Callable, Sequence
 from . import conversation
 from .answer_evidence import SentenceStore, read_question
 from .answer_compare import answer_compare
-from .answer_modes import Turn, answer_ask, answer_summarize, answer_who, asks_each_outlet, collect_evidence, judge
+from .answer_modes import (
+    Turn, answer_ask, answer_summarize, answer_who, asks_each_outlet, asks_whether_outlets_agree, collect_evidence, judge,
+)
 from .refusal import Answerability
 from .embed import Embedder
 from .errors import NewsdeskError
@@ -44,11 +46,11 @@ MODES: dict[str, Callable[[Turn], Answer]] = {
 
 def _mode_for(turn: Turn, mode: str) -> str:
     """The mode that answers the question: as asked, except in ask mode a question for what each
-    of several outlets reported is answered as a comparison, and "Who said (denied) what about
+    of several outlets reported, or whether the outlets agree, is answered as a comparison, and "Who said (denied) what about
     ...?" as who-said-what (and the answer says so: Answer.mode)."""
     if mode != "ask":
         return mode
-    if asks_each_outlet(turn):
+    if asks_each_outlet(turn) or asks_whether_outlets_agree(turn):
         return "compare"
     if _WHO_SAID_WHAT.match(turn.question.text):
         return "who"

@@ -564,6 +564,26 @@ def asks_each_outlet(turn: Turn) -> bool:
     return len(hints.outlets) >= 2 or bool(_EACH_OUTLET.search(turn.question.text))
 
 
+# "Did the outlets agree on how much leaked?", "How do the accounts differ?": the coverage
+# set side by side.
+_OUTLETS_AGREE = re.compile(
+    r"\b(?:outlets|accounts|coverage|reports)\b[^?]*\b(?:agree|agreed|disagree|disagreed|differ|differed|contradict)\b"
+    r"|\b(?:agree|disagree|differ)\b[^?]*\b(?:outlets|accounts|coverage)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_whether_outlets_agree(turn: Turn) -> bool:
+    """ "Did the outlets agree on how much leaked?" asks for a comparison of whichever outlets
+    covered it (a question naming outlets is read as asked: it may set two articles against each
+    other, which ask mode answers)."""
+    if not _OUTLETS_AGREE.search(turn.question.text):
+        return False
+    hints = turn.retriever.understand(turn.question.text)  # rules only: no search
+    # "How did the coverage differ on March 14?" is that day's coverage, lead by lead, in ask mode.
+    return not hints.outlets and hints.only_dates is None
+
+
 def _on_days_named(candidates: Sequence[Candidate], since: str | None, until: str | None) -> list[Candidate]:
     """The candidates published within the days a question names (none when it names none)."""
     if not (since or until):

@@ -133,6 +133,13 @@ def test_each_outlet_named_by_its_masthead_noun_gets_a_column(assistant):
     check_citations(assistant, answer)
 
 
+def test_whether_the_outlets_agree_is_answered_as_a_comparison(assistant):
+    answer = assistant.ask("Did the outlets agree on how much leaked?")
+    assert answer.mode == "compare" and answer.table is not None and len(answer.table.columns) >= 4
+    assert "40,000 liters" in answer.text
+    check_citations(assistant, answer)
+
+
 def test_compare_names_the_outlets_the_table_has_no_room_for(assistant):
     answer = assistant.ask("How do the outlets' accounts of the leak differ?", mode="compare")
     shown = set(answer.table.columns[1:-1])
