@@ -798,8 +798,11 @@ def _lead_statement(turn: Turn, evidence: Evidence) -> ScoredStatement | None:
     items = score_statements(turn, items, evidence.retrieval, embed_top=8)
     # Lead with a statement only when its sentence is among the best answers anyway: the right
     # verb ("who ...") does not make an off-topic statement an answer.
+    # A stance asked for ("who denied ...") is what makes a statement the answer; without one
+    # ("who is paying ...?"), its sentence must also score near the best.
+    share = 0.0 if q.stances else LEAD_STATEMENT_SHARE
     best = evidence.candidates[0].score if evidence.candidates else 0.0
-    top = [c for c in evidence.candidates[:LEAD_STATEMENT_WITHIN] if c.score >= LEAD_STATEMENT_SHARE * best]
+    top = [c for c in evidence.candidates[:LEAD_STATEMENT_WITHIN] if c.score >= share * best]
     for item in items[:5]:
         if not credible_speaker(item.speaker) or _is_outlet(turn, item.speaker):
             continue
@@ -810,8 +813,9 @@ def _lead_statement(turn: Turn, evidence: Evidence) -> ScoredStatement | None:
 
 
 LEAD_STATEMENT_WITHIN = 3  # the lead statement's sentence must rank among the best this many
-# ... and score this share of the best: "Who is paying for the bottled water?" is answered by
-# "Kessler Terminals is paying for the water.", not by the minister's "it will pay the maximum fine".
+# ... and, when the question asks for no stance, score this share of the best: "Who is paying for
+# the bottled water?" is answered by "Kessler Terminals is paying for the water.", not by the
+# minister's "it will pay the maximum fine".
 LEAD_STATEMENT_SHARE = 0.8
 
 
