@@ -923,7 +923,11 @@ def answer_who(turn: Turn) -> Answer:
         chosen = sorted(items, key=lambda i: i.order_key)  # every statement, in the order made
     else:
         best = max(i.topical for i in items)
-        chosen = [i for i in items if i.topical >= best * 0.55][:MAX_WHO_ROWS]
+        top_article = max(items, key=lambda i: i.topical).statement.article_id
+        # "Who denied what about the strikes?": the other denials in the story the best one is
+        # from are about it too, however they word it ("denied attacking the Wagner Group").
+        chosen = [i for i in items if i.topical >= best * 0.55
+                  or (q.stances and not q.speakers and i.statement.article_id == top_article)][:MAX_WHO_ROWS]
         if not q.speakers and items[0].dense is not None and items[0].dense < 0.2 and best < 0.3:
             return not_answered(turn, retrieval, f"{refusal.NOT_ANSWERED} No statement in the coverage is about it.")
     return _who_answer(turn, retrieval, chosen, notice)

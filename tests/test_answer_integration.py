@@ -68,6 +68,16 @@ def test_who_did_an_act_told_outside_any_statement_leads_with_that_sentence(assi
     check_citations(assistant, answer)
 
 
+def test_who_denied_what_about_the_strikes_lists_both_russian_denials(assistant):
+    # The issue's example. "Russian military officials have denied attacking the mercenary Wagner
+    # Group" shares no word with "strikes"; it is in the story the ministry's denial is from.
+    answer = assistant.ask("Who denied what about the strikes?")
+    assert answer.mode == "who" and answer.table is not None
+    speakers = {row[0] for row in answer.table.rows}
+    assert speakers == {"Russia's Defense Ministry", "Russian military officials"}, answer.text
+    check_citations(assistant, answer)
+
+
 def test_who_did_an_act_names_the_actor_without_another_verb(assistant):
     # Whitcombe's statement there is a dispute; "**Dana Whitcombe** disputed:" does not answer
     # "who apologized?", the sentence does.
