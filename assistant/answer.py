@@ -46,8 +46,8 @@ MODES: dict[str, Callable[[Turn], Answer]] = {
 
 def _mode_for(turn: Turn, mode: str) -> str:
     """The mode that answers the question: as asked, except in ask mode a question for what each
-    of several outlets reported, or whether the outlets agree, is answered as a comparison, and "Who said (denied) what about
-    ...?" as who-said-what (and the answer says so: Answer.mode)."""
+    of several outlets reported, or whether the outlets agree, is answered as a comparison, and
+    "Who said (denied) what about ...?" as who-said-what (the answer says so: Answer.mode)."""
     if mode != "ask":
         return mode
     if asks_each_outlet(turn) or asks_whether_outlets_agree(turn):

@@ -248,7 +248,8 @@ ASKED_WHAT = r"\b(?:what|did|has|have|does|do)\s+(?:did\s+|has\s+|have\s+|does\s
 SPEECH_VERBS = ("say|said|tell|told|claim|claimed|state|stated|announce|announced|deny|denied|admit|admitted|"
                  "promise|promised|warn|warned")
 WHAT_DID_THE_ROLE_SAY = re.compile(
-    ASKED_WHAT + r"the\s+(?P<role>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+(?:ever\s+)?(?:" + SPEECH_VERBS + r")\b"
+    ASKED_WHAT + r"(?P<described>the\s+(?P<role>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?))\s+(?:ever\s+)?(?:" + SPEECH_VERBS
+    + r")\b"
 )
 _HOW_MUCH = re.compile(r"\bhow (?P<kind>much|many|large|big|long|far|high|often)\b"
                        r"|\bwhat (?:amount|number|share|percentage)\b")

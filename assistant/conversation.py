@@ -22,7 +22,7 @@ from typing import Sequence
 
 from .answer_evidence import _ORG_WORDS, WHAT_DID_THE_ROLE_SAY, speaker_keys
 from .attribute import gender_of
-from .query import bare_outlet_name, date_spans, masthead_forms, short_forms
+from .query import bare_outlet_name, date_spans, masthead_forms, masthead_in, short_forms
 from .refusal import MEDIA_WORDS
 
 log = logging.getLogger(__name__)
@@ -213,8 +213,8 @@ def _swap_into(previous: str, target: str, speakers: Sequence[str], outlets: Seq
     described = WHAT_DID_THE_ROLE_SAY.search(previous.lower())
     if description and described:
         # "What did the agency say in response?" then "and the mayor?": the one described swapped.
-        start, end = described.span("role")
-        return previous[: start - len("the ")] + target + previous[end:]
+        start, end = described.span("described")
+        return previous[:start] + target + previous[end:]
     if target_speakers or is_person(target) or description:
         replacement = target_speakers[0] if target_speakers else target
         for name in named_in(previous, speakers):
@@ -311,7 +311,7 @@ def _outlets_named(text: str, outlets: Sequence[str]) -> list[tuple[str, str]]:
                 found.append((outlet, text[match.start(): match.end()]))
                 break
         else:  # no form of its full name: its short form or masthead noun, if it has one
-            phrase = _short_form_in(text, short.get(outlet, "")) or _masthead_in(text, masthead.get(outlet, ""))
+            phrase = _short_form_in(text, short.get(outlet, "")) or masthead_in(text, masthead.get(outlet, ""))
             if phrase:
                 found.append((outlet, phrase))
     return found
@@ -322,12 +322,6 @@ def _short_form_in(text: str, form: str) -> str:
     when absent (or written as an ordinary word: "a sentinel")."""
     match = re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", text, re.IGNORECASE) if form else None
     return match.group(0) if match and match.group(0)[:1].isupper() else ""
-
-
-def _masthead_in(text: str, noun: str) -> str:
-    """ "the Courier" as `text` writes it (not "the Courier of Lyon"); "" when absent."""
-    match = re.search(r"(?<!\w)the\s+" + re.escape(noun) + r"(?!\w)(?!\s+of\b)", text, re.IGNORECASE) if noun else None
-    return match.group(0) if match and match.group(0)[-len(noun):][:1].isupper() else ""
 
 
 def _phrase_for(text: str, speaker: str) -> str | None:

@@ -263,8 +263,20 @@ class OutletMatcher:
 
 
 def _reads_as_the_masthead(text: str, match: re.Match) -> bool:
-    """ "the Courier" names the paper; "the Times of India" or "Hindustan Times" names another."""
-    return match.group(0).lower().startswith("the") and not re.match(r"\s+of\b", text[match.end():], re.IGNORECASE)
+    """ "the Courier" names the paper; "the Courier of Lyon" or "Evening Courier" names another."""
+    return match.group(0).lower().startswith("the") and not _OF_ANOTHER_PAPER.match(text, match.end())
+
+
+_OF_ANOTHER_PAPER = re.compile(r"\s+of\b", re.IGNORECASE)
+
+
+def masthead_in(text: str, noun: str) -> str:
+    """ "the Courier" as `text` writes it, capitalised as a name and read as the masthead (above);
+    "" when absent."""
+    for match in re.finditer(r"(?<!\w)the\s+(" + re.escape(noun) + r")(?!\w)", text, re.IGNORECASE) if noun else ():
+        if match.group(1)[:1].isupper() and _reads_as_the_masthead(text, match):
+            return match.group(0)
+    return ""
 
 
 _SECTION_SEPARATOR = re.compile(r"\s+[-|–—:]\s+")
