@@ -18,6 +18,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from .attribute import is_title_word
+from .describe import identity_asked
 from .index import Index
 from .records import ArticleInfo, Citation, Filters, Passage, Sentence, Statement
 
@@ -182,6 +183,7 @@ class QuestionInfo:
     expects: str = ""
     wants_more: bool = False  # "what did he say next / what else": not what the last answer showed
     asks_speech: bool = True  # asks what someone said ("say", "claim", a stance verb), not what they did
+    identity: str = ""  # "Who is Tomas Reyes?", "What is toluene?": the name asked about (describe.py)
 
 
 def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
@@ -212,6 +214,7 @@ def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
         expects=expects,
         wants_more=bool(_WANTS_MORE.search(lowered)),
         asks_speech=bool(stances) or bool(_SPEECH.search(lowered)),
+        identity=identity_asked(text),
     )
 
 
@@ -626,6 +629,7 @@ def lexical_score(stems: frozenset[str], weights: Mapping[str, float]) -> float:
 # retrieval rank and word overlap keep it honest when the sentence is short or generic.
 W_DENSE, W_LEXICAL, W_RETRIEVAL, W_CHUNK = 0.45, 0.30, 0.10, 0.15
 LACKS_EXPECTED = 0.85  # a sentence without the amount (time) a "how much" ("when") question asks for
+HEADLINE_SHARE = 0.8  # of the headline's word overlap that its story's lead sentence counts as its own
 EMBED_TOP = 16  # sentences embedded per question at most: MiniLM does ~230/s on 2 cores (~70 ms)
 EMBED_MIN = 6  # ... and at least (when there are as many)
 
@@ -651,6 +655,11 @@ def score_candidates(
     answers_kind: set[int] = set()  # the candidates holding what the question asks for (an amount, a time)
     for c in candidates:
         c.lexical = lexical_score(c.stems, weights)
+        if c.position == 0:
+            # A headline sums up its story's lead: "What did the state tests find?" asks what the
+            # lead under "State tests find solvent in the Ostra" says, in other words.
+            headline = frozenset(content_stems(c.article.title))
+            c.lexical = max(c.lexical, HEADLINE_SHARE * lexical_score(c.stems | headline, weights))
         c.statement_boost = _statement_boost(c, question) * min(1.0, c.lexical / 0.3)
         if question.expects and holds_expected(c.text, question.expects):
             c.statement_boost += 0.12 * min(1.0, c.lexical / 0.3)  # "how much": the amount answers it

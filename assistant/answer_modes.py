@@ -24,6 +24,7 @@ from .answer_evidence import (
     term_weights,
 )
 from .attribute import cue_class, is_title_word
+from .describe import best_described
 from .index import Index
 from .query import DatesAsked, QueryHints, date_spans
 from .records import Answer, ArticleInfo, Filters, Sentence, Statement, Table
@@ -489,7 +490,14 @@ def answer_ask(turn: Turn) -> Answer:
     book = CitationBook(turn.index)
     lines: list[str] = []
     used: set[tuple[str, int]] = set()
-    lead_statement = _lead_statement(turn, evidence) if (q.asks_who or q.stances or (q.speakers and q.asks_speech)) else None
+    described = _describing_sentence(turn, list(evidence.infos.values())) if q.identity else None
+    if described is not None:
+        # "What is toluene?": the sentence that says what it is ("toluene, an industrial solvent").
+        article, sentence = described
+        lines.append(f"{sentence.text}{book.cite(article, sentence.start, sentence.end)}")
+        used.add((sentence.article_id, sentence.index))
+    wants_statement = q.asks_who or q.stances or (q.speakers and q.asks_speech)
+    lead_statement = _lead_statement(turn, evidence) if wants_statement and described is None else None
     statements_used: list[Statement] = []
     if lead_statement is not None:
         st = lead_statement.statement
@@ -1057,7 +1065,14 @@ def _who_answer(turn: Turn, retrieval: Retrieval, chosen: list[ScoredStatement],
     q = turn.question
     book = CitationBook(turn.index)
     rows = []
-    lines = [_who_heading(q, chosen)]
+    lines = []
+    described = _describing_sentence(turn, [i.article for i in chosen]) if q.identity else None
+    if described is not None:
+        # "Who is Tomas Reyes?": who he is first ("Tomas Reyes, a steward for the ... Union, said
+        # ..."), then what he said.
+        article, sentence = described
+        lines += [f"{sentence.text}{book.cite(article, sentence.start, sentence.end)}", ""]
+    lines.append(_who_heading(q, chosen))
     for item in chosen:
         st = item.statement
         marker = book.cite(item.article, *item.span)
@@ -1068,6 +1083,17 @@ def _who_answer(turn: Turn, retrieval: Retrieval, chosen: list[ScoredStatement],
     table = Table(columns=WHO_COLUMNS, rows=tuple(rows))
     return finish_answer(turn, retrieval, book, "\n".join(lines), table=table,
                    statements=[i.statement for i in chosen], notice=notice)
+
+
+def _describing_sentence(turn: Turn, articles: Sequence[ArticleInfo]) -> tuple[ArticleInfo, Sentence] | None:
+    """The sentence of these articles that says most fully who or what the question asks about
+    (describe.py); on a tie the earliest published, where the name is introduced."""
+    q = turn.question
+    forms = list(dict.fromkeys([*q.speakers, q.identity]))
+    ordered = sorted({a.id: a for a in articles}.values(), key=lambda a: (a.published_at or "9999", a.id))
+    pairs = [(a, s) for a in ordered for s in turn.store.sentences(a.id)]
+    found = best_described([s.text for _, s in pairs], forms)
+    return pairs[found[0]] if found is not None else None
 
 
 def _who_heading(q: QuestionInfo, chosen: Sequence[ScoredStatement]) -> str:

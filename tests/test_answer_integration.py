@@ -634,3 +634,30 @@ def test_compare_marks_two_outlets_saying_one_thing_in_other_words_as_agreeing(t
     assert "**Where the accounts agree**" in answer.text
     check_citations(assistant, answer)
     assistant.index.close()
+
+
+@pytest.mark.parametrize("question, lead, speaker", [
+    ("Who is Tomas Reyes?", "Tomas Reyes, a steward for the Riverside Dockworkers' Union, said", "Tomas Reyes"),
+    ("Who is Falk?", "company spokesman Adrian Falk said", "Adrian Falk"),
+    ("Who is Marcus Obi?", "Marcus Obi, director of the Ostra Valley Environmental Agency, said", "Marcus Obi"),
+])
+def test_who_is_someone_leads_with_who_they_are_then_what_they_said(assistant, question, lead, speaker):
+    answer = assistant.ask(question)
+    first, blank, heading = answer.text.splitlines()[:3]
+    assert lead in first and not first.startswith("**"), answer.text
+    assert blank == "" and heading.endswith(f"statements by {speaker}:"), answer.text
+    check_citations(assistant, answer)
+
+
+def test_what_is_a_thing_leads_with_the_sentence_that_says_what_it_is(assistant):
+    answer = assistant.ask("What is toluene?")
+    assert "leaked toluene, an industrial solvent," in answer.text.splitlines()[0], answer.text
+    check_citations(assistant, answer)
+
+
+def test_a_question_in_a_headlines_words_is_answered_by_that_storys_lead(assistant):
+    # "State tests find solvent in the Ostra ...": its lead says what the tests found, in other
+    # words ("Water samples ... contain toluene at fourteen times the state's safe limit").
+    answer = assistant.ask("What did the state tests find?")
+    assert "fourteen times the state's safe limit" in answer.text.splitlines()[0], answer.text
+    check_citations(assistant, answer)
