@@ -255,7 +255,8 @@ WHAT_DID_THE_ROLE_SAY = re.compile(
     + r")\b"
 )
 _HOW_MUCH = re.compile(r"\bhow (?P<kind>much|many|large|big|long|far|high|often)\b"
-                       r"|\bwhat (?:amount|number|share|percentage)\b")
+                       r"|\bwhat (?:amount|number|share|percentage)\b"
+                       r"|\bthe (?P<measure>amount|volume|quantity|number) of\b")  # "the amount of toluene"
 _WHEN = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat time\b|\bwhat date\b|\bwhich day\b|,\s*and\s+when\s*\??\s*$")
 # (", and why?" ends a follow-up the conversation rewrote: "Why?" after "Who disputed the figures?")
 _WHY = re.compile(r"^\s*(?:and\s+|so\s+)?why\b|\bwhat (?:caused|causes|cause|led to|triggered)\b"
@@ -274,7 +275,8 @@ def _expected_answer(lowered: str) -> str:
     if kind:
         # "How much leaked?" wants an amount (liters, dollars), "how long" a duration; "how
         # many", "how far", "what share" any number of something.
-        return {"much": "amount", "long": "duration"}.get(kind.group("kind") or "", "quantity")
+        named = kind.group("kind") or kind.group("measure") or ""
+        return {"much": "amount", "amount": "amount", "volume": "amount", "long": "duration"}.get(named, "quantity")
     if _WHEN.search(lowered):
         return "time"
     if _WHY.search(lowered):

@@ -1196,8 +1196,13 @@ def _summary_sentences(turn: Turn, candidates: Sequence[Candidate]) -> list[Cand
     picked: list[Candidate] = []
     for article_id, items in by_article.items():
         if article_id in core:
+            # The lead carries a news story's main claim ("Water samples ... contain toluene at
+            # fourteen times the state's safe limit"), even when a later sentence uses the
+            # question's word ("... to link the fish deaths to the spill").
             top = items[0].score
-            picked.extend([i for i in items if i.score >= max(top * 0.7, best * 0.45)][:PER_ARTICLE])
+            lead = [i for i in items if i.position == 0][:1]
+            strong = [i for i in items if i.score >= max(top * 0.7, best * 0.45) and i not in lead]
+            picked.extend([*lead, *strong][:PER_ARTICLE])
         elif len(_names_of(turn, article_id) & story_names) >= STORY_NAMES:
             picked.extend([i for i in items if i.position == 0][:1])  # the lead says what it adds
     picked.sort(key=lambda c: (date_of(c.article) or "9999", c.sentence.article_id, c.position))

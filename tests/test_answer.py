@@ -412,6 +412,11 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     assert read_question("How much leaked?", speakers).expects == "amount"
     assert read_question("How long was the city kept in the dark?", speakers).expects == "duration"
     assert read_question("How many workers reported the valve?", speakers).expects == "quantity"
+    assert read_question("How did the outlets report the amount of toluene that leaked?", speakers).expects == "amount"
+    assert read_question("What was the number of wells tested?", speakers).expects == "quantity"
+    # a question for what a name is (describe.py); a role asks for a name instead
+    assert read_question("Who is Tomas Reyes?", speakers).identity == "Tomas Reyes"
+    assert read_question("Who is the mayor?", speakers).identity == ""
     assert read_question("Why did the agency warn residents?", speakers).expects == "cause"
     # "caused" frames the question: "can cause headaches" is no answer to what caused the leak
     assert read_question("What caused the leak?", speakers).stems == ("leak",)

@@ -661,3 +661,22 @@ def test_a_question_in_a_headlines_words_is_answered_by_that_storys_lead(assista
     answer = assistant.ask("What did the state tests find?")
     assert "fourteen times the state's safe limit" in answer.text.splitlines()[0], answer.text
     check_citations(assistant, answer)
+
+
+def test_the_amount_of_something_asks_each_outlet_for_its_figure(assistant):
+    # "the amount of toluene" asks for an amount as "how much" does: each outlet's cell is its
+    # sentence with the liters, not its lead about the leak.
+    answer = assistant.ask("How did the outlets report the amount of toluene that leaked?", mode="compare")
+    reported = answer.text.split("**What each outlet reported**")[1]
+    harbor = next(line for line in reported.splitlines() if line.startswith("- **Harbor Ledger"))
+    assert "roughly 3,000 liters of toluene escaped" in harbor, answer.text
+    check_citations(assistant, answer)
+
+
+def test_a_summary_gives_each_storys_lead_even_when_a_later_sentence_holds_the_questions_word(assistant):
+    # The Courier's lead (the state's test results) never says "spill"; its sentence about the
+    # fish deaths does. The summary must carry the lead: it is that story's main claim.
+    answer = assistant.ask("Give me a sourced summary of the spill", mode="summarize")
+    courier = next(line for line in answer.text.splitlines() if line.startswith("**Ostra Valley Courier"))
+    assert "fourteen times the state's safe limit" in courier, answer.text
+    check_citations(assistant, answer)
