@@ -22,7 +22,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from .answer_evidence import (
-    Candidate, CitationBook, QuestionInfo, SentenceStore, content_stems, date_of, jaccard, negated_clause,
+    Candidate, CitationBook, QuestionInfo, SentenceStore, cited, content_stems, date_of, jaccard, negated_clause,
     negative_claim, outlet_name, passes_filters, remove_near_duplicates, source_label,
 )
 from .attribute import cue_class
@@ -480,7 +480,7 @@ def _claim_rows(turn: Turn, columns: list[Column], book: CitationBook, kinds: Ma
         note = _claim_note(turn, cells, columns, frozenset(turn.question.stems), kinds)
         rows.append((_claim_label(seed, turn.question), *rendered, note))
         present = [c for c in cells if c is not None]
-        quoted = " — ".join(f"{source_label(c.article)}: {c.text}{book.cite_sentence(c)}" for c in present)
+        quoted = " — ".join(f"{source_label(c.article)}: {cited(book, c)}" for c in present)
         if note.startswith("⚠"):
             contradictions.append(f"{note}: {quoted}")
         elif note.startswith(AGREES):
@@ -583,7 +583,7 @@ def _compare_text(turn: Turn, columns: Sequence[Column], contradictions: Sequenc
         if best:
             c = best[0]
             label = column.label if not by_date else f"{column.label} ({outlet_name(c.article)})"
-            lines.append(f"- **{label}**: {c.text}{book.cite_sentence(c)}")
+            lines.append(f"- **{label}**: {cited(book, c)}")
         else:
             lines.append(f"- **{column.label}**: {NOT_REPORTED}")
     return "\n".join(lines)

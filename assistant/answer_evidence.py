@@ -588,6 +588,34 @@ def gather_candidates(store: SentenceStore, passages: Sequence[Passage],
     return list(found.values())
 
 
+def cited(book: "CitationBook", candidate: Candidate, before: str = "") -> str:
+    """A sentence quoted with its citation marker, and whom its pronoun or description stands
+    for when the statement extractor resolved it: "... ,” she said. [3] (she: Dana Whitcombe)".
+    `before`: what the reader has just read beside it; a speaker named there needs no note."""
+    return f"{candidate.text}{book.cite_sentence(candidate)}{speakers_meant(candidate, before)}"
+
+
+def speakers_meant(candidate: Candidate, before: str = "") -> str:
+    """ " (she: Dana Whitcombe)", " (the company: Kessler Terminals)": the speakers this sentence
+    attributes words to by a pronoun or a description; "" when it (or `before`) names them."""
+    s = candidate.sentence
+    notes: list[str] = []
+    for st in candidate.statements:
+        mention = " ".join(st.speaker_mention.split())
+        if not (s.start <= st.speaker_span[0] < s.end) or not mention or not st.speaker:
+            continue
+        names = {w.lower() for w in st.speaker.split()}
+        named = {w.lower() for w in re.findall(r"[A-Z][\w'’-]+", mention)} & names
+        shown_before = st.speaker.split()[-1] in before
+        note = f"{mention}: {st.speaker}"
+        if not named and not shown_before and mention.lower() != st.speaker.lower() and note not in notes:
+            notes.append(note)
+    return f" ({'; '.join(notes[:MAX_MEANT])})" if notes else ""
+
+
+MAX_MEANT = 2
+
+
 def attach_statements(candidates: Sequence[Candidate], statements: Sequence[Statement]) -> None:
     """Give each candidate the statements whose span overlaps it."""
     by_article: dict[str, list[Statement]] = {}

@@ -18,8 +18,8 @@ import numpy as np
 from . import refusal
 from .answer_evidence import (
     ASKED_WHAT, SPEECH_VERBS, STANCE_ALIKE, STANCE_LABELS, STANCE_WORDS, STOPWORDS, WHAT_DID_THE_ROLE_SAY,
-    Candidate, CitationBook, QuestionInfo, SentenceStore, attach_statements, content_stems, copies_label, date_of,
-    gather_candidates, jaccard, negative_claim, holds_expected, lexical_score, outlet_name, passes_filters,
+    Candidate, CitationBook, QuestionInfo, SentenceStore, attach_statements, cited, content_stems, copies_label,
+    date_of, gather_candidates, jaccard, negative_claim, holds_expected, lexical_score, outlet_name, passes_filters,
     remove_near_duplicates, score_candidates, sentence_span_around, source_label, statement_end, statement_start,
     term_weights,
 )
@@ -529,13 +529,14 @@ def answer_ask(turn: Turn) -> Answer:
         lead_paragraph = [lead] + [c for c in chosen if _continues(lead, c)][:1]
         chosen = [c for c in chosen if c not in lead_paragraph]
         lead_paragraph.sort(key=lambda c: c.position)
-        lines.append(" ".join(f"{c.text}{book.cite_sentence(c)}" for c in lead_paragraph))
+        lines.append(" ".join(cited(book, c, before=lead_paragraph[i - 1].text if i else "")
+                              for i, c in enumerate(lead_paragraph)))
     shown = [*lines, *(c.text for c in chosen)]  # the lead (statement or paragraph) and the rest
     if chosen:
         lines.append("")
         lines.append("Also in the coverage:")
         for c in chosen:
-            lines.append(f"- {source_label(c.article)}: {c.text}{book.cite_sentence(c)}")
+            lines.append(f"- {source_label(c.article)}: {cited(book, c)}")
     return finish_answer(turn, retrieval, book, "\n".join(lines), statements=statements_used,
                          notice=_lacks_expected(q, shown))
 
@@ -1250,7 +1251,7 @@ def _summary_text(chosen: Sequence[Candidate], book: CitationBook) -> str:
         if copied:  # under "What did Northbank Daily report?" the wire story it ran says so
             when = "; ".join(filter(None, [when, f"also published by {', '.join(copied)}"]))
         when = f" ({when})" if when else ""
-        body = " ".join(f"{c.text}{book.cite_sentence(c)}" for c in items)
+        body = " ".join(cited(book, c, before=items[i - 1].text if i else "") for i, c in enumerate(items))
         lines.append(f"**{outlet}**{when}: {body}")
         lines.append("")
     return "\n".join(lines).strip()
@@ -1265,5 +1266,5 @@ def _timeline_text(chosen: Sequence[Candidate], book: CitationBook) -> str:
     for day in sorted(by_day, key=lambda d: (d == "undated", d)):
         lines.append(f"**{day}**")
         for c in by_day[day]:
-            lines.append(f"- {outlet_name(c.article)}: {c.text}{book.cite_sentence(c)}")
+            lines.append(f"- {outlet_name(c.article)}: {cited(book, c)}")
     return "\n".join(lines)

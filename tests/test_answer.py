@@ -378,7 +378,8 @@ def test_summary_covers_each_outlet_once_and_cites_every_sentence(assistant):
     assert len(headings) == len(set(headings)) >= 3
     assert "Fox News" not in headings  # the Wagner story is not part of this one
     for line in filter(None, answer.text.splitlines()):
-        assert re.search(r"\[\d+\]$", line)
+        # every line ends with a citation, or with whom its last sentence's "he" or "the union" means
+        assert re.search(r"\[\d+\]( \([^()]+: [^()]+\))?$", line), line
     check_citations(assistant, answer)
 
 

@@ -680,3 +680,18 @@ def test_a_summary_gives_each_storys_lead_even_when_a_later_sentence_holds_the_q
     courier = next(line for line in answer.text.splitlines() if line.startswith("**Ostra Valley Courier"))
     assert "fourteen times the state's safe limit" in courier, answer.text
     check_citations(assistant, answer)
+
+
+def test_a_quote_attributed_to_a_pronoun_says_whom_it_stands_for(assistant):
+    # "..., she said." quoted alone leaves the reader guessing; the extractor resolved "she".
+    answer = assistant.ask("Who denied that the solvent reached the river?")
+    line = next(line for line in answer.text.splitlines() if "That number has no basis,” she said." in line)
+    assert re.search(r"she said\. \[\d+\] \(she: Dana Whitcombe\)$", line), answer.text
+    check_citations(assistant, answer)
+
+
+def test_no_note_for_a_pronoun_whose_speaker_the_sentence_before_names(assistant):
+    answer = assistant.ask("Is the drinking water safe?")
+    lead = answer.text.splitlines()[0]
+    assert lead.startswith("Dr. Ruth Amsel") and '"Boiling does not make this water safe," she said.' in lead
+    assert "(she:" not in lead, answer.text
