@@ -28,7 +28,8 @@ from .answer_evidence import (
 from .attribute import cue_class
 from .answer_modes import (
     ScoredStatement, Turn, finish_answer, filters_for_days, nothing_found, collect_evidence, credible_speaker,
-    is_anaphoric, judge, not_answered, prepare_statements, said_as, score_statements, stance_label,
+    is_anaphoric, judge, not_answered, passages_on_question, prepare_statements, said_as, score_statements,
+    stance_label,
 )
 from .query import bare_outlet_name
 from .records import Answer, ArticleInfo, Filters, Passage, Table
@@ -116,7 +117,7 @@ def _outlets_left_out(retrieval: Retrieval, columns: Sequence[Column]) -> str:
     """A table has room for MAX_COLUMNS outlets: name the others that reported on the question,
     so the reader knows the comparison is not the whole coverage."""
     shown = {c.label for c in columns}
-    others = sorted({p.article.outlet for p in _on_question(retrieval) if p.article.outlet} - shown)
+    others = sorted({p.article.outlet for p in passages_on_question(retrieval) if p.article.outlet} - shown)
     if not others:
         return ""
     names = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
@@ -139,7 +140,7 @@ def _choose_columns(turn: Turn, retrieval: Retrieval) -> tuple[list[Column], str
     if len(named) == 1:
         outlets = [named[0]]
     if q.over_time or len(outlets) < 2:
-        dates = sorted({date_of(p.article) for p in _on_question(retrieval) if date_of(p.article)
+        dates = sorted({date_of(p.article) for p in passages_on_question(retrieval) if date_of(p.article)
                         and (not named or p.article.outlet in named)})
         if len(dates) >= 2:
             base = named[0] if named else None
@@ -153,24 +154,12 @@ def _choose_columns(turn: Turn, retrieval: Retrieval) -> tuple[list[Column], str
 def _relevant_outlets(turn: Turn, retrieval: Retrieval) -> list[str]:
     """Outlets whose retrieved passages are close to the best one, in the order they reported."""
     first_date: dict[str, str] = {}
-    for p in _on_question(retrieval):
+    for p in passages_on_question(retrieval):
         if p.article.outlet:
             day = date_of(p.article) or "9999"
             first_date[p.article.outlet] = min(first_date.get(p.article.outlet, day), day)
     ranked = sorted(first_date, key=lambda o: -max(p.score for p in retrieval.passages if p.article.outlet == o))
     return sorted(ranked[:MAX_COLUMNS], key=lambda o: (first_date[o], o))
-
-
-def _on_question(retrieval: Retrieval) -> list[Passage]:
-    """The passages close to the best one. The fused score alone lets a keyword match in an
-    unrelated story in ("the accounts of the strike" matching a port story's "accounts"), so a
-    passage must also be close to the best in meaning."""
-    if not retrieval.passages:
-        return []
-    top = retrieval.passages[0].score
-    top_dense = max(retrieval.dense_scores.values(), default=0.0)
-    return [p for p in retrieval.passages
-            if p.score >= top * 0.6 and retrieval.dense_scores.get(p.chunk.id, top_dense) >= top_dense * 0.6]
 
 
 def _outlets_in_question(question: str, outlets: Sequence[str]) -> list[str]:

@@ -111,8 +111,16 @@ def stem(word: str) -> str:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 break
             word = word[: -len(suffix)]
+            if suffix != "s" and _LOST_E.fullmatch(word) and not (suffix == "es" and word[-1] in "sz"):
+                # "fined", "fines" are "fine", "hiring" is "hire" ("hitting" doubles; "gases" had no "e")
+                return word + "e"
             break
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+# A consonant, a vowel and a consonant that English does not double ("fix", "row"): what is left of
+# "fined", "named" or "voted", which lost their "e" to the ending.
+_LOST_E = re.compile(r"[b-df-hj-np-tv-z][aeiou][b-df-hj-np-tvz]")
 
 
 def content_stems(text: str, extra_stop: Iterable[str] = ()) -> list[str]:
@@ -184,6 +192,7 @@ class QuestionInfo:
     wants_more: bool = False  # "what did he say next / what else": not what the last answer showed
     asks_speech: bool = True  # asks what someone said ("say", "claim", a stance verb), not what they did
     identity: str = ""  # "Who is Tomas Reyes?", "What is toluene?": the name asked about (describe.py)
+    latest: bool = False  # "What is the latest on the spill?": the most recent report leads
 
 
 def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
@@ -197,8 +206,9 @@ def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
     stances = tuple(dict.fromkeys(s for w in token_list if w in STANCE_WORDS for s in STANCE_ALIKE[STANCE_WORDS[w]]))
     all_stems = tuple(content_stems(text))
     expects = _expected_answer(lowered)
+    latest = bool(_LATEST.search(lowered))
     framing = {stem(w) for w in QUESTION_WORDS | set(STANCE_WORDS) | _FRAMING_OF.get(expects, set())
-               | _REPLY_WORDS}
+               | _REPLY_WORDS | (_LATEST_WORDS if latest else set())}
     topic = tuple(s for s in all_stems if s not in framing and s not in speaker_words)
     return QuestionInfo(
         text=text,
@@ -215,6 +225,7 @@ def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
         wants_more=bool(_WANTS_MORE.search(lowered)),
         asks_speech=bool(stances) or bool(_SPEECH.search(lowered)),
         identity=identity_asked(text),
+        latest=latest,
     )
 
 
@@ -264,6 +275,11 @@ _WHY = re.compile(r"^\s*(?:and\s+|so\s+)?why\b|\bwhat (?:caused|causes|cause|led
 _WHERE = re.compile(r"^\s*(?:and\s+|so\s+)?where\b|,\s*and\s+where\s*\??\s*$")
 # Words that frame what is asked rather than name the topic: "What caused the leak?" is about the
 # leak ("can cause headaches" is no answer).
+# "the latest on the spill", "the most recent news about ...", "What is the latest?"; not "the band's
+# latest tour" (the newest of something else).
+_LATEST = re.compile(r"\b(?:latest|newest|most recent)(?:\s+(?:news|reports?|coverage|updates?|developments?|articles?"
+                     r"|stories|word))?(?:\s+(?:on|about|regarding|concerning)\b|\s*\??\s*$)")
+_LATEST_WORDS = {"latest", "newest", "recent", "update", "updates", "development", "developments"}
 _FRAMING_OF = {"cause": {"cause", "caused", "causes", "reason", "reasons", "led", "triggered"}}
 # "What did the agency say in response?": how it was said, not what about.
 _REPLY_WORDS = frozenset("respond responded responds response responses reply replied replies react reacted "

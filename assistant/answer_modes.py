@@ -27,7 +27,7 @@ from .attribute import cue_class, is_title_word
 from .describe import best_described
 from .index import Index
 from .query import DatesAsked, QueryHints, date_spans
-from .records import Answer, ArticleInfo, Filters, Sentence, Statement, Table
+from .records import Answer, ArticleInfo, Filters, Passage, Sentence, Statement, Table
 from .retrieve import Retrieval, Retriever
 
 log = logging.getLogger(__name__)
@@ -466,7 +466,7 @@ def answer_ask(turn: Turn) -> Answer:
     retrieval = turn.retrieve(k=max(turn.top_k, 10))
     if not retrieval.passages:
         return not_answered(turn, retrieval, nothing_found(turn))
-    evidence = collect_evidence(turn, retrieval)
+    evidence = collect_evidence(turn, retrieval, extra_leads=q.latest)
     verdict = judge(turn, evidence)
     if not verdict.answerable:
         return not_answered(turn, retrieval, verdict.reason)
@@ -490,6 +490,11 @@ def answer_ask(turn: Turn) -> Answer:
     book = CitationBook(turn.index)
     lines: list[str] = []
     used: set[tuple[str, int]] = set()
+    latest = _latest_report(evidence) if q.latest else None
+    if latest is not None:
+        # "What is the latest on the spill?": the lead of the newest article on it says what is new.
+        lines.append(f"**Latest** ({source_label(latest.article)}): {cited(book, latest)}")
+        used.add(latest.key)
     described = _describing_sentence(turn, list(evidence.infos.values())) if q.identity else None
     if described is not None:
         # "What is toluene?": the sentence that says what it is ("toluene, an industrial solvent").
@@ -531,6 +536,8 @@ def answer_ask(turn: Turn) -> Answer:
         lead_paragraph.sort(key=lambda c: c.position)
         lines.append(" ".join(cited(book, c, before=lead_paragraph[i - 1].text if i else "")
                               for i, c in enumerate(lead_paragraph)))
+    if latest is not None:
+        chosen.sort(key=lambda c: date_of(c.article) or "", reverse=True)  # newest first, like the lead
     shown = [*lines, *(c.text for c in chosen)]  # the lead (statement or paragraph) and the rest
     if chosen:
         lines.append("")
@@ -740,6 +747,28 @@ def _lead_position(chosen: Sequence[Candidate], named: Sequence[str]) -> int:
 
 
 NAMED_OUTLET_LEAD = 0.6
+
+
+def _latest_report(evidence: Evidence) -> Candidate | None:
+    """The lead sentence of the most recently published article on the question."""
+    on_question = {p.article.id: p.article for p in passages_on_question(evidence.retrieval) if date_of(p.article)}
+    if not on_question:
+        return None
+    newest = max(on_question.values(), key=lambda a: (date_of(a), a.published_at or "", a.id))
+    sentences = [c for c in evidence.candidates if c.sentence.article_id == newest.id]
+    return min(sentences, key=lambda c: c.position, default=None)
+
+
+def passages_on_question(retrieval: Retrieval) -> list[Passage]:
+    """The passages close to the best one. The fused score alone lets a keyword match in an
+    unrelated story in ("the accounts of the strike" matching a port story's "accounts"), so a
+    passage must also be close to the best in meaning."""
+    if not retrieval.passages:
+        return []
+    top = retrieval.passages[0].score
+    top_dense = max(retrieval.dense_scores.values(), default=0.0)
+    return [p for p in retrieval.passages
+            if p.score >= top * 0.6 and retrieval.dense_scores.get(p.chunk.id, top_dense) >= top_dense * 0.6]
 
 
 def nothing_found(turn: Turn) -> str:

@@ -418,6 +418,12 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     # a question for what a name is (describe.py); a role asks for a name instead
     assert read_question("Who is Tomas Reyes?", speakers).identity == "Tomas Reyes"
     assert read_question("Who is the mayor?", speakers).identity == ""
+    # the newest report asked for; "latest" is no topic word
+    latest = read_question("What is the latest on the spill?", speakers)
+    assert latest.latest and latest.stems == ("spill",)
+    assert not read_question("What did the mayor say last?", speakers).latest
+    assert not read_question("Who reviewed the band's latest tour?", speakers).latest
+    assert read_question("Give me the latest updates on the inquiry", speakers).latest
     assert read_question("Why did the agency warn residents?", speakers).expects == "cause"
     # "caused" frames the question: "can cause headaches" is no answer to what caused the leak
     assert read_question("What caused the leak?", speakers).stems == ("leak",)
@@ -484,6 +490,10 @@ def test_stemming_matches_verb_forms():
     assert stem("accusation") == stem("accusations") == stem("accused")
     assert stem("confirmation") == stem("confirmed") and stem("allegations") == stem("alleged")
     assert stem("station") == "station" and stem("nation") == "nation"  # short words keep their ending
+    # a short word whose ending took its "e"; a doubled or an x/w/y consonant had none
+    assert stem("fined") == stem("fine") == stem("fines") and stem("hiring") == stem("hired") == stem("hire")
+    assert stem("fixed") == stem("fix") and stem("aimed") == stem("aim") and stem("hitting") != stem("hite")
+    assert stem("gases") == stem("gas") and stem("boxes") == stem("box")
 
 
 def _candidate(article_id: str, index: int, text: str, score: float) -> Candidate:

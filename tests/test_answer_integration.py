@@ -695,3 +695,20 @@ def test_no_note_for_a_pronoun_whose_speaker_the_sentence_before_names(assistant
     lead = answer.text.splitlines()[0]
     assert lead.startswith("Dr. Ruth Amsel") and '"Boiling does not make this water safe," she said.' in lead
     assert "(she:" not in lead, answer.text
+
+
+def test_a_short_word_matches_itself_with_an_ending(assistant):
+    # "fined" and "fine" are one word to the answer's word overlap ("fin" and "fine" were not).
+    answer = assistant.ask("Has Kessler been fined?")
+    assert "the maximum fine" in answer.text.splitlines()[0], answer.text
+    check_citations(assistant, answer)
+
+
+def test_the_latest_on_a_story_leads_with_the_newest_reports_lead(assistant):
+    answer = assistant.ask("What is the latest on the spill?")
+    lead, *rest = answer.text.split("\nSources:")[0].splitlines()
+    assert lead.startswith("**Latest** (The Daily Sentinel (fictional), 2024-03-15): Kessler Terminals acknowledged"), \
+        answer.text
+    dates = re.findall(r"^- .*?, (\d{4}-\d\d-\d\d)", "\n".join(rest), flags=re.MULTILINE)
+    assert dates == sorted(dates, reverse=True), answer.text  # the rest newest first too
+    check_citations(assistant, answer)
