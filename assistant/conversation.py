@@ -102,7 +102,23 @@ def _resolve_one(question: str, previous: Sequence[str], history: Sequence[tuple
     group = _last_named(history, previous, speakers, want_person=False)
     if group:
         text = _GROUP_PRONOUN.sub(lambda m: _pronoun_to_name(m.group(0), group), text)
+    topic = _topic_of(previous[-1])
+    if topic:
+        # "Who is leading it?" after "What is the latest on the inquiry?": it is the inquiry.
+        text = _OBJECT_IT.sub(f" {topic}?", text)
     return text
+
+
+# "it" ending a question is its object ("Who is leading it?"); "Is it true ...?" is no pronoun.
+_OBJECT_IT = re.compile(r"\s+it\s*\?\s*$", re.IGNORECASE)
+
+
+def _topic_of(question: str) -> str:
+    """What a question is about ("the inquiry" in "What is the latest on the inquiry?"), or ""."""
+    about = _ABOUT.search(question)
+    if not about or _is_date_alone(about.group(2)):
+        return ""
+    return about.group(2)
 
 
 def _refers_back(question: str) -> bool:
@@ -229,6 +245,8 @@ def _swap_into(previous: str, target: str, speakers: Sequence[str], outlets: Seq
             # "What did Harbor Ledger report?" then "what about Whitcombe?"
             return f"{previous.rstrip(' ?.')} about {replacement}?"
     if about:
+        # "and on the inquiry?" after "What is the latest on the spill?": one "on", not two.
+        target = re.sub(rf"^(?:{about.group(1)}|about|on|regarding)\s+", "", target, flags=re.IGNORECASE) or target
         return previous[: about.start(2)] + target + "?"
     if _reads_as_outlet(target):
         return f"{previous.rstrip(' ?.')} according to {target}?"

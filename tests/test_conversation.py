@@ -142,6 +142,20 @@ def test_what_about_a_topic_swaps_the_topic():
         == "What did Whitcombe say about the valve?"
 
 
+def test_a_topic_swapped_in_with_its_preposition_keeps_one():
+    assert ask("and on the inquiry?", ("What is the latest on the spill?", "...")) == "What is the latest on the inquiry?"
+    assert ask("what about on the valve?", ("What did Whitcombe say about the river?", "...")) \
+        == "What did Whitcombe say about the valve?"
+
+
+def test_it_ending_a_question_is_what_the_last_question_was_about():
+    assert ask("Who is leading it?", ("What is the latest on the inquiry?", "...")) == "Who is leading the inquiry?"
+    # not a date, and not the "it" of "Is it true ...?"
+    assert ask("Who reported it?", ("What happened on March 13?", "...")) == "Who reported it?"
+    assert ask("Is it true that the river is clean?", ("What did Whitcombe say about the river?", "...")) \
+        == "Is it true that the river is clean?"
+
+
 def test_what_about_a_description_after_a_description_swaps_it():
     # once "What did the agency say in response — the mayor?"
     assert ask("and the mayor?", ("What did the agency say in response?", "...")) == "What did the mayor say in response?"
