@@ -649,17 +649,18 @@ def test_who_is_someone_leads_with_who_they_are_then_what_they_said(assistant, q
     check_citations(assistant, answer)
 
 
-def test_what_is_a_thing_leads_with_the_sentence_that_says_what_it_is(assistant):
-    answer = assistant.ask("What is toluene?")
-    assert "leaked toluene, an industrial solvent," in answer.text.splitlines()[0], answer.text
-    check_citations(assistant, answer)
-
-
-def test_a_question_in_a_headlines_words_is_answered_by_that_storys_lead(assistant):
-    # "State tests find solvent in the Ostra ...": its lead says what the tests found, in other
-    # words ("Water samples ... contain toluene at fourteen times the state's safe limit").
-    answer = assistant.ask("What did the state tests find?")
-    assert "fourteen times the state's safe limit" in answer.text.splitlines()[0], answer.text
+@pytest.mark.parametrize("question, lead", [
+    # "What is X?": the sentence that says what it is
+    ("What is toluene?", "leaked toluene, an industrial solvent,"),
+    # a question in a headline's words ("State tests find solvent in the Ostra ..."): that story's
+    # lead says what the tests found, in other words
+    ("What did the state tests find?", "fourteen times the state's safe limit"),
+    # "fined" and "fine" are one word to the answer's word overlap ("fin" and "fine" were not)
+    ("Has Kessler been fined?", "the maximum fine"),
+])
+def test_the_answer_leads_with_the_sentence_that_answers(assistant, question, lead):
+    answer = assistant.ask(question)
+    assert lead in answer.text.splitlines()[0], answer.text
     check_citations(assistant, answer)
 
 
@@ -695,13 +696,6 @@ def test_no_note_for_a_pronoun_whose_speaker_the_sentence_before_names(assistant
     lead = answer.text.splitlines()[0]
     assert lead.startswith("Dr. Ruth Amsel") and '"Boiling does not make this water safe," she said.' in lead
     assert "(she:" not in lead, answer.text
-
-
-def test_a_short_word_matches_itself_with_an_ending(assistant):
-    # "fined" and "fine" are one word to the answer's word overlap ("fin" and "fine" were not).
-    answer = assistant.ask("Has Kessler been fined?")
-    assert "the maximum fine" in answer.text.splitlines()[0], answer.text
-    check_citations(assistant, answer)
 
 
 def test_the_latest_on_a_story_leads_with_the_newest_reports_lead(assistant):
