@@ -678,6 +678,9 @@ LACKS_EXPECTED = 0.85  # a sentence without the amount (time) a "how much" ("whe
 HEADLINE_SHARE = 0.8  # of the headline's word overlap that its story's lead sentence counts as its own
 EMBED_TOP = 16  # sentences embedded per question at most: MiniLM does ~230/s on 2 cores (~70 ms)
 EMBED_MIN = 6  # ... and at least (when there are as many)
+EMBED_KIND = 6  # ... and this many more that hold what the question asks for (an amount, a time)
+KIND_BOOST = 0.12  # for holding what the question asks for, in full from KIND_DENSE or a 0.3 word overlap
+KIND_DENSE = 0.3
 
 
 def score_candidates(
@@ -708,7 +711,7 @@ def score_candidates(
             c.lexical = max(c.lexical, HEADLINE_SHARE * lexical_score(c.stems | headline, weights))
         c.statement_boost = _statement_boost(c, question) * min(1.0, c.lexical / 0.3)
         if question.expects and holds_expected(c.text, question.expects):
-            c.statement_boost += 0.12 * min(1.0, c.lexical / 0.3)  # "how much": the amount answers it
+            c.statement_boost += KIND_BOOST * min(1.0, c.lexical / 0.3)  # "how much": the amount answers it
             answers_kind.add(id(c))
         c.score = 0.55 * c.lexical + 0.20 * c.retrieval + 0.25 * max(c.chunk_dense, 0.0) + c.statement_boost
     candidates.sort(key=lambda c: c.score, reverse=True)
@@ -717,10 +720,17 @@ def score_candidates(
         # Only sentences that could still come out on top are worth embedding.
         first = candidates[0].score
         head = [c for i, c in enumerate(candidates[:embed_top]) if i < EMBED_MIN or c.score >= first * 0.5]
-        vectors = store.sentence_vectors(embedder, [c.sentence for c in head])
-        for c, v in zip(head, vectors):
+        # ... and those holding what the question asks for, whatever their words: "roughly 3,000
+        # liters of toluene escaped" answers "How much leaked?" without the word "leak".
+        kind = [c for c in candidates if id(c) in answers_kind and c not in head][:EMBED_KIND]
+        vectors = store.sentence_vectors(embedder, [c.sentence for c in head + kind])
+        for c, v in zip(head + kind, vectors):
             c.dense = float(np.dot(v, vector)) if v.shape == vector.shape else None
     for c in candidates:
+        if id(c) in answers_kind and c.dense is not None:
+            # The amount (time) boost, held back above for a sentence sharing no word with the
+            # question, is given in full to one close to it in meaning.
+            c.statement_boost += KIND_BOOST * max(0.0, min(1.0, c.dense / KIND_DENSE) - min(1.0, c.lexical / 0.3))
         dense = c.dense if c.dense is not None else c.chunk_dense * 0.8
         c.score = (W_DENSE * max(dense, 0.0) + W_LEXICAL * c.lexical + W_RETRIEVAL * c.retrieval
                    + W_CHUNK * max(c.chunk_dense, 0.0) + c.statement_boost)
