@@ -664,10 +664,14 @@ def test_the_answer_leads_with_the_sentence_that_answers(assistant, question, le
     check_citations(assistant, answer)
 
 
-def test_the_amount_of_something_asks_each_outlet_for_its_figure(assistant):
-    # "the amount of toluene" asks for an amount as "how much" does: each outlet's cell is its
-    # sentence with the liters, not its lead about the leak.
-    answer = assistant.ask("How did the outlets report the amount of toluene that leaked?", mode="compare")
+@pytest.mark.parametrize("question", [
+    # "the amount of toluene" asks for an amount as "how much" does
+    "How did the outlets report the amount of toluene that leaked?",
+    # the sentence with the amount says "escaped", not "leaked": it is found by meaning
+    "How much leaked?",
+])
+def test_an_amount_asked_for_heads_each_outlets_column_with_its_figure(assistant, question):
+    answer = assistant.ask(question, mode="compare")
     reported = answer.text.split("**What each outlet reported**")[1]
     harbor = next(line for line in reported.splitlines() if line.startswith("- **Harbor Ledger"))
     assert "roughly 3,000 liters of toluene escaped" in harbor, answer.text
