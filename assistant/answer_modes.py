@@ -499,7 +499,9 @@ def answer_ask(turn: Turn) -> Answer:
     if described is not None:
         # "What is toluene?": the sentence that says what it is ("toluene, an industrial solvent").
         article, sentence = described
-        lines.append(f"{sentence.text}{book.cite(article, sentence.start, sentence.end)}")
+        candidate = next((c for c in evidence.candidates if c.key == (sentence.article_id, sentence.index)), None)
+        lines.append(cited(book, candidate) if candidate is not None
+                     else f"{sentence.text}{book.cite(article, sentence.start, sentence.end)}")
         used.add((sentence.article_id, sentence.index))
     wants_statement = q.asks_who or q.stances or (q.speakers and q.asks_speech)
     lead_statement = _lead_statement(turn, evidence) if wants_statement and described is None else None

@@ -652,6 +652,9 @@ def test_who_is_someone_leads_with_who_they_are_then_what_they_said(assistant, q
 @pytest.mark.parametrize("question, lead", [
     # "What is X?": the sentence that says what it is
     ("What is toluene?", "leaked toluene, an industrial solvent,"),
+    # ... for someone who is only mentioned, with whom the sentence's "She" means
+    ("Who is Ingrid Solberg?", "led by a retired judge, Ingrid Solberg, and would report within ninety days. [1] "
+                               "(She: Carla Brandt)"),
     # a question in a headline's words ("State tests find solvent in the Ostra ..."): that story's
     # lead says what the tests found, in other words
     ("What did the state tests find?", "fourteen times the state's safe limit"),
