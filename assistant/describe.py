@@ -37,13 +37,13 @@ MAX_SUBJECT_WORDS = 5
 # Words that end a run of title words before a name: a verb, an article, a preposition.
 _NOT_A_ROLE = frozenset(
     "the a an and or but of said says told tells added by to for with that from in on at as when while "
-    "after before he she it they we who which whose his her its their said, according".split()
+    "after before he she it they we who which whose his her its their according".split()
 )
 MAX_TITLE_WORDS = 6
-# First words of an appositive that are no description: a cue ("Obi, said ..." is rare, but
-# "Kessler, however, ...") or a list going on ("Varga, Obi and Brandt").
+# First words of an appositive that are no description: a cue or an aside ("Kessler, however,
+# ...", "Calder Analytical, to test 40 wells") or a list going on ("Varga, Obi and Brandt").
 _NOT_A_DESCRIPTION_START = frozenset(
-    "said says told tells added asked however though too also and or but then now meanwhile which to "
+    "said says told tells added asked however though too also and or but then now meanwhile to "
     "he she it they we".split()
 )
 _LINKING = frozenset("and or of the a an for at in on to with by".split())

@@ -42,6 +42,8 @@ def test_other_questions_ask_for_no_description(question):
     ("Calder Analytical is an independent laboratory in Ostra.", ["Calder Analytical"],
      "an independent laboratory in Ostra"),
     ("Fisherman Piotr Nowak, who reported dead fish, said so.", ["Piotr Nowak"], "Fisherman who reported dead fish"),
+    ("The city hired Calder Analytical, which runs a laboratory, to test wells.", ["Calder Analytical"],
+     "which runs a laboratory"),
 ])
 def test_a_description_is_read_around_the_mention(text, forms, words):
     found = describe(text, forms)
