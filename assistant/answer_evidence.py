@@ -273,13 +273,13 @@ _WHEN = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat time\b|\bwhat date\b|\bwhich d
 _WHY = re.compile(r"^\s*(?:and\s+|so\s+)?why\b|\bwhat (?:caused|causes|cause|led to|triggered)\b"
                   r"|\bwhat (?:was|is|were) the (?:cause|reason)s?\b|,\s*and\s+why\s*\??\s*$")
 _WHERE = re.compile(r"^\s*(?:and\s+|so\s+)?where\b|,\s*and\s+where\s*\??\s*$")
-# Words that frame what is asked rather than name the topic: "What caused the leak?" is about the
-# leak ("can cause headaches" is no answer).
 # "the latest on the spill", "the most recent news about ...", "What is the latest?"; not "the band's
 # latest tour" (the newest of something else).
 _LATEST = re.compile(r"\b(?:latest|newest|most recent)(?:\s+(?:news|reports?|coverage|updates?|developments?|articles?"
                      r"|stories|word))?(?:\s+(?:on|about|regarding|concerning)\b|\s*\??\s*$)")
 _LATEST_WORDS = {"latest", "newest", "recent", "update", "updates", "development", "developments"}
+# Words that frame what is asked rather than name the topic: "What caused the leak?" is about the
+# leak ("can cause headaches" is no answer).
 _FRAMING_OF = {"cause": {"cause", "caused", "causes", "reason", "reasons", "led", "triggered"}}
 # "What did the agency say in response?": how it was said, not what about.
 _REPLY_WORDS = frozenset("respond responded responds response responses reply replied replies react reacted "
@@ -722,7 +722,8 @@ def score_candidates(
         head = [c for i, c in enumerate(candidates[:embed_top]) if i < EMBED_MIN or c.score >= first * 0.5]
         # ... and those holding what the question asks for, whatever their words: "roughly 3,000
         # liters of toluene escaped" answers "How much leaked?" without the word "leak".
-        kind = [c for c in candidates if id(c) in answers_kind and c not in head][:EMBED_KIND]
+        in_head = {id(c) for c in head}
+        kind = [c for c in candidates if id(c) in answers_kind and id(c) not in in_head][:EMBED_KIND]
         vectors = store.sentence_vectors(embedder, [c.sentence for c in head + kind])
         for c, v in zip(head + kind, vectors):
             c.dense = float(np.dot(v, vector)) if v.shape == vector.shape else None
