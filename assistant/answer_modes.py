@@ -21,7 +21,7 @@ from .answer_evidence import (
     Candidate, CitationBook, QuestionInfo, SentenceStore, attach_statements, cited, content_stems, copies_label,
     date_of, gather_candidates, jaccard, negative_claim, holds_expected, lexical_score, outlet_name, passes_filters,
     remove_near_duplicates, score_candidates, sentence_span_around, source_label, statement_end, statement_start,
-    term_weights,
+    stem, term_weights,
 )
 from .attribute import cue_class, is_title_word
 from .describe import best_described
@@ -503,9 +503,17 @@ def answer_ask(turn: Turn) -> Answer:
         lines.append(cited(book, candidate) if candidate is not None
                      else f"{sentence.text}{book.cite(article, sentence.start, sentence.end)}")
         used.add((sentence.article_id, sentence.index))
-    wants_statement = q.asks_who or q.stances or (q.speakers and q.asks_speech)
-    lead_statement = _lead_statement(turn, evidence) if wants_statement and described is None else None
+    sides = _side_statements(turn, evidence) if described is None and _names_two_sides(q) else []
     statements_used: list[Statement] = []
+    for item in sides:
+        # "Did the mayor and Kessler disagree about ...?": each side's statement closest to it.
+        label = f" {said_as(item.statement)}" if q.asks_speech else ""
+        lines.append(f"**{item.speaker}**{label}: {item.text}{book.cite(item.article, *item.span)}")
+        statements_used.append(item.statement)
+        used.update(_keys_within(evidence, item.statement.article_id, item.span))
+    # With two sides named, one side's statement is no lead by itself: the best sentence leads.
+    wants_statement = (q.asks_who or q.stances or (q.speakers and q.asks_speech)) and not _names_two_sides(q)
+    lead_statement = _lead_statement(turn, evidence) if wants_statement and described is None else None
     if lead_statement is not None:
         st = lead_statement.statement
         marker = book.cite(lead_statement.article, *lead_statement.span)
@@ -850,6 +858,45 @@ def _lead_statement(turn: Turn, evidence: Evidence) -> ScoredStatement | None:
                and c.sentence.end > item.span[0] for c in top):
             return item
     return None
+
+
+def _side_statements(turn: Turn, evidence: Evidence) -> list[ScoredStatement]:
+    """The statement closest to the question of each side it names (a speaker, or the people a
+    role word describes: "the mayor"); [] unless two sides have one."""
+    q = turn.question
+    roles = {w for w in re.findall(r"[a-z]+", q.text.lower()) if is_title_word(w) and stem(w) not in q.speaker_words}
+
+    def side_of(item: ScoredStatement) -> str:
+        if item.speaker in q.speakers:
+            return item.speaker
+        return "described" if roles & _words_around_mention(turn, item) else ""
+
+    items = [i for i in prepare_statements(turn, evidence.statements, dict(evidence.infos))
+             if credible_speaker(i.speaker) and not _is_outlet(turn, i.speaker) and side_of(i)
+             and not is_anaphoric(i.statement.content)]  # "Kessler denied that." quotes another's claim
+    best: dict[str, ScoredStatement] = {}
+    for item in score_statements(turn, items, evidence.retrieval, embed_top=12):
+        best.setdefault(side_of(item), item)
+    top = max((i.topical for i in best.values()), default=0.0)
+    close = [i for i in best.values() if i.topical >= SIDE_SHARE * top]
+    return close if len(close) >= 2 else []
+
+
+SIDE_SHARE = 0.6  # a side's statement must be this close to the question as the best side's
+
+
+def _keys_within(evidence: Evidence, article_id: str, span: tuple[int, int]) -> set[tuple[str, int]]:
+    """The candidate sentences inside a span of an article (quoted already, not to repeat)."""
+    return {c.key for c in evidence.candidates
+            if c.sentence.article_id == article_id and c.sentence.start < span[1] and c.sentence.end > span[0]}
+
+
+def _names_two_sides(q: QuestionInfo) -> bool:
+    """ "Did the mayor and Kessler disagree about ...?", "What did Varga and Whitcombe say ...?":
+    one side's statement is no answer by itself, so the best sentence leads (a role counts as one
+    side: "the health minister")."""
+    described = any(is_title_word(w) for w in re.findall(r"[a-z]+", q.text.lower()) if stem(w) not in q.speaker_words)
+    return len(q.speakers) + described >= 2 and bool(re.search(r"\b(?:and|vs|versus)\b", q.text.lower()))
 
 
 LEAD_STATEMENT_WITHIN = 3  # the lead statement's sentence must rank among the best this many

@@ -713,3 +713,20 @@ def test_the_latest_on_a_story_leads_with_the_newest_reports_lead(assistant):
     dates = re.findall(r"^- .*?, (\d{4}-\d\d-\d\d)", "\n".join(rest), flags=re.MULTILINE)
     assert dates == sorted(dates, reverse=True), answer.text  # the rest newest first too
     check_citations(assistant, answer)
+
+
+def test_two_speakers_asked_about_lead_with_each_ones_statement_on_it(assistant):
+    answer = assistant.ask("What did Varga and Whitcombe say about the river?")
+    first, second = answer.text.splitlines()[:2]
+    assert first.startswith("**Elena Varga**") and "nothing reached the river" in first, answer.text
+    assert second.startswith("**Dana Whitcombe**") and "went into the river" in second, answer.text
+    check_citations(assistant, answer)
+
+
+def test_two_sides_asked_about_never_lead_with_one_sides_statement_off_the_topic(assistant):
+    # Kessler's statements say nothing of when the city was told: the best sentence leads (it
+    # used to be "Kessler Terminals said it welcomed the inquiry", by the speaker named).
+    answer = assistant.ask("Did the mayor and Kessler disagree about when the city was told?")
+    lead = answer.text.splitlines()[0]
+    assert "keeping the city in the dark for six hours" in lead and "welcomed the inquiry" not in lead, answer.text
+    check_citations(assistant, answer)
