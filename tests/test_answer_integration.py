@@ -60,11 +60,19 @@ def test_who_said_what_asked_in_ask_mode_is_answered_as_who_said_what(assistant)
     check_citations(assistant, answer)
 
 
-def test_who_did_an_act_told_outside_any_statement_leads_with_that_sentence(assistant):
-    # Once led with the minister's "it will pay the maximum fine" (a statement, third best).
-    answer = assistant.ask("Who is paying for the bottled water?")
+@pytest.mark.parametrize("question, wanted, unwanted", [
+    # an act told outside any statement: once led with the minister's "it will pay the maximum
+    # fine" (a statement, third best)
+    ("Who is paying for the bottled water?", "Kessler Terminals is paying for the water.", "**"),
+    # two sides, and Kessler's statements say nothing of when the city was told: the best
+    # sentence leads (it used to be "Kessler Terminals said it welcomed the inquiry")
+    ("Did the mayor and Kessler disagree about when the city was told?", "keeping the city in the dark for six hours",
+     "welcomed the inquiry"),
+])
+def test_the_lead_is_the_sentence_that_answers_not_a_statement_off_the_topic(assistant, question, wanted, unwanted):
+    answer = assistant.ask(question)
     lead = answer.text.splitlines()[0]
-    assert "Kessler Terminals is paying for the water." in lead and "**" not in lead, answer.text
+    assert wanted in lead and unwanted not in lead, answer.text
     check_citations(assistant, answer)
 
 
@@ -720,13 +728,4 @@ def test_two_speakers_asked_about_lead_with_each_ones_statement_on_it(assistant)
     first, second = answer.text.splitlines()[:2]
     assert first.startswith("**Elena Varga**") and "nothing reached the river" in first, answer.text
     assert second.startswith("**Dana Whitcombe**") and "went into the river" in second, answer.text
-    check_citations(assistant, answer)
-
-
-def test_two_sides_asked_about_never_lead_with_one_sides_statement_off_the_topic(assistant):
-    # Kessler's statements say nothing of when the city was told: the best sentence leads (it
-    # used to be "Kessler Terminals said it welcomed the inquiry", by the speaker named).
-    answer = assistant.ask("Did the mayor and Kessler disagree about when the city was told?")
-    lead = answer.text.splitlines()[0]
-    assert "keeping the city in the dark for six hours" in lead and "welcomed the inquiry" not in lead, answer.text
     check_citations(assistant, answer)
