@@ -3,7 +3,8 @@
 Each mode takes a `Turn` (the question read, the filters, the engine's parts) and returns an
 `Answer` whose text quotes stored sentences verbatim, each followed by its citation marker.
 Shared pieces (reading the question, scoring sentences, citations) live in answer_evidence.py;
-compare mode in answer_compare.py; answerability in refusal.py.
+compare mode in answer_compare.py; answerability in refusal.py; what a name is ("Who is X?") in
+describe.py.
 """
 
 from __future__ import annotations
