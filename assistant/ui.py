@@ -62,6 +62,8 @@ EXAMPLES: list[list[str]] = [
     ["How do the outlets' accounts of the night differ?", "compare"],
     ["Give me a sourced summary of the Marlow Bend spill", "summarize"],
     ["What did Marcus Obi say?", "who"],
+    ["Who is Tomas Reyes?", "ask"],
+    ["What is the latest on the spill?", "ask"],
     ["Did Russia's Defense Ministry deny attacking the Wagner Group?", "ask"],
 ]
 HISTORY_TURNS = 6  # earlier turns passed to ask() for follow-ups

@@ -9,6 +9,7 @@ import pytest
 
 from assistant.answer_evidence import holds_expected
 from assistant.facade import Assistant
+from assistant.ui import EXAMPLES
 
 from .conftest import BACKENDS, sample_on_backend
 from .test_answer import DATE_ALONE_QUESTIONS, articles_dated, check_citations, check_leads_of
@@ -728,4 +729,11 @@ def test_two_speakers_asked_about_lead_with_each_ones_statement_on_it(assistant)
     first, second = answer.text.splitlines()[:2]
     assert first.startswith("**Elena Varga**") and "nothing reached the river" in first, answer.text
     assert second.startswith("**Dana Whitcombe**") and "went into the river" in second, answer.text
+    check_citations(assistant, answer)
+
+
+@pytest.mark.parametrize("question, mode", EXAMPLES)
+def test_every_example_question_the_app_offers_is_answered_with_citations(assistant, question, mode):
+    answer = assistant.ask(question, mode=mode)
+    assert answer.answerable and answer.citations, answer.text
     check_citations(assistant, answer)
