@@ -464,6 +464,9 @@ def answer_ask(turn: Turn) -> Answer:
         # "What happened on March 13?" asks for that day's coverage; a search for "what happened"
         # finds nothing in particular and is refused.
         return _dates_coverage(turn, hints.only_dates)
+    if q.latest and not q.stems and not q.speakers:
+        # "What is the latest?" names no topic: the newest articles' leads.
+        return _latest_coverage(turn, _named_slice(turn, named, *hints.days_named))
     retrieval = turn.retrieve(k=max(turn.top_k, 10))
     if not retrieval.passages:
         return not_answered(turn, retrieval, nothing_found(turn))
@@ -661,6 +664,19 @@ def _outlet_coverage(turn: Turn, named: Sequence[str], since: str | None = None,
         return not_answered(turn, retrieval, nothing_found(turn))
     book = CitationBook(turn.index)
     text = _timeline_text(chosen, book) if turn.question.timeline else _summary_text(chosen, book)
+    return finish_answer(turn, retrieval, book, text)
+
+
+def _latest_coverage(turn: Turn, filters: Filters) -> Answer:
+    """The leads of the newest articles (within the filters), newest first."""
+    retrieval, chosen, _ = _article_leads(turn, filters, MAX_OUTLET_ARTICLES)
+    if not retrieval.passages:
+        return not_answered(turn, retrieval, nothing_found(turn))
+    by_position = sorted(chosen, key=lambda c: (c.sentence.article_id, c.position))
+    newest_first = sorted(by_position, key=lambda c: (date_of(c.article) or "", c.article.published_at or ""),
+                          reverse=True)  # a stable sort: each article's sentences stay in order
+    book = CitationBook(turn.index)
+    text = f"The most recent coverage, newest first:\n\n{_summary_text(newest_first, book)}"
     return finish_answer(turn, retrieval, book, text)
 
 

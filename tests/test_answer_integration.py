@@ -737,3 +737,12 @@ def test_every_example_question_the_app_offers_is_answered_with_citations(assist
     answer = assistant.ask(question, mode=mode)
     assert answer.answerable and answer.citations, answer.text
     check_citations(assistant, answer)
+
+
+def test_the_latest_with_no_topic_is_the_newest_coverage_newest_first(assistant):
+    # "What is the latest?" names nothing to search for (it used to be refused).
+    answer = assistant.ask("What is the latest?")
+    assert answer.answerable and answer.text.startswith("The most recent coverage, newest first:"), answer.text
+    dates = re.findall(r"^\*\*.+?\*\* \((\d{4}-\d\d-\d\d)", answer.text, flags=re.MULTILINE)
+    assert dates[0] == "2024-03-15" and dates == sorted(dates, reverse=True), answer.text
+    check_citations(assistant, answer)
