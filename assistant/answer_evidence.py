@@ -273,10 +273,10 @@ _WHEN = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat time\b|\bwhat date\b|\bwhich d
 _WHY = re.compile(r"^\s*(?:and\s+|so\s+)?why\b|\bwhat (?:caused|causes|cause|led to|triggered)\b"
                   r"|\bwhat (?:was|is|were) the (?:cause|reason)s?\b|,\s*and\s+why\s*\??\s*$")
 _WHERE = re.compile(r"^\s*(?:and\s+|so\s+)?where\b|,\s*and\s+where\s*\??\s*$")
-# "the latest on the spill", "the most recent news about ...", "What is the latest?"; not "the band's
-# latest tour" (the newest of something else).
+# "the latest on the spill", "the most recent news about ...", "the latest from Kessler", "What is
+# the latest?"; not "the band's latest tour" (the newest of something else).
 _LATEST = re.compile(r"\b(?:latest|newest|most recent)(?:\s+(?:news|reports?|coverage|updates?|developments?|articles?"
-                     r"|stories|word))?(?:\s+(?:on|about|regarding|concerning)\b|\s*\??\s*$)")
+                     r"|stories|word|statements?))?(?:\s+(?:on|about|regarding|concerning|from|by)\b|\s*\??\s*$)")
 _LATEST_WORDS = {"latest", "newest", "recent", "update", "updates", "development", "developments"}
 # Words that frame what is asked rather than name the topic: "What caused the leak?" is about the
 # leak ("can cause headaches" is no answer).

@@ -1024,7 +1024,8 @@ def answer_who(turn: Turn) -> Answer:
                                                  f"than the statements already shown.")
         items = fresh
     if q.wants_all or not q.stems:
-        chosen = sorted(items, key=lambda i: i.order_key)  # every statement, in the order made
+        # every statement, in the order made; "the latest from Kessler": the newest first
+        chosen = sorted(items, key=lambda i: i.order_key, reverse=q.latest)
     else:
         best = max(i.topical for i in items)
         top_article = max(items, key=lambda i: i.topical).statement.article_id
@@ -1196,7 +1197,7 @@ def _who_heading(q: QuestionInfo, chosen: Sequence[ScoredStatement]) -> str:
     speakers = list(dict.fromkeys(i.speaker for i in chosen))
     count = f"{len(chosen)} statement{'s' if len(chosen) != 1 else ''}"
     if q.speakers:
-        return f"{count} by {_names(speakers)}:"
+        return f"{count} by {_names(speakers)}{', newest first' if q.latest else ''}:"
     if q.stances:
         others = " and others" if len(speakers) > 4 else ""
         return f"{_names(speakers[:4])}{others} — {count} ({_stances(q.stances)}):"

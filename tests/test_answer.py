@@ -424,6 +424,7 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     assert not read_question("What did the mayor say last?", speakers).latest
     assert not read_question("Who reviewed the band's latest tour?", speakers).latest
     assert read_question("Give me the latest updates on the inquiry", speakers).latest
+    assert read_question("What is the latest from Kessler?", speakers).latest
     assert read_question("Why did the agency warn residents?", speakers).expects == "cause"
     # "caused" frames the question: "can cause headaches" is no answer to what caused the leak
     assert read_question("What caused the leak?", speakers).stems == ("leak",)

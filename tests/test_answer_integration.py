@@ -746,3 +746,11 @@ def test_the_latest_with_no_topic_is_the_newest_coverage_newest_first(assistant)
     dates = re.findall(r"^\*\*.+?\*\* \((\d{4}-\d\d-\d\d)", answer.text, flags=re.MULTILINE)
     assert dates[0] == "2024-03-15" and dates == sorted(dates, reverse=True), answer.text
     check_citations(assistant, answer)
+
+
+def test_the_latest_from_a_speaker_lists_their_statements_newest_first(assistant):
+    answer = assistant.ask("What is the latest from Kessler?")
+    heading, first = answer.text.splitlines()[:2]
+    assert heading.endswith("statements by Kessler Terminals, newest first:"), answer.text
+    assert "(The Daily Sentinel (fictional), 2024-03-15)" in first, answer.text
+    check_citations(assistant, answer)
