@@ -32,7 +32,7 @@ from .answer_modes import (
     stance_label,
 )
 from .query import bare_outlet_name
-from .records import Answer, ArticleInfo, Filters, Passage, Table
+from .records import Answer, ArticleInfo, Filters, Table
 from .retrieve import Retrieval
 
 log = logging.getLogger(__name__)

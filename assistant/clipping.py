@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
 from typing import Sequence
 
 from .normalize import NAME_PARTICLES, is_readable_date

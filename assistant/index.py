@@ -49,7 +49,7 @@ import faiss
 import numpy as np
 
 from . import bm25
-from .db import SCHEMA_VERSION, SQLITE, SQLITE_FTS, Database, connect_postgresql, connect_sqlite, redact, schema_statements
+from .db import SCHEMA_VERSION, SQLITE, SQLITE_FTS, Database, connect_postgresql, connect_sqlite, redact
 from .errors import IndexCorrupt, IndexError_, IndexIncompatible, IndexLocked, IndexNotFound
 from .milvus_store import MilvusChunks, VectorRow
 from .records import Article, ArticleInfo, Chunk, Filters, Sentence, Statement

@@ -1,7 +1,6 @@
 """Ingest end to end with the fake embedder: counts, idempotence, updates, copies, bad input."""
 
 import json
-import shutil
 
 import pytest
 

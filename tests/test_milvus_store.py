@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from assistant import bm25, milvus_store
-from assistant.errors import IndexLocked
 from assistant.milvus_store import MilvusChunks, VectorRow, filter_expression, is_lite, milvus_uri
 from assistant.records import Filters
 

@@ -45,7 +45,7 @@ def make_answer(question: str, mode: str = "ask") -> Answer:
     chunk = Chunk("art1:0", "art1", 0, 0, len(TEXT), TEXT)
     return Answer(question=question, mode=mode, answerable=True, citations=(first, second),
                   passages=(Passage(chunk, INFO, 0.9),), table=table,
-                  text=f"Whitcombe said no product reached the river. [1] The agency disagreed. [2]")
+                  text="Whitcombe said no product reached the river. [1] The agency disagreed. [2]")
 
 
 @dataclass
