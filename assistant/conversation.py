@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .answer_evidence import _ORG_WORDS, WHAT_DID_THE_ROLE_SAY, speaker_keys
+from .answer_evidence import _ORG_WORDS, STANCE_WORDS, WHAT_DID_THE_ROLE_SAY, speaker_keys, words
 from .attribute import gender_of
 from .query import bare_outlet_name, date_spans, masthead_forms, masthead_in, short_forms
 from .refusal import MEDIA_WORDS
@@ -103,14 +103,16 @@ def _resolve_one(question: str, previous: Sequence[str], history: Sequence[tuple
     if group:
         text = _GROUP_PRONOUN.sub(lambda m: _pronoun_to_name(m.group(0), group), text)
     topic = _topic_of(previous[-1])
-    if topic:
-        # "Who is leading it?" after "What is the latest on the inquiry?": it is the inquiry.
+    if topic and not any(w in STANCE_WORDS or w in _SAYING for w in words(text)):
+        # "Who is leading it?" after "What is the latest on the inquiry?": it is the inquiry. (In
+        # "Did she deny it?" it is what was said, not the topic.)
         text = _OBJECT_IT.sub(f" {topic}?", text)
     return text
 
 
 # "it" ending a question is its object ("Who is leading it?"); "Is it true ...?" is no pronoun.
 _OBJECT_IT = re.compile(r"\s+it\s*\?\s*$", re.IGNORECASE)
+_SAYING = frozenset("say said says mean meant believe believed accept accepted".split())
 
 
 def _topic_of(question: str) -> str:

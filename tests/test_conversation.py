@@ -154,6 +154,8 @@ def test_it_ending_a_question_is_what_the_last_question_was_about():
     assert ask("Who reported it?", ("What happened on March 13?", "...")) == "Who reported it?"
     assert ask("Is it true that the river is clean?", ("What did Whitcombe say about the river?", "...")) \
         == "Is it true that the river is clean?"
+    # what was said: "deny it" is no "deny the river"
+    assert ask("Did she deny it?", ("What did Whitcombe say about the river?", "...")) == "Did Dana Whitcombe deny it?"
 
 
 def test_what_about_a_description_after_a_description_swaps_it():
