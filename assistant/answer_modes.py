@@ -881,7 +881,7 @@ def _side_statements(turn: Turn, evidence: Evidence) -> list[ScoredStatement]:
     """The statement closest to the question of each side it names (a speaker, or the people a
     role word describes: "the mayor"); [] unless two sides have one."""
     q = turn.question
-    roles = {w for w in re.findall(r"[a-z]+", q.text.lower()) if is_title_word(w) and stem(w) not in q.speaker_words}
+    roles = _roles_named(q)
 
     def side_of(item: ScoredStatement) -> str:
         if item.speaker in q.speakers:
@@ -908,11 +908,17 @@ def _keys_within(evidence: Evidence, article_id: str, span: tuple[int, int]) -> 
             if c.sentence.article_id == article_id and c.sentence.start < span[1] and c.sentence.end > span[0]}
 
 
+def _roles_named(q: QuestionInfo) -> set[str]:
+    """The title or role words of the question that are not part of a speaker's name ("mayor" in
+    "Did the mayor and Kessler disagree ...?"; not "Mayor" in "Mayor Elena Varga")."""
+    return {w for w in re.findall(r"[a-z]+", q.text.lower()) if is_title_word(w) and stem(w) not in q.speaker_words}
+
+
 def _names_two_sides(q: QuestionInfo) -> bool:
     """ "Did the mayor and Kessler disagree about ...?", "What did Varga and Whitcombe say ...?":
     one side's statement is no answer by itself, so the best sentence leads (a role counts as one
     side: "the health minister")."""
-    described = any(is_title_word(w) for w in re.findall(r"[a-z]+", q.text.lower()) if stem(w) not in q.speaker_words)
+    described = bool(_roles_named(q))
     return len(q.speakers) + described >= 2 and bool(re.search(r"\b(?:and|vs|versus)\b", q.text.lower()))
 
 
