@@ -16,13 +16,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
 from .answer_evidence import (
-    Candidate, CitationBook, QuestionInfo, SentenceStore, cited, content_stems, date_of, jaccard, negated_clause,
+    Candidate, CitationBook, QuestionInfo, SentenceStore, cited, content_stems, date_of, holds_expected, jaccard,
+    negated_clause,
     negative_claim, outlet_name, passes_filters, remove_near_duplicates, source_label,
 )
 from .attribute import cue_class
@@ -46,6 +48,8 @@ FIGURES_DIFFER = "⚠ figures differ"
 MAX_COLUMNS = 4
 MAX_SPEAKER_ROWS = 6
 MAX_CLAIM_ROWS = 5
+FIGURE_KINDS = ("amount", "quantity", "duration")  # questions whose columns' figures are set side by side
+KIND_LEAD_SHARE = 0.4  # a column sentence holding the amount (time) asked for heads it from this share of the best
 
 
 @dataclass
@@ -78,7 +82,7 @@ def answer_compare(turn: Turn) -> Answer:
     verdict = judge(turn, overall)
     if not verdict.answerable and asked is None:
         return not_answered(turn, retrieval, verdict.reason)
-    columns, chosen_by = _choose_columns(turn, retrieval)
+    columns, chosen_by = _choose_columns(turn, retrieval, _outlets_answering_the_kind(turn, overall.candidates))
     by_date = chosen_by == "dates"
     evidence = [overall]
     for column in columns:
@@ -107,7 +111,10 @@ def answer_compare(turn: Turn) -> Answer:
         book = CitationBook(turn.index)
         rows, contradictions, agreements, used = _claim_rows(turn, columns, book, kinds)
     header = ("Speaker or claim", *[c.label for c in columns], "Notes")
-    text = _compare_text(turn, columns, contradictions, agreements, book, by_date)
+    leads = [(column, _column_lead(column, turn.question.expects)) for column in columns]
+    if turn.question.expects in FIGURE_KINDS:
+        contradictions = [f for f in [_figures_differ(leads, book, by_date)] if f] + contradictions
+    text = _compare_text(leads, contradictions, agreements, book, by_date)
     table = Table(columns=header, rows=tuple(rows), notes=tuple(contradictions + agreements))
     notice = _outlets_left_out(retrieval, columns) if chosen_by == "relevance" else ""
     return finish_answer(turn, retrieval, book, text, table=table, statements=used, notice=notice)
@@ -125,9 +132,10 @@ def _outlets_left_out(retrieval: Retrieval, columns: Sequence[Column]) -> str:
             f"also reported on it (name outlets in the question to compare those).")
 
 
-def _choose_columns(turn: Turn, retrieval: Retrieval) -> tuple[list[Column], str]:
-    """One column per outlet the question names, else per outlet (or date) of the evidence; with
-    how they were chosen: "named", "dates" or "relevance"."""
+def _choose_columns(turn: Turn, retrieval: Retrieval, answering: frozenset[str] = frozenset()
+                    ) -> tuple[list[Column], str]:
+    """One column per outlet the question names, else per outlet (or date) of the evidence (those
+    in `answering` first); with how they were chosen: "named", "dates" or "relevance"."""
     q = turn.question
     f = turn.filters
     named = list(retrieval.recognised.outlets) or _outlets_in_question(q.text, turn.known_outlets())
@@ -136,7 +144,7 @@ def _choose_columns(turn: Turn, retrieval: Retrieval) -> tuple[list[Column], str
     if len(named) >= 2:
         return [Column(o, Filters(outlets=(o,), since=f.since, until=f.until, article_ids=f.article_ids))
                 for o in named[:MAX_COLUMNS + 1]], "named"
-    outlets = _relevant_outlets(turn, retrieval)
+    outlets = _relevant_outlets(turn, retrieval, answering)
     if len(named) == 1:
         outlets = [named[0]]
     if q.over_time or len(outlets) < 2:
@@ -151,14 +159,27 @@ def _choose_columns(turn: Turn, retrieval: Retrieval) -> tuple[list[Column], str
             for o in outlets[:MAX_COLUMNS]] or [Column("Coverage", f)], ("named" if named else "relevance")
 
 
-def _relevant_outlets(turn: Turn, retrieval: Retrieval) -> list[str]:
-    """Outlets whose retrieved passages are close to the best one, in the order they reported."""
+def _outlets_answering_the_kind(turn: Turn, candidates: Iterable[Candidate]) -> frozenset[str]:
+    """The outlets with a sentence holding what the question asks for ("How much leaked?": an
+    amount), when it asks for a kind of answer."""
+    expects = turn.question.expects
+    if not expects:
+        return frozenset()
+    return frozenset(c.article.outlet for c in candidates if c.article.outlet and holds_expected(c.text, expects))
+
+
+def _relevant_outlets(turn: Turn, retrieval: Retrieval, answering: frozenset[str] = frozenset()) -> list[str]:
+    """Outlets whose retrieved passages are close to the best one, in the order they reported.
+    A table has room for MAX_COLUMNS: outlets in `answering` (those giving the figure asked for)
+    take them first, so "How much leaked?" does not leave out the outlet that gave the amount
+    for one that only mentioned the leak."""
     first_date: dict[str, str] = {}
     for p in passages_on_question(retrieval):
         if p.article.outlet:
             day = date_of(p.article) or "9999"
             first_date[p.article.outlet] = min(first_date.get(p.article.outlet, day), day)
-    ranked = sorted(first_date, key=lambda o: -max(p.score for p in retrieval.passages if p.article.outlet == o))
+    ranked = sorted(first_date, key=lambda o: (o not in answering,
+                                               -max(p.score for p in retrieval.passages if p.article.outlet == o)))
     return sorted(ranked[:MAX_COLUMNS], key=lambda o: (first_date[o], o))
 
 
@@ -298,15 +319,35 @@ _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
 def quantities(text: str) -> dict[str, set[float]]:
     """Numbers by the unit word after them: "3,000 liters" -> {"liter": {3000}}."""
     found: dict[str, set[float]] = {}
-    for number, unit in _NUMBER_UNIT.findall(text):
-        value = _number_value(number)
-        if value is None:
-            continue
-        unit = unit.lower().rstrip("s")
-        if unit in ("p.m", "a.m", "am", "pm", "a", "the", "of", "and", "percent") or len(unit) < 3:
-            continue
+    for unit, value, _ in _figures(text):
         found.setdefault(unit, set()).add(value)
     return found
+
+
+def figures_as_written(text: str) -> dict[str, list[str]]:
+    """The figures of a sentence by unit, as written with their hedge: {"liter": ["roughly 3,000
+    liters"]}."""
+    found: dict[str, list[str]] = {}
+    for unit, _, written in _figures(text):
+        found.setdefault(unit, []).append(written)
+    return found
+
+
+def _figures(text: str) -> Iterable[tuple[str, float, str]]:
+    """(unit, value, the words as written) for each number followed by what it counts."""
+    for match in _NUMBER_UNIT.finditer(text):
+        value = _number_value(match.group(1))
+        unit = match.group(2).lower().rstrip("s")
+        if value is None or unit in ("p.m", "a.m", "am", "pm", "a", "the", "of", "and", "percent") or len(unit) < 3:
+            continue
+        hedge = _HEDGE.search(text, 0, match.start())
+        yield unit, value, (hedge.group(0) if hedge else "") + match.group(0)
+
+
+# Words that qualify a figure ("roughly 3,000 liters", "as much as 40,000 liters", "a few hundred
+# liters"): shown with it, since "3,000" and "roughly 3,000" are not the same claim.
+_HEDGE = re.compile(r"\b(?:roughly|about|around|nearly|almost|some|only|just|at least|more than|less than|"
+                    r"fewer than|up to|as (?:much|many|few|little) as|a few|several)\s+$", re.IGNORECASE)
 
 
 def _number_value(text: str) -> float | None:
@@ -552,9 +593,64 @@ def _claim_label(seed: Candidate, q: QuestionInfo) -> str:
     return " ".join(words_[:6]) + ("…" if len(words_) > 6 else "")
 
 
-def _compare_text(turn: Turn, columns: Sequence[Column], contradictions: Sequence[str], agreements: Sequence[str],
-                  book: CitationBook, by_date: bool) -> str:
+def _column_lead(column: Column, expects: str) -> Candidate | None:
+    """The sentence that heads a column: its best, or, when the question asks for a kind of
+    answer (an amount, a time) that the best lacks, its best that holds one, if it scores at least
+    KIND_LEAD_SHARE of the best ("roughly 3,000 liters of toluene escaped" over the mayor's "not
+    told about the leak until just after 5 a.m." for "How do the accounts of how much leaked differ?")."""
+    ranked = remove_near_duplicates(column.candidates)
+    if not ranked:
+        return None
+    best = max(ranked, key=lambda c: c.score)
+    first = ranked[0]
+    if expects and not holds_expected(first.text, expects):
+        holding = next((c for c in ranked if holds_expected(c.text, expects)), None)
+        if holding is not None and holding.score >= KIND_LEAD_SHARE * best.score:
+            return holding
+    return first
+
+
+def _figures_differ(leads: Sequence[tuple[Column, Candidate | None]], book: CitationBook, by_date: bool) -> str:
+    """For a question asking for an amount: the figures each column gives, side by side, when two
+    or more columns give the same unit and not the same figures ("⚠ figures differ (liters): Harbor
+    Ledger: roughly 3,000 liters [1]; The Daily Sentinel: 3,000 liters, 9,500 liters [2], as much
+    as 40,000 liters [3]"). A column's figures are its lead's and those of its other sentences
+    that score at least KIND_LEAD_SHARE of its best."""
+    per_column = [(column, _figure_sentences(column, lead)) for column, lead in leads if lead is not None]
+    units = Counter(unit for _, sentences in per_column for unit in {u for _, f in sentences for u in f})
+    for unit, count in units.most_common():
+        if count < 2:
+            break
+        holding = [(column, [(c, f[unit]) for c, f in sentences if unit in f]) for column, sentences in per_column]
+        holding = [(column, said) for column, said in holding if said]
+        given = {frozenset(v for c, _ in said for v in quantities(c.text)[unit]) for _, said in holding}
+        if len(given) < 2:
+            continue  # all give the same figures
+        cells = "; ".join(
+            f"{_column_name(column, said[0][0], by_date)}: "
+            + ", ".join(f"{', '.join(dict.fromkeys(words))}{book.cite_sentence(c)}" for c, words in said)
+            for column, said in holding)
+        return f"{FIGURES_DIFFER} ({unit}s): {cells}"
+    return ""
+
+
+def _figure_sentences(column: Column, lead: Candidate) -> list[tuple[Candidate, dict[str, list[str]]]]:
+    """The column's lead and its other close sentences, with the figures each writes."""
+    best = max(c.score for c in column.candidates)
+    others = [c for c in remove_near_duplicates(column.candidates)
+              if c is not lead and c.score >= KIND_LEAD_SHARE * best]
+    found = [(c, figures_as_written(c.text)) for c in [lead, *others]]
+    return [(c, f) for c, f in found if f]
+
+
+def _column_name(column: Column, c: Candidate, by_date: bool) -> str:
+    return column.label if not by_date else f"{column.label} ({outlet_name(c.article)})"
+
+
+def _compare_text(leads: Sequence[tuple[Column, Candidate | None]], contradictions: Sequence[str],
+                  agreements: Sequence[str], book: CitationBook, by_date: bool) -> str:
     lines = []
+    columns = [column for column, _ in leads]
     if contradictions:
         lines.append("**Where the accounts differ**")
         lines.extend(f"- {c}" for c in contradictions)
@@ -567,11 +663,9 @@ def _compare_text(turn: Turn, columns: Sequence[Column], contradictions: Sequenc
         lines.insert(0, f"Only {columns[0].label} covers this, so there is no second account to set it against.")
     lines.append("")
     lines.append(f"**What each {'date' if by_date else 'outlet'} reported**")
-    for column in columns:
-        best = remove_near_duplicates(column.candidates)[:1]
-        if best:
-            c = best[0]
-            label = column.label if not by_date else f"{column.label} ({outlet_name(c.article)})"
+    for column, c in leads:
+        if c is not None:
+            label = _column_name(column, c, by_date)
             lines.append(f"- **{label}**: {cited(book, c)}")
         else:
             lines.append(f"- **{column.label}**: {NOT_REPORTED}")

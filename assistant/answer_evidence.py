@@ -42,7 +42,7 @@ STOPWORDS = frozenset(
 # Words that frame the question rather than name its topic.
 QUESTION_WORDS = frozenset(
     """
-    say said says saying tell told report reported reports reporting according article articles
+    say said says saying tell told speak speaks spoke spoken speaking talk talks talked talking report reported reports reporting according article articles
     outlet outlets coverage cover covered account accounts differ differs difference differences
     compare comparison summary summarize summarise sourced source sources timeline chronology
     chronological give list every statement statements quote quotes happen happened happening
@@ -129,6 +129,13 @@ def content_stems(text: str, extra_stop: Iterable[str] = ()) -> list[str]:
     return [stem(w) for w in words(text) if w not in stop and len(w) > 1]
 
 
+def word_pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Adjacent stems once stopwords are out, framing words kept: "change its story" gives
+    ("chang", "story")."""
+    stems = [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+    return frozenset(zip(stems, stems[1:]))
+
+
 def is_negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
@@ -208,7 +215,7 @@ def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
     expects = _expected_answer(lowered)
     latest = bool(_LATEST.search(lowered))
     framing = {stem(w) for w in QUESTION_WORDS | set(STANCE_WORDS) | _FRAMING_OF.get(expects, set())
-               | _REPLY_WORDS | (_LATEST_WORDS if latest else set())}
+               | _REPLY_WORDS | (_LATEST_WORDS if latest else set()) | _asking_words(lowered)}
     topic = tuple(s for s in all_stems if s not in framing and s not in speaker_words)
     return QuestionInfo(
         text=text,
@@ -286,6 +293,13 @@ _REPLY_WORDS = frozenset("respond responded responds response responses reply re
                          "reaction reactions".split())
 
 
+def _asking_words(lowered: str) -> set[str]:
+    """The words that ask for a kind of answer, not for a topic: "much" in "how much leaked"
+    (as a topic word it favoured "as much as 40,000 liters" over "3,000 liters")."""
+    match = _HOW_MUCH.search(lowered)
+    return {w for w in (match.group("kind"), match.group("measure")) if w} if match else set()
+
+
 def _expected_answer(lowered: str) -> str:
     kind = _HOW_MUCH.search(lowered)
     if kind:
@@ -336,6 +350,13 @@ _NOT_A_PLACE = frozenset(
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
     "August September October November December I A An The".split()
 )
+# A place with no name: a venue where something was said or happened ("at a news conference at the
+# port gate", "outside the courthouse").
+_VENUE = re.compile(r"\b(?:at|in|outside|inside|near|on)\s+(?:a|an|the|its|his|her|their)\s+(?:[a-z-]+\s+){0,2}?"
+                    r"(?:news conference|press conference|briefing|hearing|meeting|rally|summit|gate|site|pier|port|"
+                    r"plant|factory|terminal|headquarters|offices?|court(?:house)?|city hall|town hall|school|"
+                    r"hospital|station|bridge|river|riverbank|depot|airport|embassy|parliament|legislature|"
+                    r"ceremony|vigil|podium|steps)\b")
 _MONEY = re.compile(r"[$€£]\s?\d|\d\s?%")
 # News often gives a count only vaguely ("killed a “huge amount” of his troops", "dozens were
 # hurt"): that still answers "how many" (and "how much") better than a sentence with none.
@@ -351,7 +372,7 @@ def holds_expected(text: str, expects: str) -> bool:
     if expects == "cause":
         return bool(_CAUSE.search(text))
     if expects == "place":
-        return any(m.group("name") not in _NOT_A_PLACE for m in _PLACE.finditer(text))
+        return bool(_VENUE.search(text)) or any(m.group("name") not in _NOT_A_PLACE for m in _PLACE.finditer(text))
     if expects == "amount" and _MONEY.search(text):
         return True
     if expects in ("amount", "quantity") and _VAGUE_QUANTITY.search(text):
@@ -679,6 +700,7 @@ HEADLINE_SHARE = 0.8  # of the headline's word overlap that its story's lead sen
 EMBED_TOP = 16  # sentences embedded per question at most: MiniLM does ~230/s on 2 cores (~70 ms)
 EMBED_MIN = 6  # ... and at least (when there are as many)
 EMBED_KIND = 6  # ... and this many more that hold what the question asks for (an amount, a time)
+PHRASE_BOOST = 0.06  # for the question's adjacent word pairs found adjacent ("changed its story"), by share
 KIND_BOOST = 0.12  # for holding what the question asks for, in full from KIND_DENSE or a 0.3 word overlap
 KIND_DENSE = 0.3
 
@@ -702,6 +724,7 @@ def score_candidates(
     focus = (*question.stems, *sorted(question.speaker_words)) or question.all_stems
     weights = term_weights(focus, [c.stems for c in candidates])
     answers_kind: set[int] = set()  # the candidates holding what the question asks for (an amount, a time)
+    pairs = word_pairs(question.text)
     for c in candidates:
         c.lexical = lexical_score(c.stems, weights)
         if c.position == 0:
@@ -713,6 +736,11 @@ def score_candidates(
         if question.expects and holds_expected(c.text, question.expects):
             c.statement_boost += KIND_BOOST * min(1.0, c.lexical / 0.3)  # "how much": the amount answers it
             answers_kind.add(id(c))
+        if pairs:
+            # A phrase of the question kept whole says more than its words apart: "Did Kessler change
+            # its story?" is answered by "The company has changed its story twice" ("story" alone
+            # frames a question), not by the ministry's log that "contradicted Kessler's account".
+            c.statement_boost += PHRASE_BOOST * len(pairs & word_pairs(c.text)) / len(pairs)
         c.score = 0.55 * c.lexical + 0.20 * c.retrieval + 0.25 * max(c.chunk_dense, 0.0) + c.statement_boost
     candidates.sort(key=lambda c: c.score, reverse=True)
     vector = np.asarray(query_vector, dtype=np.float32)

@@ -447,10 +447,11 @@ def answer_ask(turn: Turn) -> Answer:
     # "How did Kessler's account change?" asks for its statements in order; "Did Kessler change
     # its story?" asks what it did, which others' words answer ("changed its story twice").
     beside_topic = _date_stems(q.text) | (_CHANGE_STEMS if q.asks_speech else frozenset())
-    if q.speakers and _no_topic_besides(q, named, beside_topic) and not q.wants_more:
+    if q.speakers and _no_topic_besides(q, named, beside_topic) and not q.wants_more and not q.expects:
         # "What did Whitcombe say (according to Harbor Ledger) (on March 12)?" asks for a person's
         # statements and nothing else: all of them (of those days), in the order made, as
         # who-said-what lists them ("She said ..." sentences hardly resemble the question).
+        # "Where (when) did Whitcombe speak?" asks for a place (time) in them: an answer.
         return answer_who(turn)
     if not q.speakers and not q.wants_more and _describes_a_known_speaker(turn):
         # "What did the union say (about the valve)?" asks for what the union, and the people the

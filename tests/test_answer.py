@@ -13,9 +13,9 @@ import pytest
 from assistant.answer import AnswerEngine
 from assistant.answer_evidence import (
     Candidate, CitationBook, content_stems, holds_expected, match_speakers, passes_filters, read_question,
-    remove_near_duplicates, source_label, speaker_keys, stem,
+    remove_near_duplicates, source_label, speaker_keys, stem, word_pairs,
 )
-from assistant.answer_compare import place_kinds, quantities, relate
+from assistant.answer_compare import figures_as_written, place_kinds, quantities, relate
 from assistant.answer_modes import WHO_COLUMNS
 from assistant.embed import HashingEmbedder
 from assistant.errors import NewsdeskError
@@ -340,6 +340,14 @@ def test_relate_marks_denial_against_assertion_and_differing_figures():
     assert quantities("3,000 liters and forty thousand liters at 10:40 p.m.") == {"liter": {3000.0, 40000.0}}
 
 
+def test_figures_are_shown_as_written_with_the_words_that_hedge_them():
+    assert figures_as_written('the caller reported "a few hundred liters" of toluene, not the 3,000 liters') == {
+        "liter": ["a few hundred liters", "3,000 liters"]}
+    assert figures_as_written("as much as 40,000 liters may have escaped") == {"liter": ["as much as 40,000 liters"]}
+    assert figures_as_written("roughly 3,000 liters escaped at 10:40 p.m.") == {"liter": ["roughly 3,000 liters"]}
+    assert figures_as_written("the company said nothing") == {}
+
+
 def test_relate_takes_close_vectors_as_agreement_only_for_one_polarity_and_shared_words():
     a, b = "Residents lined up for bottled water on Thursday.", "On Thursday, people queued for bottled water."
     assert relate(a, b, False, False) == ""  # 3 of 7 words shared: not enough by words alone
@@ -467,9 +475,18 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     ("A storage tank at the Kessler Terminals site on Pier 4 leaked toluene", "place", True),
     ("Residents lined up for bottled water on Thursday", "place", False),  # a day, no place
     ("the ministry said the caller described a minor leak", "place", False),
+    # a venue with no name is a place too; a statement is not one
+    ("chief executive Dana Whitcombe said at a news conference at the port gate", "place", True),
+    ("In a written statement, the company said the readings may reflect historic contamination", "place", False),
 ])
 def test_a_sentence_holds_what_how_much_how_long_how_many_when_why_and_where_ask_for(text, expects, holds):
     assert holds_expected(text, expects) is holds
+
+
+def test_word_pairs_keep_framing_words_and_skip_stopwords():
+    assert word_pairs("Did Kessler change its story?") == {("kessler", "chang"), ("chang", "story")}
+    assert ("chang", "story") in word_pairs("The company has changed its story twice in four days.")
+    assert word_pairs("Kessler?") == frozenset()
 
 
 def test_a_title_written_before_a_speakers_name_is_no_topic_of_the_question():

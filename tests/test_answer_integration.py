@@ -669,6 +669,10 @@ def test_who_is_someone_leads_with_who_they_are_then_what_they_said(assistant, q
     ("What did the state tests find?", "fourteen times the state's safe limit"),
     # "fined" and "fine" are one word to the answer's word overlap ("fin" and "fine" were not)
     ("Has Kessler been fined?", "the maximum fine"),
+    # "change its story" is a phrase the answer keeps whole ("story" alone only frames a question)
+    ("Did Kessler change its story?", "The company has changed its story twice"),
+    # a place with no name; "speak" asks for where she spoke, not for all she said
+    ("Where did Whitcombe speak?", "said at a news conference at the port gate"),
 ])
 def test_the_answer_leads_with_the_sentence_that_answers(assistant, question, lead):
     answer = assistant.ask(question)
@@ -684,6 +688,20 @@ def test_the_answer_leads_with_the_sentence_that_answers(assistant, question, le
 ])
 def test_an_amount_asked_for_heads_each_outlets_column_with_its_figure(assistant, question):
     answer = assistant.ask(question, mode="compare")
+    reported = answer.text.split("**What each outlet reported**")[1]
+    harbor = next(line for line in reported.splitlines() if line.startswith("- **Harbor Ledger"))
+    assert "roughly 3,000 liters of toluene escaped" in harbor, answer.text
+    check_citations(assistant, answer)
+
+
+def test_a_comparison_of_amounts_sets_each_outlets_figures_side_by_side(assistant):
+    answer = assistant.ask("How do the outlets' accounts of how much leaked differ?", mode="compare")
+    differ = answer.text.split("**Where the accounts differ**\n")[1].splitlines()[0]
+    assert differ.startswith("- ⚠ figures differ (liters): Harbor Ledger (fictional): roughly 3,000 liters ["), answer.text
+    assert "The Daily Sentinel (fictional): 3,000 liters, 9,500 liters [" in differ, answer.text
+    assert "as much as 40,000 liters [" in differ, answer.text
+    assert answer.table.notes[0] == differ[2:]
+    # the outlet that gave the amount has a column, headed by the sentence with it
     reported = answer.text.split("**What each outlet reported**")[1]
     harbor = next(line for line in reported.splitlines() if line.startswith("- **Harbor Ledger"))
     assert "roughly 3,000 liters of toluene escaped" in harbor, answer.text
