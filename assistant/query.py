@@ -74,7 +74,7 @@ class QueryHints:
     parts: tuple[QueryPart, ...] = ()
     search_text: str = ""  # the question without outlet names and dates
     only_dates: "DatesAsked | None" = None  # the days asked about, when they are all the question asks
-    days_named: tuple[str | None, str | None] = (None, None)  # (since, until) as written, held or not
+    days_named: tuple[str | None, str | None] = (None, None)  # (since, until) as meant ("before" excludes), held or not
     bridge: str = ""  # a name searched with the question and its parts (bridge.py), if any
     runner_up: str = ""  # a second name that re-ranked the articles below the first few (bridge.py)
 
@@ -89,7 +89,8 @@ def understand(question: str, outlets: Sequence[str] = (), dates: Sequence[str] 
     matcher, calendar_ = _tools(tuple(outlets), tuple(dates))
     outlet_mentions = matcher.find(text)
     written = calendar_.named(text)  # read once: the boost range, the days named, a date alone
-    (first, last), date_spans = written
+    date_spans = written[1]
+    first, last = calendar_.named(text, strict=True)[0]  # the days the answer keeps to
     since, until = calendar_.useful(written)
     parts = tuple(
         _part(part, matcher, calendar_)
@@ -494,9 +495,11 @@ class _Calendar:
         (since, until), taken = written
         return self._useful(since, until) if taken else (None, None)
 
-    def named(self, text: str) -> tuple[tuple[date | None, date | None], list[tuple[int, int]]]:
+    def named(self, text: str, strict: bool = False) -> tuple[tuple[date | None, date | None], list[tuple[int, int]]]:
         """((first day, last day), where the date expressions are in `text`): the days as
-        written, whether or not the index holds any of them (None for an open end)."""
+        written, whether or not the index holds any of them (None for an open end). `strict`:
+        "before (after) March 14" leaves March 14 out, as the reader means it (for the search's
+        boost it stays in, below)."""
         spans: list[tuple[date | None, date | None]] = []
         taken: list[tuple[int, int]] = []
         for match in _RANGE.finditer(text):
@@ -521,11 +524,11 @@ class _Calendar:
             one_day = span.first == span.last
             if _AFTER_WORDS.search(before):
                 word = _AFTER_WORDS.search(before).group(1).lower()
-                inclusive = one_day or word in ("since", "from")
+                inclusive = (one_day and not strict) or word in ("since", "from")
                 spans.append((span.first if inclusive else span.last + timedelta(days=1), None))
             elif _BEFORE_WORDS.search(before):
                 word = _BEFORE_WORDS.search(before).group(1).lower()
-                inclusive = one_day or word in ("until", "till", "through", "by", "up to")
+                inclusive = (one_day and not strict) or word in ("until", "till", "through", "by", "up to")
                 spans.append((None, span.last if inclusive else span.first - timedelta(days=1)))
             else:
                 spans.append((span.first, span.last))

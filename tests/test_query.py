@@ -169,6 +169,19 @@ def test_dates_and_ranges_become_since_and_until(question, since, until):
     assert (found.since, found.until) == (since, until)
 
 
+@pytest.mark.parametrize("question, days", [
+    # the search's boost takes in the day named (publication days are a time zone apart); the
+    # answer keeps to the days as the reader means them
+    ("What did Kessler say before November 3?", (None, "2023-11-02")),
+    ("What happened after the 10th of October?", ("2023-10-11", None)),
+    ("What was said until 3 November?", (None, "2023-11-03")),
+    ("What happened since October 5?", ("2023-10-05", None)),
+    ("What was reported on 5 October?", ("2023-10-05", "2023-10-05")),
+])
+def test_the_days_named_leave_out_the_day_after_before_or_after(question, days):
+    assert hints(question).days_named == days
+
+
 def test_a_month_without_a_year_takes_the_latest_year_the_index_holds_it_in():
     found = understand("What happened in October?", OUTLETS, ["2022-10-04", "2023-10-05", "2024-01-02"])
     assert (found.since, found.until) == ("2023-10-01", "2023-10-31")
