@@ -98,7 +98,14 @@ def words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match denied/denies/deny and strike/strikes/striking."""
+    """A light suffix stripper: enough to match denied/denies/deny and strike/strikes/striking;
+    irregular forms news writes often are looked up ("dead" and "died", "began" and "begin")."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    return _regular_stem(word)
+
+
+def _regular_stem(word: str) -> str:
     if len(word) <= 3 or word.isdigit():
         return word
     if word.endswith(("ies", "ied")) and len(word) > 4:
@@ -118,9 +125,24 @@ def stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
+# Irregular forms, and the forms of "die" the suffix rules split three ways, looked up before them:
+# "How many fish died?" is answered by "hundreds of dead fish". Each maps to its base form's stem.
+_IRREGULAR_FORMS = {
+    "die": "dies died dying dead death deaths", "begin": "began begun begins beginning",
+    "fall": "fell fallen", "rise": "rose risen", "find": "found", "know": "knew known", "take": "took taken",
+    "give": "gave given", "hold": "held", "lose": "lost", "pay": "paid", "sell": "sold", "buy": "bought",
+    "bring": "brought", "catch": "caught", "build": "built", "send": "sent", "spend": "spent",
+    "strike": "struck stricken", "meet": "met", "win": "won", "write": "wrote written", "fight": "fought",
+    "flee": "fled", "shoot": "shot", "choose": "chose chosen", "freeze": "froze frozen", "sink": "sank sunk",
+    "grow": "grew grown", "fly": "flew flown", "drive": "drove driven", "stand": "stood",
+    "break": "broke broken", "hide": "hid hidden",
+}
+
+
 # A consonant, a vowel and a consonant that English does not double ("fix", "row"): what is left of
 # "fined", "named" or "voted", which lost their "e" to the ending.
 _LOST_E = re.compile(r"[b-df-hj-np-tv-z][aeiou][b-df-hj-np-tvz]")
+_IRREGULAR = {form: _regular_stem(base) for base, forms in _IRREGULAR_FORMS.items() for form in [base, *forms.split()]}
 
 
 def content_stems(text: str, extra_stop: Iterable[str] = ()) -> list[str]:

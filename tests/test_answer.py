@@ -512,6 +512,10 @@ def test_stemming_matches_verb_forms():
     assert stem("fined") == stem("fine") == stem("fines") and stem("hiring") == stem("hired") == stem("hire")
     assert stem("fixed") == stem("fix") and stem("aimed") == stem("aim") and stem("hitting") != stem("hite")
     assert stem("gases") == stem("gas") and stem("boxes") == stem("box")
+    # irregular forms are looked up: "How many fish died?" finds "dead fish"
+    assert stem("died") == stem("dies") == stem("dying") == stem("dead") == stem("deaths") == stem("die")
+    assert stem("began") == stem("begun") == stem("begin") and stem("fled") == stem("flee")
+    assert stem("broken") == stem("break") and stem("took") == stem("take") == stem("taking")
 
 
 def _candidate(article_id: str, index: int, text: str, score: float) -> Candidate:

@@ -675,6 +675,8 @@ def test_who_is_someone_leads_with_who_they_are_then_what_they_said(assistant, q
     ("Did Kessler change its story?", "The company has changed its story twice"),
     # a place with no name; "speak" asks for where she spoke, not for all she said
     ("Where did Whitcombe speak?", "said at a news conference at the port gate"),
+    # "died" and "dead" are one word; the count ("hundreds of") answers "how many"
+    ("How many fish died?", 'pulled "hundreds of dead fish"'),
 ])
 def test_the_answer_leads_with_the_sentence_that_answers(assistant, question, lead):
     answer = assistant.ask(question)
