@@ -46,18 +46,27 @@ MODES: dict[str, Callable[[Turn], Answer]] = {
 
 def _mode_for(turn: Turn, mode: str) -> str:
     """The mode that answers the question: as asked, except in ask mode a question for what each
-    of several outlets reported, or whether the outlets agree, is answered as a comparison, and
-    "Who said (denied) what about ...?" as who-said-what (the answer says so: Answer.mode)."""
+    of several outlets reported, or whether the outlets agree, is answered as a comparison,
+    "Who said (denied) what about ...?" as who-said-what and "Summarize ...", "a timeline of ..."
+    as a summary (the answer says so: Answer.mode)."""
     if mode != "ask":
         return mode
     if asks_each_outlet(turn) or asks_whether_outlets_agree(turn):
         return "compare"
     if _WHO_SAID_WHAT.match(turn.question.text):
         return "who"
+    if _ASKS_SUMMARY.search(turn.question.text):
+        return "summarize"
     return mode
 
 
 _WHO_SAID_WHAT = re.compile(r"^\s*(?:and\s+|so\s+)?who\s+(?:has\s+|have\s+)?[a-z]+\s+what\b", re.IGNORECASE)
+# "Give me a sourced summary of the spill", "Summarize the fish deaths", "a timeline of the leak".
+# ("a different timeline for the release" is no request for one.)
+_SUMMARY_WORDS = r"(?:time ?line|chronology|overview|recap|rundown)"
+_ASKS_SUMMARY = re.compile(r"\bsummar(?:y|ies|ize|ise|izing|ising)\b|\b" + _SUMMARY_WORDS + r"\s+of\b"
+                           r"|^\s*(?:please\s+)?(?:give|make|build|show|write|create|draw up)\b.*\b" + _SUMMARY_WORDS
+                           + r"\b", re.IGNORECASE)
 
 
 class AnswerEngine:

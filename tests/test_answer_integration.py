@@ -503,6 +503,20 @@ def test_a_speaker_and_a_day_without_statements_shows_them_all_and_says_so(assis
     assert len(answer.table.rows) == len(assistant.ask("What did Obi say?", mode="who").table.rows)
 
 
+@pytest.mark.parametrize("question", ["Give me a sourced summary of the spill", "Summarize the fish deaths",
+                                      "Give me a timeline of the leak"])
+def test_a_request_for_a_summary_or_timeline_in_ask_mode_is_answered_as_one(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.mode == "summarize", answer.text
+    # one paragraph per story (or, for a timeline, per day), each headed in bold, as summarize gives
+    headings = [line for line in answer.text.splitlines() if line.startswith("**")]
+    assert len(headings) >= 3, answer.text
+    assert answer.text == assistant.ask(question, mode="summarize").text
+    check_citations(assistant, answer)
+    # a comparison that says "timeline" asks for no summary
+    assert assistant.ask("Did the outlets give a different timeline for the leak?").mode != "summarize"
+
+
 def test_what_several_outlets_each_reported_is_answered_as_a_comparison(assistant):
     # Ask mode once gave the best sentences of any outlet, two of the four from neither.
     answer = assistant.ask("What did Harbor Ledger and The Daily Sentinel each report about the leak?")
