@@ -18,7 +18,7 @@ import numpy as np
 
 from . import refusal
 from .answer_evidence import (
-    ASKED_WHAT, SPEECH_VERBS, STANCE_ALIKE, STANCE_LABELS, STANCE_WORDS, STOPWORDS, WHAT_DID_THE_ROLE_SAY,
+    ASKED_WHAT, EMBED_KIND, KIND_DENSE, SPEECH_VERBS, STANCE_ALIKE, STANCE_LABELS, STANCE_WORDS, STOPWORDS, WHAT_DID_THE_ROLE_SAY,
     Candidate, CitationBook, QuestionInfo, SentenceStore, attach_statements, cited, content_stems, copies_label,
     date_of, gather_candidates, jaccard, negative_claim, holds_expected, lexical_score, outlet_name, passes_filters,
     remove_near_duplicates, score_candidates, sentence_span_around, source_label, statement_end, statement_start,
@@ -321,6 +321,10 @@ def score_statements(turn: Turn, items: list[ScoredStatement], retrieval: Retrie
     vector = retrieval.query_vector if retrieval is not None else np.zeros(0)
     if topic and vector.size:
         head = items[:embed_top]
+        if q.expects:
+            # ... and those holding what the question asks for ("roughly 3,000 liters ... escaped"
+            # for "how much leaked"), whatever their words, as score_candidates does
+            head += [i for i in items[embed_top:] if holds_expected(i.statement.content, q.expects)][:EMBED_KIND]
         sentences = [Sentence(i.statement.article_id, -1, i.span[0], i.span[1], i.text) for i in head]
         for item, v in zip(head, turn.store.sentence_vectors(turn.embedder, sentences)):
             item.dense = float(np.dot(v, vector)) if v.shape == vector.shape else None
@@ -893,10 +897,24 @@ def _side_statements(turn: Turn, evidence: Evidence) -> list[ScoredStatement]:
              if credible_speaker(i.speaker) and not _is_outlet(turn, i.speaker) and side_of(i)
              and not is_anaphoric(i.statement.content)]  # "Kessler denied that." quotes another's claim
     best: dict[str, ScoredStatement] = {}
+    holds = (lambda i: holds_expected(i.statement.content, q.expects)) if q.expects else (lambda i: False)
+
+    def close_to(item: ScoredStatement, reference: ScoredStatement) -> bool:
+        # as close to the question as `reference`, nearly; or holding the figure (time) asked for
+        # and close to the question in meaning
+        return item.topical >= SIDE_SHARE * reference.topical or (holds(item) and (item.dense or 0.0) >= KIND_DENSE)
+
     for item in score_statements(turn, items, evidence.retrieval, embed_top=12):
-        best.setdefault(side_of(item), item)
-    top = max((i.topical for i in best.values()), default=0.0)
-    close = [i for i in best.values() if i.topical >= SIDE_SHARE * top]
+        side = side_of(item)
+        held = best.get(side)
+        if held is None or (not holds(held) and holds(item) and close_to(item, held)):
+            # "Did the agency and Kessler agree on how much leaked?": each side's figure, if it
+            # gave one, over its closest words without one ("denied that its leak was the source")
+            best[side] = item
+    if not best:
+        return []
+    top = max(best.values(), key=lambda i: i.topical)
+    close = [i for i in best.values() if close_to(i, top)]
     return close if len(close) >= 2 else []
 
 

@@ -768,6 +768,16 @@ def test_two_speakers_asked_about_lead_with_each_ones_statement_on_it(assistant)
     check_citations(assistant, answer)
 
 
+def test_two_sides_asked_for_a_figure_lead_with_each_ones_figure(assistant):
+    # Kessler's closest words ("denied that its leak was the source") give no amount
+    answer = assistant.ask("Did the agency and Kessler agree on how much leaked?")
+    lines = answer.text.splitlines()[:2]
+    assert any(line.startswith("**Kessler Terminals**") and "roughly 3,000 liters" in line for line in lines), answer.text
+    assert any(line.startswith("**Ostra Valley Environmental Agency**") and "as much as 40,000 liters" in line
+               for line in lines), answer.text
+    check_citations(assistant, answer)
+
+
 @pytest.mark.parametrize("question, mode", EXAMPLES)
 def test_every_example_question_the_app_offers_is_answered_with_citations(assistant, question, mode):
     answer = assistant.ask(question, mode=mode)
