@@ -475,6 +475,11 @@ def answer_ask(turn: Turn) -> Answer:
     retrieval = turn.retrieve(k=max(turn.top_k, 10))
     if not retrieval.passages:
         return not_answered(turn, retrieval, nothing_found(turn))
+    sources = () if q.speakers else _sources_described(turn, retrieval)
+    if sources:
+        # "How much leaked, according to the agency?": the agency's words answer it (its
+        # statements get the boost a speaker named in the question gives), not the company's.
+        q = turn.question = replace(q, speakers=sources)
     evidence = collect_evidence(turn, retrieval, extra_leads=q.latest)
     verdict = judge(turn, evidence)
     if not verdict.answerable:
@@ -1120,6 +1125,24 @@ def _described_speakers(turn: Turn, question: str, items: list[ScoredStatement])
     role = match.group("role").lower().split()[-1]
     found = [i.speaker for i in items if role in _words_of(i.speaker) or role in _words_around_mention(turn, i)]
     return tuple(dict.fromkeys(found)), role
+
+
+# "according to the agency": a source described by a role or kind. ("The agency's estimate" may be
+# what is asked about: "Did anyone dispute the agency's estimate?")
+_SOURCE_DESCRIBED = re.compile(r"\baccording to the\s+(?:[a-z-]+\s+)?(?P<role>[a-z]+)\b")
+
+
+def _sources_described(turn: Turn, retrieval: Retrieval) -> tuple[str, ...]:
+    """The speakers of the retrieved articles that a source the question describes stands for
+    ("according to the agency": Ostra Valley Environmental Agency, by its name or the words
+    beside its mentions); () when it describes none."""
+    match = _SOURCE_DESCRIBED.search(turn.question.text.lower().replace("’", "'"))
+    if not match:
+        return ()
+    role = match.group("role")
+    items = _named_statements(turn, retrieval)
+    found = [i.speaker for i in items if role in _words_of(i.speaker) or role in _words_around_mention(turn, i)]
+    return tuple(dict.fromkeys(found))
 
 
 def _describes_a_known_speaker(turn: Turn) -> bool:

@@ -768,6 +768,16 @@ def test_two_speakers_asked_about_lead_with_each_ones_statement_on_it(assistant)
     check_citations(assistant, answer)
 
 
+def test_according_to_a_source_described_by_its_kind_leads_with_that_sources_words(assistant):
+    # "the agency" is the Ostra Valley Environmental Agency; the company's 9,500 liters led
+    answer = assistant.ask("How much leaked according to the agency?")
+    assert "as much as 40,000 liters" in answer.text.splitlines()[0], answer.text
+    check_citations(assistant, answer)
+    first = assistant.ask("How much leaked?")
+    follow = assistant.ask("And according to the agency?", history=[("How much leaked?", first.text)])
+    assert "as much as 40,000 liters" in follow.text.splitlines()[0], follow.text
+
+
 def test_two_sides_asked_for_a_figure_lead_with_each_ones_figure(assistant):
     # Kessler's closest words ("denied that its leak was the source") give no amount
     answer = assistant.ask("Did the agency and Kessler agree on how much leaked?")
