@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: setup setup-test run test test-fast bench bench-smoke eval clean-index
+.PHONY: setup setup-test run test test-fast bench bench-smoke eval clean-index large-model
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: setup-test
 test-fast: setup-test
 	scripts/start-postgres.sh
 	$(PY) -m pytest -m "not integration and not browser and not llm"
+
+## The larger embedding model (all-mpnet-base-v2) for NEWSDESK_MODEL_PATH: README, "Settings".
+large-model: setup
+	scripts/install-large-model.sh $(PY)
 
 bench: setup-test
 	$(PY) -m bench.run --size full

