@@ -553,6 +553,8 @@ def answer_ask(turn: Turn) -> Answer:
         limit=MAX_ASK_SENTENCES - len(lines),
         must_cover=retrieval.recognised.outlets if len(retrieval.recognised.outlets) > 1 else (),
     )
+    if not lines and chosen and _DEVELOPMENT.search(q.text):
+        return _development(turn, retrieval, book, chosen)
     if not lines and chosen:
         lead = chosen.pop(_lead_position(chosen, named))
         lead_paragraph = [lead] + [c for c in chosen if _continues(lead, c)][:1]
@@ -570,6 +572,22 @@ def answer_ask(turn: Turn) -> Answer:
             lines.append(f"- {source_label(c.article)}: {cited(book, c)}")
     return finish_answer(turn, retrieval, book, "\n".join(lines), statements=statements_used,
                          notice=_lacks_expected(q, shown))
+
+
+# "How did Kessler's estimate change over time?", "How has the account shifted?": a development,
+# told oldest first. ("Did Kessler change its story?" asks whether, and is answered as asked.)
+_DEVELOPMENT = re.compile(r"\bover time\b|\bday by day\b|\bfrom day to day\b|^\s*how\s+(?:did|has|have|had)\b[^?]*"
+                          r"\b(?:chang(?:e|ed)|shift(?:ed)?|evolv(?:e|ed)|develop(?:ed)?)\b", re.IGNORECASE)
+
+
+def _development(turn: Turn, retrieval: Retrieval, book: CitationBook, chosen: Sequence[Candidate]) -> Answer:
+    """The sentences closest to the question, oldest first, each with its outlet and date."""
+    ordered = sorted(chosen, key=lambda c: (date_of(c.article) or "9999", c.article.published_at or "",
+                                            c.sentence.article_id, c.position))
+    lines = ["How it developed, oldest first:"]
+    lines.extend(f"- {source_label(c.article)}: {cited(book, c)}" for c in ordered)
+    return finish_answer(turn, retrieval, book, "\n".join(lines),
+                         notice=_lacks_expected(turn.question, [c.text for c in ordered]))
 
 
 # What "how much", "how long", "how many" and "when" ask for, as a notice names it.

@@ -778,6 +778,16 @@ def test_according_to_a_source_described_by_its_kind_leads_with_that_sources_wor
     assert "as much as 40,000 liters" in follow.text.splitlines()[0], follow.text
 
 
+def test_how_something_changed_over_time_is_told_oldest_first(assistant):
+    answer = assistant.ask("How did Kessler's estimate of the leak change over time?")
+    heading, *items = answer.text.split("\n\nSources:")[0].splitlines()
+    assert heading == "How it developed, oldest first:", answer.text
+    days = [re.search(r", (\d{4}-\d\d-\d\d)", line).group(1) for line in items]
+    assert len(days) >= 3 and days == sorted(days) and len(set(days)) >= 2, answer.text
+    assert any("from 3,000 liters to 9,500 liters" in line for line in items), answer.text
+    check_citations(assistant, answer)
+
+
 def test_two_sides_asked_for_a_figure_lead_with_each_ones_figure(assistant):
     # Kessler's closest words ("denied that its leak was the source") give no amount
     answer = assistant.ask("Did the agency and Kessler agree on how much leaked?")
