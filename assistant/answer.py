@@ -64,7 +64,9 @@ _WHO_SAID_WHAT = re.compile(r"^\s*(?:and\s+|so\s+)?who\s+(?:has\s+|have\s+)?[a-z
 # "Give me a sourced summary of the spill", "Summarize the fish deaths", "a timeline of the leak".
 # ("a different timeline for the release" is no request for one.)
 _SUMMARY_WORDS = r"(?:time ?line|chronology|overview|recap|rundown)"
+# "How did the coverage change over time?" asks for the story's timeline.
 _ASKS_SUMMARY = re.compile(r"\bsummar(?:y|ies|ize|ise|izing|ising)\b|\b" + _SUMMARY_WORDS + r"\s+of\b"
+                           r"|\bhow\s+(?:did|has|have)\s+the\s+(?:coverage|reporting|story)\b.*\bover time\b"
                            r"|^\s*(?:please\s+)?(?:give|make|build|show|write|create|draw up)\b.*\b" + _SUMMARY_WORDS
                            + r"\b", re.IGNORECASE)
 

@@ -283,7 +283,8 @@ _WHO_DID_IT = re.compile(r"\s*(?:and\s+)?who\s+(?:has\s+|have\s+|had\s+)?(?!is\b
 _ASKS_WHO = re.compile(r"\s*(?:and\s+|so\s+)?(?:who|which\s+(?:official|person|people|group|side|company|"
                        r"organi[sz]ation|outlet))\b")
 _WANTS_ALL = re.compile(r"\b(?:every|all)\b.*\bstatements?\b|\blist\b|\ball\b.*\bsaid\b|\beverything\b")
-_TIMELINE = re.compile(r"\btime ?line\b|\bchronolog|\bin order\b|\bday by day\b|\bsequence of events\b")
+_TIMELINE = re.compile(r"\btime ?line\b|\bchronolog|\bin order\b|\bday by day\b|\bsequence of events\b"
+                       r"|\bhow\s+(?:did|has|have)\s+the\s+(?:coverage|reporting|story)\b.*\bover time\b")
 _OVER_TIME = re.compile(r"\bover time\b|\bchang(?:e|ed|es|ing)\b|\bday by day\b|\bevolv|\bfrom day\b|\bshift")
 _WANTS_MORE = re.compile(r"\b(?:next|else|after that|afterwards|other statements?|anything more|more statements?)\b")
 # "What did the union say?", "Did the company admit ...?": a speaker described by a role or kind.

@@ -504,7 +504,8 @@ def test_a_speaker_and_a_day_without_statements_shows_them_all_and_says_so(assis
 
 
 @pytest.mark.parametrize("question", ["Give me a sourced summary of the spill", "Summarize the fish deaths",
-                                      "Give me a timeline of the leak"])
+                                      "Give me a timeline of the leak",
+                                      "How did the coverage of the spill change over time?"])
 def test_a_request_for_a_summary_or_timeline_in_ask_mode_is_answered_as_one(assistant, question):
     answer = assistant.ask(question)
     assert answer.mode == "summarize", answer.text
