@@ -60,6 +60,7 @@ EXAMPLES: list[list[str]] = [
     ["Did the solvent reach the river?", "ask"],
     ["Who denied that the solvent reached the river?", "who"],
     ["How do the outlets' accounts of the night differ?", "compare"],
+    ["How do the outlets' figures for how much leaked differ?", "compare"],
     ["Give me a sourced summary of the Marlow Bend spill", "summarize"],
     ["What did Marcus Obi say?", "who"],
     ["Who is Tomas Reyes?", "ask"],
