@@ -24,8 +24,7 @@ import numpy as np
 
 from .answer_evidence import (
     Candidate, CitationBook, QuestionInfo, SentenceStore, cited, content_stems, date_of, holds_expected, jaccard,
-    negated_clause,
-    negative_claim, outlet_name, passes_filters, remove_near_duplicates, source_label,
+    negated_clause, negative_claim, outlet_name, passes_filters, remove_near_duplicates, source_label,
 )
 from .attribute import cue_class
 from .answer_modes import (

@@ -42,7 +42,8 @@ STOPWORDS = frozenset(
 # Words that frame the question rather than name its topic.
 QUESTION_WORDS = frozenset(
     """
-    say said says saying tell told speak speaks spoke spoken speaking talk talks talked talking report reported reports reporting according article articles
+    say said says saying tell told speak speaks spoke spoken speaking talk talks talked talking
+    report reported reports reporting according article articles
     outlet outlets coverage cover covered account accounts differ differs difference differences
     compare comparison summary summarize summarise sourced source sources timeline chronology
     chronological give list every statement statements quote quotes happen happened happening

@@ -18,7 +18,8 @@ import numpy as np
 
 from . import refusal
 from .answer_evidence import (
-    ASKED_WHAT, EMBED_KIND, KIND_DENSE, SPEECH_VERBS, STANCE_ALIKE, STANCE_LABELS, STANCE_WORDS, STOPWORDS, WHAT_DID_THE_ROLE_SAY,
+    ASKED_WHAT, EMBED_KIND, KIND_DENSE, SPEECH_VERBS, STANCE_ALIKE, STANCE_LABELS, STANCE_WORDS, STOPWORDS,
+    WHAT_DID_THE_ROLE_SAY,
     Candidate, CitationBook, QuestionInfo, SentenceStore, attach_statements, cited, content_stems, copies_label,
     date_of, gather_candidates, jaccard, negative_claim, holds_expected, lexical_score, outlet_name, passes_filters,
     remove_near_duplicates, score_candidates, sentence_span_around, source_label, statement_end, statement_start,
