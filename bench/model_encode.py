@@ -1,0 +1,90 @@
+"""Encoding time of another embedding model against the bundled MiniLM, in one process.
+
+    python -m bench.model_encode --model PATH [--questions 60]
+
+Why: a larger model (all-mpnet-base-v2: `make large-model`) finds more of the evidence on
+MultiHop-RAG (docs/quality.md, session 15), and every question and every ingested text pays for
+it. This prints p50/p95 of encoding one question (the MultiHop questions, and short ones like a
+reader's), each model in turn on the same text so both see the same load, and the texts per
+second of a batch encode of the sample's sentences (what ingest does), with the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+from bench.common import RESULTS_DIR, SAMPLE_DIR, latency_summary, machine, table, write_json
+from bench.query_threads import questions
+
+SHORT_QUESTIONS = [
+    "Who denied that the solvent reached the river?", "How much toluene leaked?", "What did Marcus Obi say?",
+    "When was the city told about the leak?", "What did the minister warn Kessler about?",
+    "Did the agency and Kessler agree on how much leaked?",
+]
+
+
+def _sample_sentences() -> list[str]:
+    """The sentences of the sample's Markdown articles, as ingest splits them."""
+    from assistant.segment import split_sentences
+
+    texts: list[str] = []
+    for path in sorted(SAMPLE_DIR.glob("*.md")):
+        if path.name != "README.md":
+            texts.extend(s.text for s in split_sentences(path.stem, path.read_text(encoding="utf-8")))
+    return texts
+
+
+def run(model_path: str, n: int) -> dict:
+    from assistant.embed import make_embedder
+    from assistant.settings import load_settings
+
+    embedders = {"MiniLM (default)": make_embedder(load_settings(environ={})),
+                 os.path.basename(model_path.rstrip("/")): make_embedder(load_settings(environ={}, model_path=model_path))}
+    for embedder in embedders.values():
+        embedder.warm_up()
+    sets = {"MultiHop questions": questions(n), "short questions": (SHORT_QUESTIONS * n)[:n]}
+    times: dict[tuple[str, str], list[float]] = {}
+    for set_name, texts in sets.items():
+        for text in texts[:3]:
+            for embedder in embedders.values():
+                embedder.embed([text])
+        for text in texts:
+            for name, embedder in embedders.items():
+                started = time.perf_counter()
+                embedder.embed([text])
+                times.setdefault((set_name, name), []).append(time.perf_counter() - started)
+    sentences = _sample_sentences()
+    throughput = {}
+    for name, embedder in embedders.items():
+        started = time.perf_counter()
+        embedder.embed(sentences)
+        throughput[name] = round(len(sentences) / (time.perf_counter() - started), 1)
+    latency = {f"{s} / {m}": latency_summary(t) for (s, m), t in times.items()}
+    baseline, other = list(embedders)
+    ratios = {s: latency[f"{s} / {other}"]["p50_ms"] / latency[f"{s} / {baseline}"]["p50_ms"] for s in sets}
+    return {"machine": machine(), "load_after": os.getloadavg(), "model": model_path, "questions": n,
+            "latency_ms": latency, "p50_ratio_over_minilm": ratios, "sentences": len(sentences),
+            "batch_texts_per_s": throughput,
+            "batch_ratio_minilm_over_model": throughput[baseline] / throughput[other]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True, help="a sentence-transformers folder (NEWSDESK_MODEL_PATH)")
+    parser.add_argument("--questions", type=int, default=60)
+    args = parser.parse_args()
+    print(f"load before: {os.getloadavg()}")
+    result = run(args.model, args.questions)
+    rows = [[name, s["p50_ms"], s["p95_ms"]] for name, s in result["latency_ms"].items()]
+    print(table(["one question encoded (set / model)", "p50 ms", "p95 ms"], rows))
+    for set_name, ratio in result["p50_ratio_over_minilm"].items():
+        print(f"{set_name}: {ratio:.1f}x MiniLM's p50")
+    print(f"batch encode of {result['sentences']} sample sentences, texts/s: {result['batch_texts_per_s']} "
+          f"(MiniLM {result['batch_ratio_minilm_over_model']:.1f}x faster); load after: {result['load_after']}")
+    write_json(RESULTS_DIR / "model_encode.json", result)
+
+
+if __name__ == "__main__":
+    main()
