@@ -114,6 +114,18 @@ def test_smoke_run_measures_every_step(tmp_path: Path, capsys: pytest.CaptureFix
     assert all(float(value) > 0 for row in ratios for value in row[1:])
 
 
+@pytest.mark.integration
+def test_model_encode_times_both_models_on_the_same_questions() -> None:
+    from assistant.settings import Settings
+    from bench import model_encode
+
+    # the bundled model against itself: the figures the larger model is measured by, at ratio ~1
+    result = model_encode.run(Settings().resolved_model_path, 3)
+    assert len(result["latency_ms"]) == 4 and all(s["n"] == 3 and s["p50_ms"] > 0 for s in result["latency_ms"].values())
+    assert set(result["p50_ratio_over_minilm"]) == {"MultiHop questions", "short questions"}
+    assert result["sentences"] > 20 and all(v > 0 for v in result["batch_texts_per_s"].values())
+
+
 def test_scale_index_stores_a_vector_per_sentence_and_one_without_them_is_rebuilt(tmp_path: Path) -> None:
     import sqlite3
 
