@@ -110,8 +110,10 @@ def answer_compare(turn: Turn) -> Answer:
         book = CitationBook(turn.index)
         rows, contradictions, agreements, used = _claim_rows(turn, columns, book, kinds)
     header = ("Speaker or claim", *[c.label for c in columns], "Notes")
-    leads = [(column, _column_lead(column, turn.question.expects)) for column in columns]
-    if turn.question.expects in FIGURE_KINDS:
+    # (a time is no figure: any sentence naming a weekday "holds" one, and would head its column)
+    figure = turn.question.expects if turn.question.expects in FIGURE_KINDS else ""
+    leads = [(column, _column_lead(column, figure)) for column in columns]
+    if figure:
         contradictions = [f for f in [_figures_differ(leads, book, by_date)] if f] + contradictions
     text = _compare_text(leads, contradictions, agreements, book, by_date)
     table = Table(columns=header, rows=tuple(rows), notes=tuple(contradictions + agreements))
@@ -159,10 +161,10 @@ def _choose_columns(turn: Turn, retrieval: Retrieval, answering: frozenset[str] 
 
 
 def _outlets_answering_the_kind(turn: Turn, candidates: Iterable[Candidate]) -> frozenset[str]:
-    """The outlets with a sentence holding what the question asks for ("How much leaked?": an
-    amount), when it asks for a kind of answer."""
+    """The outlets with a sentence holding the figure the question asks for ("How much leaked?":
+    an amount), when it asks for one."""
     expects = turn.question.expects
-    if not expects:
+    if expects not in FIGURE_KINDS:
         return frozenset()
     return frozenset(c.article.outlet for c in candidates if c.article.outlet and holds_expected(c.text, expects))
 

@@ -727,6 +727,14 @@ def test_a_comparison_of_amounts_sets_each_outlets_figures_side_by_side(assistan
     check_citations(assistant, answer)
 
 
+def test_a_comparison_asking_when_keeps_each_columns_best_sentence(assistant):
+    # any sentence naming a weekday holds "a time": it must not head a column for that alone
+    answer = assistant.ask("When was the city told, according to each outlet?", mode="compare")
+    assert "40,000 liters" not in answer.text.split("**What each outlet reported**")[1].split("\n\n")[0], answer.text
+    assert "figures differ" not in answer.text
+    check_citations(assistant, answer)
+
+
 def test_a_summary_gives_each_storys_lead_even_when_a_later_sentence_holds_the_questions_word(assistant):
     # The Courier's lead (the state's test results) never says "spill"; its sentence about the
     # fish deaths does. The summary must carry the lead: it is that story's main claim.
