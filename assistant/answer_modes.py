@@ -1031,12 +1031,16 @@ def answer_who(turn: Turn) -> Answer:
         # "What did Obi say on March 13?": the days are no topic to rank by, they pick statements.
         items, notice = _said_on_days_named(turn, items, *retrieval.recognised.days_named)
         q = turn.question = replace(q, stems=tuple(s for s in q.stems if s not in _date_stems(q.text)))
+    # "Who denied what about the spill?": a topic several articles are about is their story, and
+    # every denial in them is about it, whatever it names ("denied that its leak was the source").
+    story = {p.article.id for p in passages_on_question(retrieval)}
+    story_wide = bool(q.stances) and not q.speakers and len(story) >= STORY_ARTICLES
     if q.stances:
         matching = [i for i in items if wanted_stance(i, q)]
         if not matching and q.speakers:
             notice = _also(notice, f"No statement by {_names(q.speakers)} is recorded as {_stances(q.stances)}; "
                                    "all their statements are shown.")
-        elif not q.speakers and _stance_misses_topic(turn, items, retrieval):
+        elif not q.speakers and not story_wide and _stance_misses_topic(turn, items, retrieval):
             notice = (f"No statement about it is recorded as {_stances(q.stances)}; "
                       "the statements about it are shown.")
             q = turn.question = replace(q, stances=())  # the heading must not call them that
@@ -1080,8 +1084,13 @@ def answer_who(turn: Turn) -> Answer:
         top_article = max(items, key=lambda i: i.topical).statement.article_id
         # "Who denied what about the strikes?": the other denials in the story the best one is
         # from are about it too, however they word it ("denied attacking the Wagner Group").
-        chosen = [i for i in items if i.topical >= best * 0.55
-                  or (q.stances and not q.speakers and i.statement.article_id == top_article)][:MAX_WHO_ROWS]
+        if story_wide:
+            # (of the stance asked by the verb or by what was said: a bare negative, "No product
+            # reached the river", is no denial of anything in particular)
+            chosen = [i for i in items if i.statement.article_id in story and i.stance in q.stances][:MAX_WHO_ROWS]
+        else:
+            chosen = [i for i in items if i.topical >= best * 0.55
+                      or (q.stances and not q.speakers and i.statement.article_id == top_article)][:MAX_WHO_ROWS]
         if not q.speakers and items[0].dense is not None and items[0].dense < 0.2 and best < 0.3:
             return not_answered(turn, retrieval, f"{refusal.NOT_ANSWERED} No statement in the coverage is about it.")
     return _who_answer(turn, retrieval, chosen, notice)
@@ -1131,6 +1140,7 @@ def _stance_misses_topic(turn: Turn, items: list[ScoredStatement], retrieval: Re
 
 
 STANCE_TOPIC_SHARE = 0.6
+STORY_ARTICLES = 4  # a topic this many retrieved articles are about is their story, not one detail of it
 
 
 def _described_speakers(turn: Turn, question: str, items: list[ScoredStatement]) -> tuple[tuple[str, ...], str]:

@@ -12,7 +12,7 @@ import pytest
 
 from assistant.answer import AnswerEngine
 from assistant.answer_evidence import (
-    Candidate, CitationBook, content_stems, holds_expected, match_speakers, passes_filters, read_question,
+    STANCE_WORDS, Candidate, CitationBook, content_stems, holds_expected, match_speakers, passes_filters, read_question,
     remove_near_duplicates, source_label, speaker_keys, stem, word_pairs,
 )
 from assistant.answer_compare import figures_as_written, place_kinds, quantities, relate
@@ -265,8 +265,9 @@ def test_who_denied_what_keeps_denials_about_the_topic(assistant):
     answer = assistant.ask("Who denied what about the strikes?", mode="who")
     rows = answer.table.rows
     assert rows[0][0] == "Russia's Defense Ministry"
-    # every row a denial: by its verb ("denied"), or read from what was said ("said, denying")
-    assert all(row[1] == "denied" or row[1].endswith(", denying") for row in rows)
+    # every row a denial: by its verb ("denied", the reporter's "rejected"), or read from what was
+    # said ("said, denying")
+    assert all(STANCE_WORDS.get(row[1]) == "deny" or row[1].endswith(", denying") for row in rows)
     assert "untrue" in rows[0][2]
     check_citations(assistant, answer)
 
