@@ -1152,8 +1152,13 @@ def _described_speakers(turn: Turn, question: str, items: list[ScoredStatement])
     if not match:
         return (), ""
     role = match.group("role").lower().split()[-1]
+    return _speakers_called(turn, items, role), role
+
+
+def _speakers_called(turn: Turn, items: list[ScoredStatement], role: str) -> tuple[str, ...]:
+    """The speakers of `items` the articles call `role`: in their name, or beside a mention."""
     found = [i.speaker for i in items if role in _words_of(i.speaker) or role in _words_around_mention(turn, i)]
-    return tuple(dict.fromkeys(found)), role
+    return tuple(dict.fromkeys(found))
 
 
 # "according to the agency": a source described by a role or kind. ("The agency's estimate" may be
@@ -1168,10 +1173,7 @@ def _sources_described(turn: Turn, retrieval: Retrieval) -> tuple[str, ...]:
     match = _SOURCE_DESCRIBED.search(turn.question.text.lower().replace("’", "'"))
     if not match:
         return ()
-    role = match.group("role")
-    items = _named_statements(turn, retrieval)
-    found = [i.speaker for i in items if role in _words_of(i.speaker) or role in _words_around_mention(turn, i)]
-    return tuple(dict.fromkeys(found))
+    return _speakers_called(turn, _named_statements(turn, retrieval), match.group("role"))
 
 
 def _describes_a_known_speaker(turn: Turn) -> bool:

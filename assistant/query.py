@@ -88,7 +88,7 @@ def understand(question: str, outlets: Sequence[str] = (), dates: Sequence[str] 
     text = _plain(question)
     matcher, calendar_ = _tools(tuple(outlets), tuple(dates))
     outlet_mentions = matcher.find(text)
-    written = calendar_.named(text)  # read once: the boost range, the days named, a date alone
+    written = calendar_.named(text)  # read once: the boost range and a date alone
     date_spans = written[1]
     first, last = calendar_.named(text, strict=True)[0]  # the days the answer keeps to
     since, until = calendar_.useful(written)
