@@ -719,6 +719,8 @@ def test_the_answer_leads_with_the_sentence_that_answers(assistant, question, le
     "How did the outlets report the amount of toluene that leaked?",
     # the sentence with the amount says "escaped", not "leaked": it is found by meaning
     "How much leaked?",
+    # Harbor Ledger, which gave the amount, used to be left out of the four columns
+    "How do the outlets' accounts of how much leaked differ?",
 ])
 def test_an_amount_asked_for_heads_each_outlets_column_with_its_figure(assistant, question):
     answer = assistant.ask(question, mode="compare")
@@ -735,10 +737,6 @@ def test_a_comparison_of_amounts_sets_each_outlets_figures_side_by_side(assistan
     assert "The Daily Sentinel (fictional): 3,000 liters, 9,500 liters [" in differ, answer.text
     assert "as much as 40,000 liters [" in differ, answer.text
     assert answer.table.notes[0] == differ[2:]
-    # the outlet that gave the amount has a column, headed by the sentence with it
-    reported = answer.text.split("**What each outlet reported**")[1]
-    harbor = next(line for line in reported.splitlines() if line.startswith("- **Harbor Ledger"))
-    assert "roughly 3,000 liters of toluene escaped" in harbor, answer.text
     check_citations(assistant, answer)
 
 
