@@ -21,7 +21,7 @@ import time
 from typing import Callable, Sequence
 
 from . import conversation
-from .answer_evidence import SentenceStore, read_question
+from .answer_evidence import COVERAGE_OVER_TIME, SentenceStore, read_question
 from .answer_compare import answer_compare
 from .answer_modes import (
     Turn, answer_ask, answer_summarize, answer_who, asks_each_outlet, asks_whether_outlets_agree, collect_evidence, judge,
@@ -64,10 +64,10 @@ _WHO_SAID_WHAT = re.compile(r"^\s*(?:and\s+|so\s+)?who\s+(?:has\s+|have\s+)?[a-z
 # "Give me a sourced summary of the spill", "Summarize the fish deaths", "a timeline of the leak".
 # ("a different timeline for the release" is no request for one.)
 _SUMMARY_WORDS = r"(?:time ?line|chronology|overview|recap|rundown)"
-# "How did the coverage change over time?" asks for the story's timeline.
-_ASKS_SUMMARY = re.compile(r"\bsummar(?:y|ies|ize|ise|izing|ising)\b|\b" + _SUMMARY_WORDS + r"\s+of\b"
-                           r"|\bhow\s+(?:did|has|have)\s+the\s+(?:coverage|reporting|story)\b.*\bover time\b"
-                           r"|^\s*(?:please\s+)?(?:give|make|build|show|write|create|draw up)\b.*\b" + _SUMMARY_WORDS
+# ("How did the coverage change over time?" asks for the story's timeline too.)
+_ASKS_SUMMARY = re.compile(r"\bsummar(?:y|ies|ize|ise|izing|ising)\b|\b" + _SUMMARY_WORDS + r"\s+of\b|"
+                           + COVERAGE_OVER_TIME
+                           + r"|^\s*(?:please\s+)?(?:give|make|build|show|write|create|draw up)\b.*\b" + _SUMMARY_WORDS
                            + r"\b", re.IGNORECASE)
 
 

@@ -155,7 +155,7 @@ def content_stems(text: str, extra_stop: Iterable[str] = ()) -> list[str]:
 def word_pairs(text: str) -> frozenset[tuple[str, str]]:
     """Adjacent stems once stopwords are out, framing words kept: "change its story" gives
     ("chang", "story")."""
-    stems = [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+    stems = content_stems(text)
     return frozenset(zip(stems, stems[1:]))
 
 
@@ -284,8 +284,10 @@ _WHO_DID_IT = re.compile(r"\s*(?:and\s+)?who\s+(?:has\s+|have\s+|had\s+)?(?!is\b
 _ASKS_WHO = re.compile(r"\s*(?:and\s+|so\s+)?(?:who|which\s+(?:official|person|people|group|side|company|"
                        r"organi[sz]ation|outlet))\b")
 _WANTS_ALL = re.compile(r"\b(?:every|all)\b.*\bstatements?\b|\blist\b|\ball\b.*\bsaid\b|\beverything\b")
-_TIMELINE = re.compile(r"\btime ?line\b|\bchronolog|\bin order\b|\bday by day\b|\bsequence of events\b"
-                       r"|\bhow\s+(?:did|has|have)\s+the\s+(?:coverage|reporting|story)\b.*\bover time\b")
+# "How did the coverage change over time?": the story's timeline.
+COVERAGE_OVER_TIME = r"\bhow\s+(?:did|has|have)\s+the\s+(?:coverage|reporting|story)\b.*\bover time\b"
+_TIMELINE = re.compile(r"\btime ?line\b|\bchronolog|\bin order\b|\bday by day\b|\bsequence of events\b|"
+                       + COVERAGE_OVER_TIME)
 _OVER_TIME = re.compile(r"\bover time\b|\bchang(?:e|ed|es|ing)\b|\bday by day\b|\bevolv|\bfrom day\b|\bshift")
 _WANTS_MORE = re.compile(r"\b(?:next|else|after that|afterwards|other statements?|anything more|more statements?)\b")
 # "What did the union say?", "Did the company admit ...?": a speaker described by a role or kind.
