@@ -1,8 +1,11 @@
 """The embed stage: text -> unit-length float32 vectors.
 
-Two embedders share one small interface (`model_id`, `dimension`, `embed(texts)`):
+Three embedders share one small interface (`model_id`, `dimension`, `embed(texts)`):
 - SentenceTransformerEmbedder: the real model from a local folder (bundled MiniLM by default).
   The model is loaded on first use (`warm_up`), never in the constructor, and never from a hub.
+- OnnxEmbedder: the same kind of folder holding `onnx/model.onnx` as well (written by
+  scripts/export_onnx.py, partly int8), run by onnxruntime: all-mpnet-base-v2 encodes a question
+  about four times faster this way than through torch, with vectors within cosine 0.99 of torch's.
 - HashingEmbedder: a deterministic fake for fast unit tests. It hashes words into buckets, so texts
   that share words still rank above texts that do not (a fake where every score ties tests nothing).
 """
@@ -211,7 +214,105 @@ class HashingEmbedder:
         return out
 
 
-def make_embedder(settings) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(
-        settings.resolved_model_path, settings.embed_batch_size, settings.embed_threads, settings.query_threads
-    )
+ONNX_FILE = Path("onnx") / "model.onnx"  # inside a model folder: use onnxruntime, not torch
+
+
+class OnnxEmbedder:
+    """A sentence-transformers folder's transformer exported to ONNX, with the folder's tokenizer
+    and mean pooling done here. Questions run on their own one-thread session (the reason is the
+    one in SentenceTransformerEmbedder.embed); ingest batches on a session with all the threads."""
+
+    def __init__(self, model_path: str, batch_size: int = 64, threads: int = 0, query_threads: int = 1) -> None:
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self.threads = threads
+        self.query_threads = query_threads
+        self.model_id = _model_id_for(model_path) + "+onnx"
+        self.dimension = _dimension_from_config(model_path)
+        self._lock = threading.Lock()
+        self._tokenizer = None
+        self._sessions: dict[int, object] = {}
+
+    def warm_up(self) -> None:
+        self._session(self.query_threads)
+
+    def embed(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        few = len(texts) <= FEW_TEXTS and self.query_threads
+        session = self._session(self.query_threads if few else self.threads)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # as in the torch embedder
+        parts = []
+        for start in range(0, len(order), self.batch_size):
+            batch = [texts[i] for i in order[start : start + self.batch_size]]
+            parts.append(self._encode(session, batch))
+            if progress:
+                progress(len(batch))
+        vectors = np.vstack(parts)
+        restored = np.empty_like(vectors)
+        restored[order] = vectors
+        return restored
+
+    def _encode(self, session, batch: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(batch)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+
+    def _session(self, threads: int):
+        with self._lock:
+            if self._tokenizer is None:
+                self._tokenizer = _load_tokenizer(self.model_path)
+            if threads not in self._sessions:
+                self._sessions[threads] = _load_onnx_session(self.model_path, threads)
+                self.dimension = int(self._sessions[threads].get_outputs()[0].shape[-1] or self.dimension)
+            return self._sessions[threads]
+
+
+def _load_tokenizer(model_path: str):
+    import json
+
+    from tokenizers import Tokenizer
+
+    folder = Path(model_path)
+    try:
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        settings = json.loads((folder / "sentence_bert_config.json").read_text())
+        pooling = next(iter(sorted(folder.glob("*Pooling*/config.json"))), None)
+        mean_pooled = pooling is None or json.loads(pooling.read_text()).get("pooling_mode_mean_tokens", False)
+    except Exception as exc:  # OSError, ValueError, or the tokenizers library's own type
+        raise ModelError(f"Cannot read the tokenizer of the model in {model_path}: {exc}") from exc
+    if not mean_pooled:
+        raise ModelError(f"The model in {model_path} does not pool by mean; only mean pooling runs on ONNX.")
+    tokenizer.enable_truncation(max_length=int(settings.get("max_seq_length", 256)))
+    tokenizer.enable_padding(pad_id=tokenizer.token_to_id("<pad>") or tokenizer.token_to_id("[PAD]") or 0)
+    return tokenizer
+
+
+def _load_onnx_session(model_path: str, threads: int):
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise ModelError(
+            f"The model in {model_path} is an ONNX export and onnxruntime is not installed: "
+            "pip install onnxruntime (make large-model installs it)."
+        ) from exc
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads  # 0: onnxruntime's default, all cores
+    options.log_severity_level = 3  # warnings about unused initializers are not the user's business
+    try:
+        return onnxruntime.InferenceSession(
+            str(Path(model_path) / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:  # onnxruntime raises its own types; the user needs one message
+        raise ModelError(f"Cannot load the ONNX model in {model_path}: {exc}") from exc
+
+
+def make_embedder(settings) -> SentenceTransformerEmbedder | OnnxEmbedder:
+    path = settings.resolved_model_path
+    kind = OnnxEmbedder if path and (Path(path) / ONNX_FILE).is_file() else SentenceTransformerEmbedder
+    return kind(path, settings.embed_batch_size, settings.embed_threads, settings.query_threads)

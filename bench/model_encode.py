@@ -1,12 +1,14 @@
 """Encoding time of another embedding model against the bundled MiniLM, in one process.
 
-    python -m bench.model_encode --model PATH [--questions 60]
+    python -m bench.model_encode --model PATH [--model PATH ...] [--questions 60]
 
 Why: a larger model (all-mpnet-base-v2: `make large-model`) finds more of the evidence on
 MultiHop-RAG (docs/quality.md, session 15), and every question and every ingested text pays for
 it. This prints p50/p95 of encoding one question (the MultiHop questions, and short ones like a
 reader's), each model in turn on the same text so both see the same load, and the texts per
-second of a batch encode of the sample's sentences (what ingest does), with the ratios.
+second of a batch encode of the sample's sentences (what ingest does), with the ratios. A folder
+holding an ONNX export (scripts/export_onnx.py) runs on onnxruntime, as in the product: give the
+torch folder and the exported one to see what the export buys.
 """
 
 from __future__ import annotations
@@ -36,12 +38,15 @@ def _sample_sentences() -> list[str]:
     return texts
 
 
-def run(model_path: str, n: int) -> dict:
+def run(model_paths: list[str], n: int) -> dict:
     from assistant.embed import make_embedder
     from assistant.settings import load_settings
 
-    embedders = {"MiniLM (default)": make_embedder(load_settings(environ={})),
-                 os.path.basename(model_path.rstrip("/")): make_embedder(load_settings(environ={}, model_path=model_path))}
+    embedders = {"MiniLM (default)": make_embedder(load_settings(environ={}))}
+    for path in model_paths:
+        embedder = make_embedder(load_settings(environ={}, model_path=path))
+        runtime = "onnx" if type(embedder).__name__ == "OnnxEmbedder" else "torch"
+        embedders[f"{os.path.basename(path.rstrip('/'))} ({runtime})"] = embedder
     for embedder in embedders.values():
         embedder.warm_up()
     sets = {"MultiHop questions": questions(n), "short questions": (SHORT_QUESTIONS * n)[:n]}
@@ -62,27 +67,29 @@ def run(model_path: str, n: int) -> dict:
         embedder.embed(sentences)
         throughput[name] = round(len(sentences) / (time.perf_counter() - started), 1)
     latency = {f"{s} / {m}": latency_summary(t) for (s, m), t in times.items()}
-    baseline, other = list(embedders)
-    ratios = {s: latency[f"{s} / {other}"]["p50_ms"] / latency[f"{s} / {baseline}"]["p50_ms"] for s in sets}
-    return {"machine": machine(), "load_after": os.getloadavg(), "model": model_path, "questions": n,
+    baseline, *others = list(embedders)
+    ratios = {f"{s} / {m}": round(latency[f"{s} / {m}"]["p50_ms"] / latency[f"{s} / {baseline}"]["p50_ms"], 2)
+              for s in sets for m in others}
+    return {"machine": machine(), "load_after": os.getloadavg(), "models": model_paths, "questions": n,
             "latency_ms": latency, "p50_ratio_over_minilm": ratios, "sentences": len(sentences),
             "batch_texts_per_s": throughput,
-            "batch_ratio_minilm_over_model": throughput[baseline] / throughput[other]}
+            "batch_ratio_minilm_over_model": {m: round(throughput[baseline] / throughput[m], 2) for m in others}}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", required=True, help="a sentence-transformers folder (NEWSDESK_MODEL_PATH)")
+    parser.add_argument("--model", required=True, action="append",
+                        help="a sentence-transformers folder (NEWSDESK_MODEL_PATH); repeat to compare several")
     parser.add_argument("--questions", type=int, default=60)
     args = parser.parse_args()
     print(f"load before: {os.getloadavg()}")
     result = run(args.model, args.questions)
     rows = [[name, s["p50_ms"], s["p95_ms"]] for name, s in result["latency_ms"].items()]
     print(table(["one question encoded (set / model)", "p50 ms", "p95 ms"], rows))
-    for set_name, ratio in result["p50_ratio_over_minilm"].items():
-        print(f"{set_name}: {ratio:.1f}x MiniLM's p50")
+    for name, ratio in result["p50_ratio_over_minilm"].items():
+        print(f"{name}: {ratio:.2f}x MiniLM's p50")
     print(f"batch encode of {result['sentences']} sample sentences, texts/s: {result['batch_texts_per_s']} "
-          f"(MiniLM {result['batch_ratio_minilm_over_model']:.1f}x faster); load after: {result['load_after']}")
+          f"(MiniLM's rate over each: {result['batch_ratio_minilm_over_model']}); load after: {result['load_after']}")
     write_json(RESULTS_DIR / "model_encode.json", result)
 
 

@@ -99,9 +99,12 @@ CONFIGS = {
 
 
 def bench_settings(workdir: Path):
+    """The defaults, whatever else the environment sets, except the model: NEWSDESK_MODEL_PATH
+    measures another one (its pools and indexes are its own; give it its own --workdir)."""
     from assistant.settings import load_settings
 
-    return load_settings(environ={}, indexes_dir=workdir)
+    model = {k: v for k, v in os.environ.items() if k == "NEWSDESK_MODEL_PATH"}
+    return load_settings(environ=model, indexes_dir=workdir)
 
 
 def bench_embedder(kind: str, settings):
