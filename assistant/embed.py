@@ -13,6 +13,7 @@ Three embedders share one small interface (`model_id`, `dimension`, `embed(texts
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -66,35 +67,34 @@ class SentenceTransformerEmbedder:
         self.warm_up()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        # Batches of similar length: each batch is padded to its longest text, so sorting by length
-        # first avoids encoding padding (the order is restored below).
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        ordered = [texts[i] for i in order]
+        encode = functools.partial(
+            self._model.encode, batch_size=self.batch_size, convert_to_numpy=True, normalize_embeddings=True,
+            show_progress_bar=False,
+        )
         if len(texts) <= FEW_TEXTS and self.query_threads:
             # A question and its parts: on one thread, a short text encodes nearly as fast as on
             # all cores when idle, and 20x faster when the cores are busy (see bench/query_threads.py).
             with _TORCH_THREADS.narrowed_to(self.query_threads):
-                return self._encode_in_batches(ordered, order, progress)
-        return self._encode_in_batches(ordered, order, progress)
+                return encode_by_length(texts, self.batch_size, encode, progress)
+        return encode_by_length(texts, self.batch_size, encode, progress)
 
-    def _encode_in_batches(self, ordered: list[str], order: list[int], progress: ProgressCallback | None) -> np.ndarray:
-        parts = []
-        for start in range(0, len(ordered), self.batch_size):
-            batch = ordered[start : start + self.batch_size]
-            vectors = self._model.encode(
-                batch,
-                batch_size=self.batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
-            parts.append(np.asarray(vectors, dtype=np.float32))
-            if progress:
-                progress(len(batch))
-        vectors = np.vstack(parts)
-        restored = np.empty_like(vectors)
-        restored[order] = vectors
-        return restored
+
+def encode_by_length(
+    texts: Sequence[str], batch_size: int, encode: Callable[[list[str]], np.ndarray], progress: ProgressCallback | None
+) -> np.ndarray:
+    """Encode in batches of similar length and return the vectors in the texts' order: each batch
+    is padded to its longest text, so sorting by length first avoids encoding padding."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    parts = []
+    for start in range(0, len(order), batch_size):
+        batch = [texts[i] for i in order[start : start + batch_size]]
+        parts.append(np.asarray(encode(batch), dtype=np.float32))
+        if progress:
+            progress(len(batch))
+    vectors = np.vstack(parts)
+    restored = np.empty_like(vectors)
+    restored[order] = vectors
+    return restored
 
 
 FEW_TEXTS = 8  # up to this many texts is a question being answered, not an ingest batch
@@ -241,17 +241,7 @@ class OnnxEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         few = len(texts) <= FEW_TEXTS and self.query_threads
         session = self._session(self.query_threads if few else self.threads)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # as in the torch embedder
-        parts = []
-        for start in range(0, len(order), self.batch_size):
-            batch = [texts[i] for i in order[start : start + self.batch_size]]
-            parts.append(self._encode(session, batch))
-            if progress:
-                progress(len(batch))
-        vectors = np.vstack(parts)
-        restored = np.empty_like(vectors)
-        restored[order] = vectors
-        return restored
+        return encode_by_length(texts, self.batch_size, functools.partial(self._encode, session), progress)
 
     def _encode(self, session, batch: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(batch)

@@ -1,7 +1,9 @@
-"""The embedding stage as a user meets it: the real bundled model loads quietly."""
+"""The embedding stage as a user meets it: the real bundled model loads quietly, and a model folder
+holding an ONNX export runs on onnxruntime with the torch model's vectors."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -140,3 +142,24 @@ def test_the_export_refuses_a_folder_that_is_not_a_model(tmp_path):
                           capture_output=True, text=True, timeout=120, env=_offline_env())
     assert done.returncode == 2
     assert f"{tmp_path} is not a sentence-transformers model folder (no modules.json)" in done.stderr
+
+
+@pytest.mark.integration
+def test_the_cli_ingests_and_answers_with_the_onnx_model_as_a_user_would(onnx_model, tmp_path):
+    env = {**_offline_env(), "NEWSDESK_MODEL_PATH": str(onnx_model), "NEWSDESK_INDEXES_DIR": str(tmp_path / "idx")}
+
+    def newsdesk(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
+                              timeout=600, env=env, cwd=ROOT)
+
+    from tests.conftest import SAMPLE_DIR
+
+    ingested = newsdesk("ingest", str(SAMPLE_DIR))
+    assert ingested.returncode == 0, ingested.stderr
+    asked = newsdesk("ask", "Who denied that the solvent reached the river?", "--json")
+    assert asked.returncode == 0, asked.stderr
+    answer = json.loads(asked.stdout)
+    assert answer["answerable"] and answer["engine"] == "extractive"
+    assert "Kessler" in answer["text"] and answer["citations"]
+    stats = newsdesk("stats", "--json")
+    assert "+onnx" in stats.stdout  # the index says which model (and runtime) built it
