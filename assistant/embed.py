@@ -259,7 +259,8 @@ class OnnxEmbedder:
                 self._tokenizer = _load_tokenizer(self.model_path)
             if threads not in self._sessions:
                 self._sessions[threads] = _load_onnx_session(self.model_path, threads)
-                self.dimension = int(self._sessions[threads].get_outputs()[0].shape[-1] or self.dimension)
+                width = self._sessions[threads].get_outputs()[0].shape[-1]
+                self.dimension = width if isinstance(width, int) else self.dimension  # a name if dynamic
             return self._sessions[threads]
 
 
