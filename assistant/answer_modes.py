@@ -805,9 +805,20 @@ def _lead_position(chosen: Sequence[Candidate], named: Sequence[str]) -> int:
 NAMED_OUTLET_LEAD = 0.6
 
 
+LATEST_CLOSE = 0.9  # of the best passage's closeness in meaning: on the story whatever its words
+
+
 def _latest_report(evidence: Evidence) -> Candidate | None:
     """The lead sentence of the most recently published article on the question."""
-    on_question = {p.article.id: p.article for p in passages_on_question(evidence.retrieval) if date_of(p.article)}
+    retrieval = evidence.retrieval
+    top_dense = max(retrieval.dense_scores.values(), default=0.0)
+    # The newest report on a story often shares few of the question's words ("What is the latest
+    # on the spill?" against Friday's "Kessler said a gauge reading ... showed more product was
+    # missing"), so its fused score can fall below the on-question share while it is the passage
+    # closest in meaning; being that close is enough here.
+    close = [p for p in retrieval.passages
+             if top_dense > 0 and retrieval.dense_scores.get(p.chunk.id, 0.0) >= LATEST_CLOSE * top_dense]
+    on_question = {p.article.id: p.article for p in [*passages_on_question(retrieval), *close] if date_of(p.article)}
     if not on_question:
         return None
     newest = max(on_question.values(), key=lambda a: (date_of(a), a.published_at or "", a.id))

@@ -596,3 +596,27 @@ def test_a_stance_read_from_what_was_said_keeps_the_verb_as_written():
     # "responded ..., saying, “... untrue”": a participle reads as "said" on a line of its own
     assert said_as(statement("saying", "deny")) == "said, denying"
     assert stance_with_target(statement("accused", "accuse", "Norvex")) == "accused Norvex"
+
+
+def test_the_latest_report_is_the_newest_article_close_in_meaning_even_with_few_of_the_words():
+    # Friday's report shares few of the question's words, so its fused score is under the share
+    # that counts a passage as on the question; it is still the closest in meaning, and newest.
+    from assistant.answer_modes import Evidence, _latest_report
+    from assistant.query import QueryHints
+    from assistant.records import Chunk, Passage
+    from assistant.retrieve import Retrieval
+
+    def article(day: str, outlet: str, score: float, dense: float):
+        info = ArticleInfo(id=f"a-{day}", title=f"Report of {day}", outlet=outlet, published_at=day, url=None)
+        sentence = Sentence(info.id, 0, 0, 20, f"The lead of {day}.")
+        candidate = Candidate(sentence=sentence, article=info, position=0, retrieval=score, chunk_dense=dense,
+                              stems=frozenset())
+        return Passage(Chunk(f"{info.id}:0", info.id, 0, 0, 20, sentence.text), info, score), dense, candidate
+
+    rows = [article("2024-03-13", HARBOR, 1.88, 0.50), article("2024-03-14", "Northbank", 1.59, 0.43),
+            article("2024-03-15", SENTINEL, 1.11, 0.53), article("2024-03-16", "Off topic", 1.00, 0.20)]
+    retrieval = Retrieval(question="What is the latest on the spill?", passages=tuple(p for p, _, _ in rows),
+                          filters=Filters(), recognised=QueryHints(),
+                          dense_scores={p.chunk.id: d for p, d, _ in rows})
+    evidence = Evidence(retrieval=retrieval, candidates=[c for _, _, c in rows], statements=(), infos={})
+    assert _latest_report(evidence).article.outlet == SENTINEL  # not the newer, unrelated one
