@@ -86,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 def export_float(folder: Path, out: Path) -> None:
     import torch
     from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as transformers_logging
 
     class HiddenStates(torch.nn.Module):
         """Keyword arguments only: the models' positional order differs between architectures."""
@@ -96,8 +97,6 @@ def export_float(folder: Path, out: Path) -> None:
 
         def forward(self, input_ids, attention_mask):
             return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-    from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
     wrapped = HiddenStates(AutoModel.from_pretrained(str(folder))).eval()
