@@ -117,15 +117,15 @@ def answer_compare(turn: Turn) -> Answer:
         contradictions = [f for f in [_figures_differ(leads, book, by_date)] if f] + contradictions
     text = _compare_text(leads, contradictions, agreements, book, by_date)
     table = Table(columns=header, rows=tuple(rows), notes=tuple(contradictions + agreements))
-    notice = _outlets_left_out(retrieval, columns) if chosen_by == "relevance" else ""
+    notice = _outlets_left_out(retrieval, columns, turn.question.stems) if chosen_by == "relevance" else ""
     return finish_answer(turn, retrieval, book, text, table=table, statements=used, notice=notice)
 
 
-def _outlets_left_out(retrieval: Retrieval, columns: Sequence[Column]) -> str:
+def _outlets_left_out(retrieval: Retrieval, columns: Sequence[Column], topic: Sequence[str]) -> str:
     """A table has room for MAX_COLUMNS outlets: name the others that reported on the question,
     so the reader knows the comparison is not the whole coverage."""
     shown = {c.label for c in columns}
-    others = sorted({p.article.outlet for p in passages_on_question(retrieval) if p.article.outlet} - shown)
+    others = sorted({p.article.outlet for p in passages_on_question(retrieval, topic) if p.article.outlet} - shown)
     if not others:
         return ""
     names = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
@@ -149,7 +149,7 @@ def _choose_columns(turn: Turn, retrieval: Retrieval, answering: frozenset[str] 
     if len(named) == 1:
         outlets = [named[0]]
     if q.over_time or len(outlets) < 2:
-        dates = sorted({date_of(p.article) for p in passages_on_question(retrieval) if date_of(p.article)
+        dates = sorted({date_of(p.article) for p in passages_on_question(retrieval, q.stems) if date_of(p.article)
                         and (not named or p.article.outlet in named)})
         if len(dates) >= 2:
             base = named[0] if named else None
@@ -175,7 +175,7 @@ def _relevant_outlets(turn: Turn, retrieval: Retrieval, answering: frozenset[str
     take them first, so "How much leaked?" does not leave out the outlet that gave the amount
     for one that only mentioned the leak."""
     first_date: dict[str, str] = {}
-    for p in passages_on_question(retrieval):
+    for p in passages_on_question(retrieval, turn.question.stems):
         if p.article.outlet:
             day = date_of(p.article) or "9999"
             first_date[p.article.outlet] = min(first_date.get(p.article.outlet, day), day)

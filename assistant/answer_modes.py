@@ -505,7 +505,7 @@ def answer_ask(turn: Turn) -> Answer:
     book = CitationBook(turn.index)
     lines: list[str] = []
     used: set[tuple[str, int]] = set()
-    latest = _latest_report(evidence) if q.latest else None
+    latest = _latest_report(evidence, q.stems) if q.latest else None
     if latest is not None:
         # "What is the latest on the spill?": the lead of the newest article on it says what is new.
         lines.append(f"**Latest** ({source_label(latest.article)}): {cited(book, latest)}")
@@ -808,7 +808,7 @@ NAMED_OUTLET_LEAD = 0.6
 LATEST_CLOSE = 0.9  # of the best passage's closeness in meaning: on the story whatever its words
 
 
-def _latest_report(evidence: Evidence) -> Candidate | None:
+def _latest_report(evidence: Evidence, topic: Sequence[str] = ()) -> Candidate | None:
     """The lead sentence of the most recently published article on the question."""
     retrieval = evidence.retrieval
     top_dense = max(retrieval.dense_scores.values(), default=0.0)
@@ -818,7 +818,8 @@ def _latest_report(evidence: Evidence) -> Candidate | None:
     # closest in meaning; being that close is enough here.
     close = [p for p in retrieval.passages
              if top_dense > 0 and retrieval.dense_scores.get(p.chunk.id, 0.0) >= LATEST_CLOSE * top_dense]
-    on_question = {p.article.id: p.article for p in [*passages_on_question(retrieval), *close] if date_of(p.article)}
+    on_question = {p.article.id: p.article for p in [*passages_on_question(retrieval, topic), *close]
+                   if date_of(p.article)}
     if not on_question:
         return None
     newest = max(on_question.values(), key=lambda a: (date_of(a), a.published_at or "", a.id))
@@ -826,16 +827,34 @@ def _latest_report(evidence: Evidence) -> Candidate | None:
     return min(sentences, key=lambda c: c.position, default=None)
 
 
-def passages_on_question(retrieval: Retrieval) -> list[Passage]:
+def passages_on_question(retrieval: Retrieval, topic: Sequence[str] = ()) -> list[Passage]:
     """The passages close to the best one. The fused score alone lets a keyword match in an
     unrelated story in ("the accounts of the strike" matching a port story's "accounts"), so a
-    passage must also be close to the best in meaning."""
+    passage must also be close to the best in meaning.
+
+    With the question's topic stems (`topic`), the story's own word then decides instead of the
+    fused score: besides the best passage, a passage close in meaning is on the question when it
+    holds a topic word that the passages close by both measures hold, and not when it holds none.
+    Ratios of scores move with the model; the word does not. ("the accounts of the strike": a port passage close in meaning
+    is no account of the strike; "Did the outlets agree on how much leaked?": every outlet's
+    report of the leak is one, however far ahead the best one's keyword score is.)"""
     if not retrieval.passages:
         return []
     top = retrieval.passages[0].score
     top_dense = max(retrieval.dense_scores.values(), default=0.0)
-    return [p for p in retrieval.passages
-            if p.score >= top * 0.6 and retrieval.dense_scores.get(p.chunk.id, top_dense) >= top_dense * 0.6]
+
+    def close(p: Passage) -> bool:
+        return retrieval.dense_scores.get(p.chunk.id, top_dense) >= top_dense * 0.6
+
+    core = [p for p in retrieval.passages if p.score >= top * 0.6 and close(p)]
+    if not topic:
+        return core
+    words = {p.chunk.id: set(content_stems(p.chunk.text)) for p in retrieval.passages}
+    anchors = set(topic) & set().union(*(words[p.chunk.id] for p in core))
+    if not anchors:
+        return core
+    best = retrieval.passages[0]
+    return [p for p in retrieval.passages if p is best or (close(p) and anchors & words[p.chunk.id])]
 
 
 def nothing_found(turn: Turn) -> str:

@@ -620,3 +620,38 @@ def test_the_latest_report_is_the_newest_article_close_in_meaning_even_with_few_
                           dense_scores={p.chunk.id: d for p, d, _ in rows})
     evidence = Evidence(retrieval=retrieval, candidates=[c for _, _, c in rows], statements=(), infos={})
     assert _latest_report(evidence).article.outlet == SENTINEL  # not the newer, unrelated one
+
+
+def _retrieval_of(rows):
+    """A Retrieval over one-chunk articles: rows of (outlet, text, fused score, cosine)."""
+    from assistant.query import QueryHints
+    from assistant.records import Chunk, Passage
+    from assistant.retrieve import Retrieval
+
+    passages, dense = [], {}
+    for n, (outlet, text, score, cosine) in enumerate(rows):
+        info = ArticleInfo(id=f"a{n}", title=text, outlet=outlet, published_at="2024-03-12", url=None)
+        passages.append(Passage(Chunk(f"a{n}:0", info.id, 0, 0, len(text), text), info, score))
+        dense[f"a{n}:0"] = cosine
+    return Retrieval(question="", passages=tuple(passages), filters=Filters(), recognised=QueryHints(),
+                     dense_scores=dense)
+
+
+def test_passages_on_the_question_are_those_holding_its_topic_word_not_those_near_in_score():
+    from assistant.answer_modes import passages_on_question
+
+    # A port story's passage near the best in both scores holds no "strike": not on the question.
+    strike = _retrieval_of([("Fox News", "The ministry denied the strike on the camps.", 2.1, 0.37),
+                            ("Riverline Wire", "The accounts of the night differ, the union said.", 1.35, 0.39),
+                            ("Fox News", "Prigozhin said the strike killed his men.", 1.85, 0.35)])
+    assert [p.article.outlet for p in passages_on_question(strike, ("strik",))] == ["Fox News", "Fox News"]
+    # Every outlet's report of the leak is on "Did the outlets agree on how much leaked?", however
+    # far ahead the best passage's keyword score is.
+    leak = _retrieval_of([(SENTINEL, "The company raised its estimate of the leak to 9,500 liters.", 1.9, 0.51),
+                          (HARBOR, "Roughly 3,000 liters leaked, the company said.", 1.05, 0.41),
+                          ("Valley Public Radio", "Residents lined up for water after the leak.", 1.0, 0.46),
+                          ("Fox News", "The ministry denied the strike.", 0.9, 0.10)])
+    assert {p.article.outlet for p in passages_on_question(leak, ("agre", "leak"))} == {
+        SENTINEL, HARBOR, "Valley Public Radio"}
+    # Without the question's words, scores decide as before.
+    assert [p.article.outlet for p in passages_on_question(leak)] == [SENTINEL]
