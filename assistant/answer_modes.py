@@ -835,9 +835,10 @@ def passages_on_question(retrieval: Retrieval, topic: Sequence[str] = ()) -> lis
     With the question's topic stems (`topic`), the story's own word then decides instead of the
     fused score: besides the best passage, a passage close in meaning is on the question when it
     holds a topic word that the passages close by both measures hold, and not when it holds none.
-    Ratios of scores move with the model; the word does not. ("the accounts of the strike": a port passage close in meaning
-    is no account of the strike; "Did the outlets agree on how much leaked?": every outlet's
-    report of the leak is one, however far ahead the best one's keyword score is.)"""
+    Ratios of scores move with the model; the word does not. ("the accounts of the strike": a
+    port passage close in meaning is no account of the strike; "Did the outlets agree on how much
+    leaked?": every outlet's report of the leak is one, however far ahead the best one's keyword
+    score is.)"""
     if not retrieval.passages:
         return []
     top = retrieval.passages[0].score

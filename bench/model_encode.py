@@ -39,13 +39,13 @@ def _sample_sentences() -> list[str]:
 
 
 def run(model_paths: list[str], n: int) -> dict:
-    from assistant.embed import make_embedder
+    from assistant.embed import OnnxEmbedder, make_embedder
     from assistant.settings import load_settings
 
     embedders = {"MiniLM (default)": make_embedder(load_settings(environ={}))}
     for path in model_paths:
         embedder = make_embedder(load_settings(environ={}, model_path=path))
-        runtime = "onnx" if type(embedder).__name__ == "OnnxEmbedder" else "torch"
+        runtime = "onnx" if isinstance(embedder, OnnxEmbedder) else "torch"
         embedders[f"{os.path.basename(path.rstrip('/'))} ({runtime})"] = embedder
     for embedder in embedders.values():
         embedder.warm_up()
