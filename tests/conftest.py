@@ -1,5 +1,6 @@
 """Shared fixtures. Unit tests use the HashingEmbedder (fast, deterministic, still ranks);
-tests marked `integration` use the real bundled model."""
+tests marked `integration` use the real default model (all-mpnet-base-v2 on onnxruntime, as
+`make setup` installs it)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def fake_embedder() -> HashingEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """The bundled all-MiniLM-L6-v2, loaded once per test session."""
+    """The default model, loaded once per test session."""
     from assistant.embed import make_embedder
 
     embedder = make_embedder(load_settings(environ={}))

