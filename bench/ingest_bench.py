@@ -43,7 +43,7 @@ BATCHING_SAMPLE = 1024
 @dataclass(frozen=True)
 class IngestConfig:
     articles: int  # generated articles (besides the sample)
-    embedder: str  # "real" (bundled MiniLM) or "hashing" (smoke tests)
+    embedder: str  # "real" (the default model) or "hashing" (smoke tests)
     profile_articles: int  # articles in the profiled run (0: no profile)
     seed: int = 7
 

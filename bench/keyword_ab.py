@@ -7,7 +7,7 @@ Same index, same questions, the two alternated question by question; prints p50/
     .venv/bin/python -m bench.keyword_ab --chunks 100000 [--rounds 3] [--size full]
 
 Uses an index built by bench/scale_bench.py ($NEWSDESK_BENCH_DIR/scale/index-<chunks>), its
-questions (questions-<size>.json) and the embedder of that size (MiniLM; hashing for smoke).
+questions (questions-<size>.json) and the embedder of that size (the default model; hashing for smoke).
 """
 
 from __future__ import annotations

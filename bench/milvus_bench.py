@@ -63,7 +63,7 @@ LITE_NOTE = (
 
 
 def load_questions(scale_dir: Path, count: int) -> tuple[list[str], np.ndarray | None, str]:
-    """The scale benchmark's questions and, when it saved them, their MiniLM query vectors.
+    """The scale benchmark's questions and, when it saved them, their query vectors.
 
     scale_bench writes questions-<size>.json and queries-<chunks>.npy (the same questions embedded
     by the same model at every size); without them the questions are made again the same way.

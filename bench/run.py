@@ -1,7 +1,7 @@
 """Run every benchmark in sequence and print one summary table against the targets.
 
     python -m bench.run --size smoke   # seconds: hashing embedder, tiny sizes (the test suite runs this)
-    python -m bench.run --size small   # minutes: bundled MiniLM, 300-article ingest, 10k-chunk index
+    python -m bench.run --size small   # minutes: the default model, 300-article ingest, 10k-chunk index
     python -m bench.run --size full    # ~1 hour: 2,000-article ingest; 10k, 100k and 1M-chunk indexes
 
 Results go to bench/results/<benchmark>_<size>.json (and run_<size>.json); work files (corpora,

@@ -1,18 +1,18 @@
 """Retrieval and answer latency, memory, disk and cold start at 10k, 100k and 1M chunks.
 
-Encoding a million chunks with MiniLM takes hours on 2 cores, so the indexes are built like this
+Encoding a million chunks with a real model takes hours on 2 cores, so the indexes are built like this
 (and every result says so):
 - text: real generated articles (bench/corpus.py), segmented and chunked by assistant.segment,
   so BM25 (SQLite FTS5) indexes real news-like text at every size;
-- vectors: a pool of real MiniLM embeddings of the chunks of the first articles (10k chunks at
+- vectors: a pool of real embeddings (the configured model) of the chunks of the first articles (10k chunks at
   full size). Chunks inside the pool get their real vector; every other chunk gets a generated
   vector: a mix of two pool vectors plus Gaussian noise, renormalised (so the vector space keeps
   the clusters of real embeddings, which is what approximate indexes are sensitive to);
 - sentence vectors (schema 3: one vector per sentence, int8 with a scale, keyed by
   assistant.index.text_hash of the sentence text, as ingest stores them): the same split. Every sentence of the pool's
-  articles is embedded with MiniLM (a second, sentence pool, cached beside the chunk pool: ~21
+  articles is embedded (a second, sentence pool, cached beside the chunk pool: ~21
   sentences per article, 36.6k short texts at full size, embedded once in ~12 min on the shared
-  2 cores); the sentences of every other article get generated vectors drawn the same way from
+  2 cores with MiniLM); the sentences of every other article get generated vectors drawn the same way from
   the sentence pool (not from their chunk's vector: timing, not ranking, is measured above the
   pool). Retrieval then scores
   candidates by their best sentence and answers read the stored vectors, as in the product. An
@@ -21,8 +21,9 @@ Encoding a million chunks with MiniLM takes hours on 2 cores, so the indexes are
 - statements are not extracted in the bulk build (attribution costs ~40 ms per article).
 Indexes are written inside Index.writer() transactions of 250k chunks (the rows put_article
 writes, inserted with executemany; the writer's commit updates FAISS and the manifest as ingest).
-Questions are real MiniLM-embedded questions about stories in the real-vector part. MiniLM is the
-default; NEWSDESK_MODEL_PATH measures another model (give it its own --workdir).
+Questions are really embedded questions about stories in the real-vector part. The default model
+(all-mpnet-base-v2 on onnxruntime since session 17) is measured; NEWSDESK_MODEL_PATH measures
+another (`minilm`: the small one; give each model its own --workdir).
 
 Each step runs in a fresh process (honest peak memory and cold start):
   build    generate + write an index of N chunks (reused on later runs if it exists, was built

@@ -375,15 +375,17 @@ def test_multihop_comparison_finds_both_articles_with_the_real_model(tmp_path, r
     assert set(result.recognised.outlets) == {"Fortune", "The Age"}
 
 
-# The articles that, matched by whole chunks alone, pushed the ASX report out of the top 4.
-ASX_CONFUSERS = (
-    "ASX to rise after interest rate hopes boost US shares", "Epic v. Google, explained",
-    "ASX set to open lower as Wall Street closes September with more losses",
-    "Earnings week ahead: DocuSign, NIO, Broadcom, GameStop and more",
-    "ASX set to open higher as Wall Street rebounds; $A rises",
-    "The US Senate and Silicon Valley reconvene for a second AI Insight Forum",
-    "Earnings week ahead: Amazon, Microsoft, Alphabet, Meta, Ford, GM and more",
-    "Strategizing for sustainable development",
+# The articles that, matched by whole chunks alone, push one of the question's three reports (the
+# deepfake one, whose YouTube sentence is one of many) out of the top 4. Found with the default model
+# on the whole MultiHop-RAG index; all-MiniLM-L6-v2 behaves the same on this set.
+GOOGLE_CONFUSERS = (
+    "Apple defends Google Search deal in court: ‘There wasn’t a valid alternative’",
+    "5 things we learned so far about the Google antitrust case",
+    "The Epic v. Google trial may come down to simple v. complicated",
+    "The restaurant nearest Google",
+    "More from the US v Google trial: vertical search, pre-installs and the case of Firefox/Yahoo",
+    "What to know about Fortnite maker Epic Games’ antitrust battle with Google, starting today",
+    "ChatGPT: Everything you need to know about the AI-powered chatbot",
 )
 
 
@@ -395,10 +397,11 @@ def test_a_report_matched_by_one_of_its_sentences_reaches_the_top_4_with_the_rea
 
     articles = [json.loads(line) for line in (MULTIHOP / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
     queries = [json.loads(line) for line in (MULTIHOP / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
-    query = next(q for q in queries if q["query"].startswith("Did the article from The Verge on Spotify's operating"))
+    query = next(q for q in queries if q["query"].startswith("Does the TechCrunch article suggest that Google is engaging"))
     gold = {e["title"] for e in query["evidence"]}
+    assert len(gold) == 3
     source = tmp_path / "articles.jsonl"
-    source.write_text("\n".join(json.dumps(a) for a in articles if a["title"] in gold | set(ASX_CONFUSERS)),
+    source.write_text("\n".join(json.dumps(a) for a in articles if a["title"] in gold | set(GOOGLE_CONFUSERS)),
                       encoding="utf-8")
     index = Index.create(tmp_path / "mh", real_embedder.model_id, real_embedder.dimension)
     report = ingest.ingest([source], index, real_embedder, settings)
@@ -437,8 +440,8 @@ def _top_titles(retrieval, n: int = 10) -> set[str]:
 @pytest.mark.integration
 @pytest.mark.skipif(not (MULTIHOP / "articles.jsonl").is_file(), reason="MultiHop-RAG data not present")
 @pytest.mark.parametrize("question_start, story_words, names, switched_off", [
-    # All 4 gold articles in the top 10 through "Google", and not without a second search.
-    ("Which company is at the center of an antitrust lawsuit, as reported by The Verge and TechCrunch, where",
+    # All 3 gold articles in the top 10 through "Google", and not without a second search.
+    ("Which company is at the center of antitrust legal challenges, as reported by TechCrunch and The Verge, where",
      ("Google",), ("Google",), {"bridge": False}),
     # The first name ("FTX") is the exchange; the person asked for comes second and brings the
     # last gold article into the top 10 without touching the top 4.
