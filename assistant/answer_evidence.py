@@ -238,7 +238,8 @@ def read_question(text: str, speakers: Sequence[str]) -> QuestionInfo:
     expects = _expected_answer(lowered)
     latest = bool(_LATEST.search(lowered))
     framing = {stem(w) for w in QUESTION_WORDS | set(STANCE_WORDS) | _FRAMING_OF.get(expects, set())
-               | _REPLY_WORDS | (_LATEST_WORDS if latest else set()) | _asking_words(lowered)}
+               | _REPLY_WORDS | (_LATEST_WORDS if latest else set()) | _asking_words(lowered)
+               | (_SPAN_WORDS if _OVER_A_SPAN.search(lowered) else set())}
     topic = tuple(s for s in all_stems if s not in framing and s not in speaker_words)
     return QuestionInfo(
         text=text,
@@ -300,7 +301,12 @@ WHAT_DID_THE_ROLE_SAY = re.compile(
 )
 _HOW_MUCH = re.compile(r"\bhow (?P<kind>much|many|large|big|long|far|high|often)\b"
                        r"|\bwhat (?:amount|number|share|percentage)\b"
-                       r"|\bthe (?P<measure>amount|volume|quantity|number) of\b")  # "the amount of toluene"
+                       r"|\bthe (?P<measure>amount|volume|quantity|number) of\b"  # "the amount of toluene"
+                       # "What was the company's estimate?", "What did the agency estimate?": its figure
+                       # ("Did anyone dispute the estimate?" asks whether, not how much)
+                       r"|^\s*(?:and\s+)?what\s+(?:was|is|were|are)\b[^?]*\bestimates?\b"
+                       r"|^\s*(?:and\s+)?what\s+did\b[^?]*\bestimate\s*\??\s*$"
+                       r"|^\s*how\b[^?]*\bestimates?\b[^?]*\b(?:chang|shift|evolv|develop)")  # its figures over time
 _WHEN = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat time\b|\bwhat date\b|\bwhich day\b|,\s*and\s+when\s*\??\s*$")
 # (", and why?" ends a follow-up the conversation rewrote: "Why?" after "Who disputed the figures?")
 _WHY = re.compile(r"^\s*(?:and\s+|so\s+)?why\b|\bwhat (?:caused|causes|cause|led to|triggered)\b"
@@ -314,6 +320,10 @@ _LATEST_WORDS = {"latest", "newest", "recent", "update", "updates", "development
 # Words that frame what is asked rather than name the topic: "What caused the leak?" is about the
 # leak ("can cause headaches" is no answer).
 _FRAMING_OF = {"cause": {"cause", "caused", "causes", "reason", "reasons", "led", "triggered"}}
+# "How did Kessler's estimate change over time?" asks how, not about time ("fourteen times the
+# safe limit" is no match).
+_OVER_A_SPAN = re.compile(r"\bover time\b|\bday by day\b|\bfrom day to day\b")
+_SPAN_WORDS = frozenset({"time", "day"})
 # "What did the agency say in response?": how it was said, not what about.
 _REPLY_WORDS = frozenset("respond responded responds response responses reply replied replies react reacted "
                          "reaction reactions".split())

@@ -71,6 +71,11 @@ COUNTED_WORD_SHARE = 0.001
 PRUNE_FROM_CHUNKS = 10_000
 
 SECOND_CHUNK_RATIO = 0.9  # a second chunk this close to its article's best stays beside it
+# Below the cut, an article's extra chunk scoring this many times another article's best chunk
+# above the cut takes its place: diversity is for comparable matches. ("What was the company's
+# estimate?": the Sentinel's "raised its estimate ... to 9,500 liters", 1.51, had stayed below five
+# reports that only say "company", 0.73-0.89.)
+FAR_AHEAD = 1.6
 
 # The candidates' records (article, chunk vector, sentence vectors) are read in this many parts at
 # once, each on its own connection. On a cold disk cache a read is mostly waiting for the disk, and
@@ -539,7 +544,24 @@ def _passage_order(
         for nth, rowid in enumerate(rest):
             beside = nth == 0 and overall[rowid] >= SECOND_CHUNK_RATIO * overall[best]
             (chosen if beside else later).append(rowid)
-    return _extras_ahead_of_vector_only(chosen, later, overall, keyword_found)[:k]
+    merged = _extras_ahead_of_vector_only(chosen, later, overall, keyword_found)
+    return _first_k_keeping_strong_extras(merged, set(later), overall, k)
+
+
+def _first_k_keeping_strong_extras(merged: list[int], extras: AbstractSet[int], overall: Mapping[int, float],
+                                   k: int) -> list[int]:
+    """The first k of `merged`, except that an extra chunk below the cut replaces the weakest
+    article's best chunk above it that it outscores FAR_AHEAD times over; the rest keep their
+    order, and the extra comes last."""
+    kept = merged[:k]
+    for rowid in merged[k:]:
+        if rowid not in extras:
+            continue
+        weak = [r for r in kept if r not in extras and FAR_AHEAD * overall[r] < overall[rowid]]
+        if weak:
+            kept.remove(min(weak, key=lambda r: overall[r]))
+            kept.append(rowid)
+    return kept
 
 
 def _extras_ahead_of_vector_only(chosen: list[int], later: list[int], overall: Mapping[int, float],

@@ -416,6 +416,15 @@ def test_question_reading_finds_speakers_stances_and_timeline():
     assert read_question("Why did Kessler blame low oxygen?", speakers).speakers == ("Kessler Terminals",)
     assert read_question("Give me a timeline of the spill", speakers).timeline
     assert read_question("Did anyone dispute the agency's estimate?", speakers).stems == ("agency", "estimat")
+    # An estimate asked for is a figure; whether anyone disputed it is not.
+    assert read_question("What was the company's estimate?", speakers).expects == "quantity"
+    assert read_question("What did the agency estimate?", speakers).expects == "quantity"
+    assert read_question("How did Kessler's estimate change over time?", speakers).expects == "quantity"
+    assert read_question("Did anyone dispute the agency's estimate?", speakers).expects == ""
+    # "over time" frames a development: "time" is no topic word ("fourteen times the safe limit").
+    over_time = read_question("How did Kessler's estimate change over time?", speakers)
+    assert "estimat" in over_time.stems and "time" not in over_time.stems
+    assert "time" in read_question("What time did the leak start?", speakers).all_stems
     # a possessive before what was said names the speaker; before a role it does not
     assert read_question("How did Kessler's account change?", speakers).speakers == ("Kessler Terminals",)
     assert read_question("What did Kessler's chief executive say?", speakers).speakers == ()

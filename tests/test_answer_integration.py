@@ -810,6 +810,26 @@ def test_how_something_changed_over_time_is_told_oldest_first(assistant):
     check_citations(assistant, answer)
 
 
+def test_a_development_of_an_estimate_as_the_readme_asks_it_gives_each_figure_in_turn(assistant):
+    # The 9,500-liter sentence is its article's third chunk: five other articles' reports that
+    # only say "company" used to keep it out of the passages, and "fourteen times the safe
+    # limit" matched "over time".
+    answer = assistant.ask("How did Kessler's estimate change over time?")
+    items = answer.text.split("\n\nSources:")[0].splitlines()[1:]
+    assert any('"a few hundred liters"' in line for line in items), answer.text
+    assert any("from 3,000 liters to 9,500 liters" in line for line in items), answer.text
+    assert not any("fourteen times" in line for line in items), answer.text
+    check_citations(assistant, answer)
+
+
+def test_the_companys_estimate_is_answered_with_its_figure(assistant):
+    answer = assistant.ask("What was the company's estimate?")
+    assert answer.answerable
+    lead = answer.text.splitlines()[0]
+    assert "raised its estimate of the leak from 3,000 liters to 9,500 liters" in lead, answer.text
+    check_citations(assistant, answer)
+
+
 def test_two_sides_asked_for_a_figure_lead_with_each_ones_figure(assistant):
     # Kessler's closest words ("denied that its leak was the source") give no amount
     answer = assistant.ask("Did the agency and Kessler agree on how much leaked?")

@@ -309,6 +309,21 @@ def test_an_articles_third_chunk_goes_ahead_of_matches_by_vectors_alone():
     assert retrieve._passage_order(order, close, candidates, 5, keyword_found={1, 2, 3, 4, 5}) == [1, 2, 4, 5, 3]
 
 
+
+def test_a_strong_extra_chunk_below_the_cut_replaces_a_far_weaker_article():
+    # rowids 1-2: the best article's best chunks; 3-5: three other articles' best chunks, all
+    # found by keywords; 6: the best article's 3rd chunk, 1.6 times over the weakest (5).
+    overall = {1: 2.0, 2: 1.7, 3: 1.2, 4: 0.9, 5: 0.8, 6: 1.5}
+    candidates = {r: retrieve._Candidate(r, f"c{r}", a, (), ()) for r, a in
+                  [(1, "best"), (2, "second"), (3, "third"), (4, "fourth"), (5, "fifth"), (6, "best")]}
+    order = ["best", "second", "third", "fourth", "fifth"]
+    keywords = set(overall)
+    assert retrieve._passage_order(order, overall, candidates, 6, keyword_found=keywords) == [1, 2, 3, 4, 5, 6]
+    # Cut at 5: the extra takes the weakest article's place (last), not that of one it does not outscore 1.6 times.
+    assert retrieve._passage_order(order, overall, candidates, 5, keyword_found=keywords) == [1, 2, 3, 4, 6]
+    assert retrieve._passage_order(order, {**overall, 5: 1.0, 4: 1.0}, candidates, 5, keyword_found=keywords) == [1, 2, 3, 4, 5]
+
+
 # ------------------------------------------------------------------------- BM25 word pruning
 
 
