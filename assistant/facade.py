@@ -109,7 +109,13 @@ class Assistant:
     # ------------------------------------------------------------------ writing
 
     def ingest(self, inputs: Sequence[str | Path], progress: ingest_stage.Progress | None = None) -> IngestReport:
-        return ingest_stage.ingest(inputs, self._index_for_writing(), self.embedder, self.settings, progress)
+        try:
+            return ingest_stage.ingest(inputs, self._index_for_writing(), self.embedder, self.settings, progress)
+        finally:
+            # A long-running app keeps only what answering needs (the ONNX ingest session: ~250 MB).
+            release = getattr(self.embedder, "release_batch_session", None)
+            if release:
+                release()
 
     def ensure_sample_index(self) -> IngestReport | None:
         """Build the index from the bundled sample when it does not exist yet (first start)."""

@@ -101,7 +101,10 @@ def test_the_assistant_answers_from_an_index_built_with_the_onnx_model(onnx_mode
 
     settings = load_settings(environ={"NEWSDESK_MODEL_PATH": str(onnx_model)}, indexes_dir=tmp_path / "indexes")
     assistant = Assistant(settings)
+    assistant.embedder.warm_up()
     assistant.ingest([SAMPLE_DIR])
+    # Ingest ran on a session of its own, and let it go: only the question session stays loaded.
+    assert list(assistant.embedder._sessions) == [settings.query_threads]
     answer = assistant.ask("Who denied attacking the Wagner Group?")
     assert answer.answerable
     assert "Wagner" in answer.text and answer.citations
