@@ -156,7 +156,7 @@ def _load_sentence_transformer(model_path: str, threads: int):
 
 
 _HOW_TO_GET_A_MODEL = (
-    "`make setup` (or scripts/install-large-model.sh) installs the default model there; or set "
+    "`make setup` (or scripts/install-model.sh) installs the default model there; or set "
     "NEWSDESK_MODEL_PATH to a local sentence-transformers folder, or to `minilm` for the small "
     "model that comes with the Python packages (models are never downloaded at run time)."
 )
@@ -250,8 +250,9 @@ class OnnxEmbedder:
         return encode_by_length(texts, self.batch_size, functools.partial(self._encode, session), progress)
 
     def release_batch_session(self) -> None:
-        """Drop the all-threads session that ingest batches ran on (a second copy of the model:
-        ~250 MB for all-mpnet-base-v2); the next batch loads it again in about 0.4 s."""
+        """Drop the all-threads session that ingest batches ran on: a second copy of the model
+        (250 MB for all-mpnet-base-v2) plus the memory its batches grew. The next batch loads it
+        again in about 0.4 s."""
         with self._lock:
             if self.query_threads and self.threads != self.query_threads:
                 self._sessions.pop(self.threads, None)

@@ -25,7 +25,7 @@ SMALL_MODEL_NAME = "minilm"
 
 
 def default_model_path() -> Path:
-    """Where `make setup` (scripts/install-large-model.sh) installs the default model,
+    """Where `make setup` (scripts/install-model.sh) installs the default model,
     all-mpnet-base-v2 exported to ONNX. It is the default because it alone meets the retrieval
     target on MultiHop-RAG (all_evidence@4 0.702 against MiniLM's 0.690, docs/quality.md)."""
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
