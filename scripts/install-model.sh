@@ -22,6 +22,12 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 DEST=${2:-$(cd "$REPO" && "$PY" -c "from assistant.settings import default_model_path; print(default_model_path())")}
 PARTS=5
 
+# Installed and exported already (every `make run` after the first): nothing to do, nothing to load.
+if [ -e "$DEST/modules.json" ] && { [ "${NEWSDESK_MODEL_TORCH:-0}" = 1 ] || [ -e "$DEST/onnx/model.onnx" ]; }; then
+    echo "The embedding model is installed in $DEST."
+    exit 0
+fi
+
 if [ -e "$DEST/modules.json" ]; then
     echo "The model is already installed in $DEST."
 else
